@@ -1,0 +1,58 @@
+// `roz eval`: one model on one dataset under a list of conditions (clean, each corruption, each
+// attack), every number computed by metric plugins.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "roz/metric.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+class PluginHost;
+
+struct EvalOptions {
+  Spec model;
+  std::filesystem::path dataset;  // ImageFolder root
+  std::vector<Spec> corruptions;
+  std::vector<Spec> attacks;
+  std::vector<Spec> metrics;  // empty: accuracy
+  // Head: class prototypes from the first `support_per_class` images of each class (those are then
+  // not evaluated) when > 0, else the prompt ensemble over `templates`.
+  std::size_t support_per_class = 0;
+  std::vector<std::string> templates{"a photo of a {}."};
+  std::size_t per_class = 0;  // evaluated images per class; 0 = all
+  std::uint64_t seed = 0;
+  std::int64_t batch_size = 64;
+};
+
+struct ConditionReport {
+  ConditionInfo info;
+  std::string plugin_version;  // of the corruption or attack; empty for clean
+  std::vector<MetricValue> values;
+  std::int64_t samples = 0;
+  std::int64_t skipped = 0;  // samples a corruption declared not applicable
+  std::int64_t gradient_evaluations = 0;
+  std::int64_t queries = 0;
+  double seconds = 0;
+};
+
+struct EvalReport {
+  std::string model_spec;
+  std::string model_version;
+  std::string model_hash;
+  std::string dataset;
+  std::string head;  // "prompts:templates=N" or "prototypes:support_per_class=K"
+  std::uint64_t seed = 0;
+  int threads = 1;
+  std::vector<std::string> metric_specs;
+  std::vector<std::string> unreadable;  // image files that could not be decoded, with the reason
+  std::vector<ConditionReport> conditions;
+};
+
+EvalReport evaluate(PluginHost& host, const EvalOptions& options);
+
+}  // namespace roz::core

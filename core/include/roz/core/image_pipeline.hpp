@@ -1,0 +1,26 @@
+// Decode -> resize / center-crop -> float tensor: the image stages before corruptions and attacks.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <functional>
+#include <opencv2/core/mat.hpp>
+#include <vector>
+
+namespace roz::core {
+
+// Decodes any OpenCV-readable file to CV_8UC3 RGB. Throws DataError naming the file when it is
+// missing, corrupt or truncated.
+cv::Mat decode_rgb(const std::filesystem::path& path);
+
+// Resizes the shorter side to `resolution` (bicubic, as CLIP's preprocessing) and center-crops.
+cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution);
+
+// uint8 RGB images of one size -> float [N,3,H,W] in [0,1].
+at::Tensor to_tensor(const std::vector<cv::Mat>& images);
+
+// Runs fn(i) for i in [0,n) on `threads` threads; rethrows the first exception after all finish.
+void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
+
+}  // namespace roz::core

@@ -1,0 +1,253 @@
+#include "roz/core/evaluator.hpp"
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "roz/attack.hpp"
+#include "roz/core/image_pipeline.hpp"
+#include "roz/core/plugin_host.hpp"
+#include "roz/core/zero_shot_head.hpp"
+#include "roz/corruption.hpp"
+#include "roz/datasets/image_folder.hpp"
+#include "roz/error.hpp"
+#include "roz/metric.hpp"
+#include "roz/model.hpp"
+#include "roz/seed.hpp"
+
+namespace roz::core {
+
+namespace {
+
+using datasets::Sample;
+
+struct Condition {
+  ConditionInfo info;
+  std::string plugin_version;
+  std::shared_ptr<Corruption> corruption;
+  std::shared_ptr<Attack> attack;
+};
+
+// Decoded, cropped images of one batch; samples that fail to decode are dropped and remembered.
+struct DecodedBatch {
+  std::vector<const Sample*> samples;
+  std::vector<cv::Mat> images;
+};
+
+class Evaluation {
+ public:
+  Evaluation(PluginHost& host, const EvalOptions& options) : host_(host), options_(options) {}
+
+  EvalReport run() {
+    datasets::Dataset dataset = datasets::read_image_folder(options_.dataset);
+    ResolvedPlugin model_plugin = host_.resolve(PluginKind::model, options_.model);
+    model_ = host_.create_model(model_plugin);
+    resolution_ = static_cast<int>(model_->preprocessing().resolution);
+
+    report_.model_spec = model_plugin.spec;
+    report_.model_version = model_plugin.descriptor().version;
+    report_.model_hash = model_->content_hash();
+    report_.dataset = dataset.root.string();
+    report_.seed = options_.seed;
+    report_.threads = host_.threads();
+
+    datasets::Split split = datasets::split_per_class(dataset.samples, options_.support_per_class);
+    std::vector<Sample> eval_samples = options_.support_per_class > 0 ? split.rest : dataset.samples;
+    if (options_.per_class > 0) eval_samples = datasets::split_per_class(eval_samples, options_.per_class).first;
+    if (eval_samples.empty()) throw DataError("dataset '" + dataset.root.string() + "': no images left to evaluate");
+
+    classifier_ = std::make_shared<ZeroShotClassifier>(model_, build_head(dataset, split.first));
+    prompts_.class_names = dataset.class_names;
+    prompts_.templates = options_.templates;
+
+    std::vector<std::shared_ptr<Metric>> metrics;
+    std::vector<Spec> metric_specs = options_.metrics;
+    if (metric_specs.empty()) metric_specs.push_back(parse_spec("accuracy"));
+    for (const Spec& spec : metric_specs) {
+      ResolvedPlugin m = host_.resolve(PluginKind::metric, spec);
+      if (!(m.descriptor().capabilities & kPerCondition))
+        throw Error(m.label + " has no per-condition scope; roz eval needs per-condition metrics");
+      report_.metric_specs.push_back(m.spec);
+      metrics.push_back(host_.create_metric(m));
+    }
+
+    for (Condition& condition : conditions(dataset)) {
+      report_.conditions.push_back(evaluate_condition(condition, eval_samples, metrics));
+    }
+    return report_;
+  }
+
+ private:
+  ZeroShotHead build_head(const datasets::Dataset& dataset, const std::vector<Sample>& support) {
+    if (options_.support_per_class == 0) {
+      report_.head = "prompts:templates=" + std::to_string(options_.templates.size());
+      PromptSet prompts{dataset.class_names, options_.templates};
+      return ZeroShotHead::from_prompts(*model_, prompts, 256);
+    }
+    report_.head = "prototypes:support_per_class=" + std::to_string(options_.support_per_class);
+    DecodedBatch decoded = decode(support);
+    std::vector<std::int64_t> labels;
+    for (const Sample* s : decoded.samples) labels.push_back(s->label);
+    return ZeroShotHead::from_support_images(*model_, to_tensor(decoded.images), at::tensor(labels, at::kLong),
+                                             static_cast<std::int64_t>(dataset.class_names.size()), options_.batch_size);
+  }
+
+  std::vector<Condition> conditions(const datasets::Dataset& dataset) {
+    std::vector<Condition> out;
+    auto base_info = [&](std::string name, std::string kind) {
+      ConditionInfo info;
+      info.model = report_.model_spec;
+      info.dataset = dataset.name;
+      info.condition = std::move(name);
+      info.kind = std::move(kind);
+      info.num_classes = static_cast<std::int64_t>(dataset.class_names.size());
+      return info;
+    };
+    out.push_back({base_info("clean", "clean"), "", nullptr, nullptr});
+    for (const Spec& spec : options_.corruptions) {
+      ResolvedPlugin p = host_.resolve(PluginKind::corruption, spec);
+      out.push_back({base_info(p.spec, "corruption"), p.descriptor().version, host_.create_corruption(p), nullptr});
+    }
+    for (const Spec& spec : options_.attacks) {
+      ResolvedPlugin p = host_.resolve(PluginKind::attack, spec);
+      if (p.descriptor().capabilities & kAttacksText)
+        throw Error(p.label + " attacks text prompts; roz eval runs image attacks (text attacks arrive with the runner)");
+      out.push_back({base_info(p.spec, "attack"), p.descriptor().version, nullptr, host_.create_attack(p)});
+    }
+    return out;
+  }
+
+  DecodedBatch decode(const std::vector<Sample>& samples) {
+    std::vector<cv::Mat> images(samples.size());
+    std::vector<char> ok(samples.size(), 0);
+    std::mutex mutex;
+    parallel_for(samples.size(), host_.threads(), [&](std::size_t i) {
+      try {
+        images[i] = resize_center_crop(decode_rgb(samples[i].path), resolution_);
+        ok[i] = 1;
+      } catch (const DataError& e) {
+        std::lock_guard lock(mutex);
+        if (unreadable_ids_.insert(samples[i].id).second) {
+          spdlog::warn("skipping {}", e.what());
+          report_.unreadable.push_back(e.what());
+        }
+      }
+    });
+    DecodedBatch out;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (!ok[i]) continue;
+      out.samples.push_back(&samples[i]);
+      out.images.push_back(std::move(images[i]));
+    }
+    return out;
+  }
+
+  ConditionReport evaluate_condition(Condition& condition, const std::vector<Sample>& samples,
+                                     const std::vector<std::shared_ptr<Metric>>& metrics) {
+    ConditionReport report;
+    report.info = condition.info;
+    report.plugin_version = condition.plugin_version;
+    std::vector<std::unique_ptr<MetricAccumulator>> accumulators;
+    for (const auto& m : metrics) accumulators.push_back(m->accumulate(condition.info));
+
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t first = 0; first < samples.size(); first += static_cast<std::size_t>(options_.batch_size)) {
+      std::vector<Sample> chunk(samples.begin() + static_cast<std::ptrdiff_t>(first),
+                                samples.begin() + static_cast<std::ptrdiff_t>(
+                                                      std::min(samples.size(), first + options_.batch_size)));
+      DecodedBatch batch = decode(chunk);
+      std::vector<std::map<std::string, std::string>> metadata(batch.images.size());
+      if (condition.corruption) corrupt(condition, batch, metadata, report.skipped);
+      if (batch.images.empty()) continue;
+
+      std::vector<std::uint64_t> seeds;
+      std::vector<std::int64_t> labels;
+      for (const Sample* s : batch.samples) {
+        seeds.push_back(derive_seed(options_.seed, condition.info.condition, s->id));
+        labels.push_back(s->label);
+      }
+      at::Tensor images = to_tensor(batch.images);
+      at::Tensor clean = images;
+      if (condition.attack) {
+        AttackBatch attack_batch{images, at::tensor(labels, at::kLong), seeds, &prompts_};
+        AttackResult result = condition.attack->perturb(*classifier_, attack_batch);
+        images = result.images.detach();
+        report.gradient_evaluations += result.gradient_evaluations;
+        report.queries += result.queries;
+      }
+      at::Tensor logits;
+      {
+        at::NoGradGuard no_grad;
+        logits = classifier_->logits(images).to(at::kFloat).contiguous();
+      }
+      at::Tensor delta = (images - clean).flatten(1);
+      at::Tensor linf = delta.abs().amax(1), l2 = delta.norm(2, 1);
+      for (std::size_t i = 0; i < batch.samples.size(); ++i) {
+        SampleRecord record;
+        record.sample_id = batch.samples[i]->id;
+        record.label = batch.samples[i]->label;
+        const float* row = logits[static_cast<std::int64_t>(i)].data_ptr<float>();
+        record.logits.assign(row, row + logits.size(1));
+        if (condition.attack) {
+          record.perturbation_linf = linf[static_cast<std::int64_t>(i)].item<float>();
+          record.perturbation_l2 = l2[static_cast<std::int64_t>(i)].item<float>();
+        }
+        record.metadata = std::move(metadata[i]);
+        for (auto& acc : accumulators) acc->add(record);
+        ++report.samples;
+      }
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (auto& acc : accumulators) {
+      std::vector<MetricValue> values = acc->finish();
+      report.values.insert(report.values.end(), values.begin(), values.end());
+    }
+    spdlog::info("{:<40} {:>6} images  {:>8.1f} img/s", condition.info.condition, report.samples,
+                 report.samples / std::max(report.seconds, 1e-9));
+    return report;
+  }
+
+  // Applies the condition's corruption to every image of the batch (worker threads), seeded per
+  // sample; drops samples the corruption skips.
+  void corrupt(const Condition& condition, DecodedBatch& batch, std::vector<std::map<std::string, std::string>>& metadata,
+               std::int64_t& skipped) {
+    std::vector<CorruptionOutput> outputs(batch.images.size());
+    parallel_for(batch.images.size(), host_.threads(), [&](std::size_t i) {
+      const Sample& s = *batch.samples[i];
+      CorruptionInput input{batch.images[i], derive_seed(options_.seed, condition.info.condition, s.id), s.label,
+                            prompts_.class_names, s.id};
+      outputs[i] = condition.corruption->apply(input);
+    });
+    DecodedBatch kept;
+    std::vector<std::map<std::string, std::string>> kept_metadata;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      if (outputs[i].skipped) {
+        ++skipped;
+        continue;
+      }
+      kept.samples.push_back(batch.samples[i]);
+      kept.images.push_back(std::move(outputs[i].image));
+      kept_metadata.push_back(std::move(outputs[i].metadata));
+    }
+    batch = std::move(kept);
+    metadata = std::move(kept_metadata);
+  }
+
+  PluginHost& host_;
+  const EvalOptions& options_;
+  EvalReport report_;
+  std::shared_ptr<Model> model_;
+  std::shared_ptr<ZeroShotClassifier> classifier_;
+  PromptSet prompts_;
+  int resolution_ = 224;
+  std::set<std::string> unreadable_ids_;
+};
+
+}  // namespace
+
+EvalReport evaluate(PluginHost& host, const EvalOptions& options) { return Evaluation(host, options).run(); }
+
+}  // namespace roz::core

@@ -1,0 +1,133 @@
+#include "roz/core/guarded_plugins.hpp"
+
+#include <ATen/core/Tensor.h>
+
+#include "roz/attack.hpp"
+#include "roz/core/guard.hpp"
+#include "roz/corruption.hpp"
+#include "roz/metric.hpp"
+#include "roz/model.hpp"
+
+namespace roz::core {
+
+namespace {
+
+// Holds the plugin object (which holds its library) and the label used in error messages.
+template <class Interface>
+class Guarded : public Interface {
+ public:
+  Guarded(std::shared_ptr<Interface> impl, std::string label) : impl_(std::move(impl)), label_(std::move(label)) {}
+
+ protected:
+  template <class F>
+  decltype(auto) call(const char* name, F&& f) const {
+    return guard_call(label_, name, std::forward<F>(f));
+  }
+  std::shared_ptr<Interface> impl_;
+  std::string label_;
+};
+
+class GuardedModel final : public Guarded<Model> {
+ public:
+  using Guarded::Guarded;
+  Preprocessing preprocessing() const override { return call("preprocessing", [&] { return impl_->preprocessing(); }); }
+  std::int64_t embedding_dim() const override { return call("embedding_dim", [&] { return impl_->embedding_dim(); }); }
+  at::Tensor encode_image(const at::Tensor& images) override {
+    return call("encode_image", [&] { return impl_->encode_image(images); });
+  }
+  at::Tensor tokenize(const std::vector<std::string>& texts) override {
+    return call("tokenize", [&] { return impl_->tokenize(texts); });
+  }
+  at::Tensor encode_text(const at::Tensor& tokens) override {
+    return call("encode_text", [&] { return impl_->encode_text(tokens); });
+  }
+  double logit_scale() const override { return call("logit_scale", [&] { return impl_->logit_scale(); }); }
+  std::vector<at::Tensor> trainable_parameters() override {
+    return call("trainable_parameters", [&] { return impl_->trainable_parameters(); });
+  }
+  void set_training(bool training) override { call("set_training", [&] { impl_->set_training(training); }); }
+  void save(const std::string& path) const override { call("save", [&] { impl_->save(path); }); }
+  std::string content_hash() const override { return call("content_hash", [&] { return impl_->content_hash(); }); }
+};
+
+class GuardedAttack final : public Guarded<Attack> {
+ public:
+  using Guarded::Guarded;
+  AttackResult perturb(Classifier& target, const AttackBatch& batch) override {
+    AttackResult result = call("perturb", [&] { return impl_->perturb(target, batch); });
+    check_result(result, batch);
+    return result;
+  }
+  PromptAttackResult perturb_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override {
+    return call("perturb_prompts", [&] { return impl_->perturb_prompts(target, prompts, batch); });
+  }
+
+ private:
+  // The host checks the contract rather than trusting it: a broken attack must not produce a
+  // silently wrong robust accuracy.
+  void check_result(const AttackResult& result, const AttackBatch& batch) const {
+    if (!result.images.defined() || result.images.sizes() != batch.images.sizes())
+      throw PluginCallError(label_ + ": perturb returned images of the wrong shape");
+    if (result.images.min().item<double>() < 0.0 || result.images.max().item<double>() > 1.0)
+      throw PluginCallError(label_ + ": perturb returned pixels outside [0,1]");
+  }
+};
+
+class GuardedCorruption final : public Guarded<Corruption> {
+ public:
+  using Guarded::Guarded;
+  CorruptionOutput apply(const CorruptionInput& input) const override {
+    CorruptionOutput out = call("apply", [&] { return impl_->apply(input); });
+    if (!out.skipped && (out.image.type() != input.image.type() || out.image.size() != input.image.size()))
+      throw PluginCallError(label_ + ": apply returned an image of another size or type than its input (sample '" +
+                            input.sample_id + "')");
+    return out;
+  }
+};
+
+class GuardedAccumulator final : public Guarded<MetricAccumulator> {
+ public:
+  GuardedAccumulator(std::shared_ptr<MetricAccumulator> impl, std::string label, std::shared_ptr<Metric> owner)
+      : Guarded(std::move(impl), std::move(label)), owner_(std::move(owner)) {}
+  // The accumulator's code lives in the metric's library: destroy it while the library is loaded.
+  ~GuardedAccumulator() override { impl_.reset(); }
+  void add(const SampleRecord& record) override { call("add", [&] { impl_->add(record); }); }
+  std::vector<MetricValue> finish() override { return call("finish", [&] { return impl_->finish(); }); }
+
+ private:
+  std::shared_ptr<Metric> owner_;
+};
+
+class GuardedMetric final : public Guarded<Metric> {
+ public:
+  using Guarded::Guarded;
+  std::unique_ptr<MetricAccumulator> accumulate(const ConditionInfo& condition) override {
+    std::shared_ptr<MetricAccumulator> acc = call("accumulate", [&] { return impl_->accumulate(condition); });
+    if (!acc) throw PluginCallError(label_ + ": accumulate returned nothing");
+    return std::make_unique<GuardedAccumulator>(std::move(acc), label_, impl_);
+  }
+  std::vector<ConditionSummary> across_conditions(const std::vector<ConditionSummary>& conditions,
+                                                  const RecordReader& records) override {
+    return call("across_conditions", [&] { return impl_->across_conditions(conditions, records); });
+  }
+  std::vector<ConditionSummary> across_models(const std::vector<std::vector<ConditionSummary>>& models) override {
+    return call("across_models", [&] { return impl_->across_models(models); });
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Model> guard_model(std::shared_ptr<Model> impl, std::string label) {
+  return std::make_shared<GuardedModel>(std::move(impl), std::move(label));
+}
+std::shared_ptr<Attack> guard_attack(std::shared_ptr<Attack> impl, std::string label) {
+  return std::make_shared<GuardedAttack>(std::move(impl), std::move(label));
+}
+std::shared_ptr<Corruption> guard_corruption(std::shared_ptr<Corruption> impl, std::string label) {
+  return std::make_shared<GuardedCorruption>(std::move(impl), std::move(label));
+}
+std::shared_ptr<Metric> guard_metric(std::shared_ptr<Metric> impl, std::string label) {
+  return std::make_shared<GuardedMetric>(std::move(impl), std::move(label));
+}
+
+}  // namespace roz::core

@@ -1,0 +1,104 @@
+#include "roz/core/registry.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "roz/error.hpp"
+
+namespace roz::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path executable_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+bool is_plugin_file(const fs::path& p) { return p.extension() == ".so"; }
+
+}  // namespace
+
+std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& cli_paths) {
+  std::vector<fs::path> out = cli_paths;
+  if (const char* env = std::getenv("ROZ_PLUGIN_PATH")) {
+    std::string value(env);
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t end = value.find(':', start);
+      if (end == std::string::npos) end = value.size();
+      if (end > start) out.emplace_back(value.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  out.push_back(executable_dir() / ".." / "lib" / "roz" / "plugins");
+  return out;
+}
+
+Registry Registry::discover(const std::vector<fs::path>& search_path) {
+  Registry registry;
+  std::set<fs::path> seen_files;
+  for (const fs::path& entry : search_path) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    if (fs::is_directory(entry, ec)) {
+      for (const auto& f : fs::directory_iterator(entry, ec))
+        if (f.is_regular_file() && is_plugin_file(f.path())) files.push_back(f.path());
+      std::sort(files.begin(), files.end());
+    } else if (fs::exists(entry, ec)) {
+      files.push_back(entry);
+    } else {
+      spdlog::debug("plugin path '{}' does not exist", entry.string());
+      continue;
+    }
+    for (const fs::path& file : files) {
+      fs::path canonical = fs::weakly_canonical(file, ec);
+      if (!seen_files.insert(canonical).second) continue;  // same file reached twice
+      try {
+        PluginLibrary lib = load_plugin_library(file);
+        const PluginDescriptor& d = *lib.descriptor;
+        auto clash = std::find_if(registry.plugins_.begin(), registry.plugins_.end(), [&](const PluginLibrary& p) {
+          return p.descriptor->kind == d.kind && p.descriptor->name == d.name;
+        });
+        if (clash != registry.plugins_.end())
+          throw PluginLoadError("plugin file '" + file.string() + "': duplicate " + std::string(to_string(d.kind)) +
+                                " plugin name '" + d.name + "', already provided by '" + clash->path.string() +
+                                "' (ignored)");
+        spdlog::debug("loaded {} plugin '{}' {} from {}", to_string(d.kind), d.name, d.version, file.string());
+        registry.plugins_.push_back(std::move(lib));
+      } catch (const Error& e) {
+        registry.failures_.push_back({file, e.what()});
+      }
+    }
+  }
+  return registry;
+}
+
+const PluginLibrary& Registry::find(PluginKind kind, const std::string& name) const {
+  std::string known;
+  for (const PluginLibrary& p : plugins_) {
+    if (p.descriptor->kind != kind) continue;
+    if (p.descriptor->name == name) return p;
+    known += (known.empty() ? "" : ", ") + p.descriptor->name;
+  }
+  std::string msg = "unknown " + std::string(to_string(kind)) + " plugin '" + name + "' (available: " +
+                    (known.empty() ? "none" : known) + ")";
+  for (const LoadFailure& f : failures_)
+    if (f.path.stem() == name) msg += "; a file named like it failed to load: " + f.message;
+  throw Error(msg);
+}
+
+std::vector<const PluginLibrary*> Registry::find_by_name(const std::string& name) const {
+  std::vector<const PluginLibrary*> out;
+  for (const PluginLibrary& p : plugins_)
+    if (p.descriptor->name == name) out.push_back(&p);
+  return out;
+}
+
+}  // namespace roz::core

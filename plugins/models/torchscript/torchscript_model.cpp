@@ -1,0 +1,148 @@
+// Any TorchScript module exposing encode_image(x) and encode_text(tokens) as a CLIP-style model.
+// Normalisation (mean/std) happens here, so attacks work on [0,1] pixels and gradients reach them.
+#include <torch/cuda.h>
+#include <torch/script.h>
+
+#include <cmath>
+
+#include "roz/hash.hpp"
+#include "roz/model.hpp"
+#include "roz/plugin.hpp"
+
+namespace {
+
+class TorchScriptModel final : public roz::Model {
+ public:
+  TorchScriptModel(const roz::Params& params, const roz::PluginContext& context) : path_(params.get_string("path")) {
+    if (path_.empty()) throw roz::ParamError("torchscript: 'path' to a TorchScript archive is required");
+    const std::string& device = params.get_string("device");
+    if (device == "cuda" && !torch::cuda::is_available())
+      throw roz::Error("torchscript: device=cuda requested but LibTorch has no usable CUDA device");
+    device_ = at::Device(device == "cuda" ? at::kCUDA : at::kCPU);
+    dtype_ = params.get_string("dtype") == "float16" ? at::kHalf : at::kFloat;
+
+    hash_ = roz::sha256_file(path_);  // also fails early, naming the file, when it is unreadable
+    try {
+      module_ = torch::jit::load(path_, device_);
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      throw roz::DataError("torchscript: cannot load '" + path_ + "': " + msg.substr(0, msg.find('\n')));
+    }
+    for (const char* method : {"encode_image", "encode_text"})
+      if (!module_.find_method(method))
+        throw roz::DataError("torchscript: '" + path_ + "' has no method '" + std::string(method) + "'");
+    module_.eval();
+    module_.to(dtype_);
+    for (at::Tensor p : module_.parameters()) p.set_requires_grad(false);
+
+    preprocessing_.resolution = params.get_int("resolution");
+    const auto& mean = params.get_reals("mean");
+    const auto& std = params.get_reals("std");
+    if (mean.size() != 3 || std.size() != 3) throw roz::ParamError("torchscript: mean and std need 3 values (R,G,B)");
+    for (int c = 0; c < 3; ++c) {
+      if (std[static_cast<size_t>(c)] <= 0) throw roz::ParamError("torchscript: std values must be positive");
+      preprocessing_.mean[static_cast<size_t>(c)] = mean[static_cast<size_t>(c)];
+      preprocessing_.std[static_cast<size_t>(c)] = std[static_cast<size_t>(c)];
+    }
+    mean_ = torch::tensor(mean, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+    std_ = torch::tensor(std, torch::kFloat).view({1, 3, 1, 1}).to(device_);
+
+    logit_scale_ = params.get_real("logit_scale");
+    if (module_.hasattr("logit_scale")) {
+      // CLIP stores the log of the scale as a parameter.
+      logit_scale_ = std::exp(module_.attr("logit_scale").toTensor().to(torch::kFloat).item<double>());
+    }
+    embedding_dim_ = params.get_int("embedding_dim");
+    context.log(roz::LogLevel::debug, "torchscript: loaded " + path_ + " (sha256 " + hash_ + ")");
+  }
+
+  roz::Preprocessing preprocessing() const override { return preprocessing_; }
+
+  std::int64_t embedding_dim() const override {
+    if (embedding_dim_ <= 0) {
+      at::NoGradGuard no_grad;
+      std::int64_t r = preprocessing_.resolution;
+      embedding_dim_ = const_cast<TorchScriptModel*>(this)->encode_image(torch::zeros({1, 3, r, r})).size(1);
+    }
+    return embedding_dim_;
+  }
+
+  at::Tensor encode_image(const at::Tensor& images) override {
+    const std::int64_t r = preprocessing_.resolution;
+    if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
+      throw roz::DataError("torchscript: encode_image expects [N,3," + std::to_string(r) + "," + std::to_string(r) +
+                           "] images, got " + shape(images));
+    at::Tensor x = ((images.to(device_, at::kFloat) - mean_) / std_).to(dtype_);
+    return module_.run_method("encode_image", x).toTensor().to(at::kFloat);
+  }
+
+  at::Tensor tokenize(const std::vector<std::string>&) override {
+    throw roz::Error(
+        "torchscript: prompt heads need the CLIP BPE tokenizer, which this plugin version does not ship yet; "
+        "build the head from support images instead (roz eval --support-per-class K)");
+  }
+
+  at::Tensor encode_text(const at::Tensor& tokens) override {
+    return module_.run_method("encode_text", tokens.to(device_)).toTensor().to(at::kFloat);
+  }
+
+  double logit_scale() const override { return logit_scale_; }
+
+  std::vector<at::Tensor> trainable_parameters() override {
+    std::vector<at::Tensor> out;
+    for (at::Tensor p : module_.parameters()) out.push_back(p);
+    return out;
+  }
+
+  void set_training(bool training) override { module_.train(training); }
+
+  void save(const std::string& path) const override { module_.save(path); }
+
+  std::string content_hash() const override { return hash_; }
+
+ private:
+  static std::string shape(const at::Tensor& t) {
+    std::string out = "[";
+    for (int64_t i = 0; i < t.dim(); ++i) out += (i ? "," : "") + std::to_string(t.size(i));
+    return out + "]";
+  }
+
+  std::string path_;
+  std::string hash_;
+  torch::jit::Module module_;
+  at::Device device_ = at::kCPU;
+  at::ScalarType dtype_ = at::kFloat;
+  roz::Preprocessing preprocessing_;
+  at::Tensor mean_, std_;
+  double logit_scale_ = 100.0;
+  mutable std::int64_t embedding_dim_ = 0;
+};
+
+roz::PluginDescriptor describe() {
+  roz::Preprocessing clip;
+  return {
+      .name = "torchscript",
+      .kind = roz::PluginKind::model,
+      .version = "0.1.0",
+      .license = "Apache-2.0",
+      .description = "TorchScript archive exposing encode_image and encode_text (CLIP-style dual encoder)",
+      .params =
+          {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
+           roz::param::integer("resolution", clip.resolution, 1, 4096, "input side after resize + center crop"),
+           roz::param::real_list("mean", {clip.mean.begin(), clip.mean.end()}, "per-channel mean (RGB, [0,1] units)"),
+           roz::param::real_list("std", {clip.std.begin(), clip.std.end()}, "per-channel std (RGB, [0,1] units)"),
+           roz::param::choice("device", "cpu", {"cpu", "cuda"}, "where the model runs"),
+           roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
+           roz::param::real("logit_scale", 100.0, 0.0, 1e6,
+                            "used when the archive has no logit_scale attribute (CLIP's stores log scale)"),
+           roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image")},
+      .capabilities = 0,
+      .create = [](const roz::Params& p, const roz::PluginContext& c) -> std::unique_ptr<roz::Plugin> {
+        return std::make_unique<TorchScriptModel>(p, c);
+      },
+  };
+}
+
+}  // namespace
+
+ROZ_PLUGIN(describe)

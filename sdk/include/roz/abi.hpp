@@ -1,0 +1,33 @@
+// The versioned entry point every RoZ plugin library exports, and the ABI rule the host enforces.
+#pragma once
+
+#include <cstdint>
+
+#define ROZ_ABI_MAJOR 1
+#define ROZ_ABI_MINOR 0
+
+// The one symbol a plugin library exports (extern "C", so its name is not mangled).
+#define ROZ_PLUGIN_ENTRY_SYMBOL "roz_plugin_entry"
+
+namespace roz {
+
+struct PluginDescriptor;
+
+inline constexpr std::uint32_t kAbiMajor = ROZ_ABI_MAJOR;
+inline constexpr std::uint32_t kAbiMinor = ROZ_ABI_MINOR;
+inline constexpr std::uint32_t kEntryMagic = 0x315A4F52;  // "ROZ1" little-endian
+
+// Plain C data, stable across every ABI version: the host reads and checks it before it touches
+// anything C++-shaped in the library (the descriptor's layout may change between majors).
+struct PluginEntry {
+  std::uint32_t magic;
+  std::uint32_t abi_major;
+  std::uint32_t abi_minor;
+  const char* torch_version;  // LibTorch the plugin was compiled against; must equal the host's
+  const char* cxx_abi;        // compiler family and libstdc++ ABI, e.g. "gcc12/cxx11"
+  const PluginDescriptor* (*descriptor)();
+};
+
+using PluginEntryFn = const PluginEntry*();
+
+}  // namespace roz

@@ -1,0 +1,76 @@
+// The metric interface, in three scopes: per condition, across the conditions of one model, and
+// across models. The host computes every number it reports through metric plugins.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "roz/descriptor.hpp"
+
+#pragma GCC visibility push(default)  // SDK types and functions are shared with plugins
+
+namespace roz {
+
+// One evaluated sample.
+struct SampleRecord {
+  std::string sample_id;
+  std::int64_t label = -1;
+  std::vector<float> logits;  // [C]
+  std::optional<float> perturbation_linf;
+  std::optional<float> perturbation_l2;
+  std::map<std::string, std::string> metadata;  // corruption output metadata, etc.
+};
+
+struct ConditionInfo {
+  std::string model;      // resolved model spec
+  std::string dataset;    // dataset name or path
+  std::string condition;  // e.g. "clean", "jpeg_compression:severity=3"
+  std::string kind;       // clean | natural | corruption | attack | typographic | text
+  std::int64_t num_classes = 0;
+  std::map<std::string, std::string> attributes;  // e.g. {"severity": "3"}
+};
+
+struct MetricValue {
+  std::string name;  // e.g. "top1"
+  double value = 0;
+  std::optional<double> ci_low;  // 95% interval where the metric gives one
+  std::optional<double> ci_high;
+};
+
+struct ConditionSummary {
+  ConditionInfo info;
+  std::vector<MetricValue> values;
+};
+
+class MetricAccumulator {
+ public:
+  virtual ~MetricAccumulator();
+  virtual void add(const SampleRecord& record) = 0;
+  virtual std::vector<MetricValue> finish() = 0;
+};
+
+// Streams a condition's records back to metrics that need them across conditions.
+using RecordReader =
+    std::function<void(const ConditionInfo&, const std::function<void(const SampleRecord&)>&)>;
+
+class Metric : public Plugin {
+ public:
+  ~Metric() override;
+  // kPerCondition
+  virtual std::unique_ptr<MetricAccumulator> accumulate(const ConditionInfo& condition);
+  // kAcrossConditions: the conditions of one model on one dataset family.
+  virtual std::vector<ConditionSummary> across_conditions(
+      const std::vector<ConditionSummary>& conditions, const RecordReader& records);
+  // kAcrossModels: one entry per model, each the summaries of its conditions.
+  virtual std::vector<ConditionSummary> across_models(
+      const std::vector<std::vector<ConditionSummary>>& models);
+};
+
+}  // namespace roz
+
+#pragma GCC visibility pop

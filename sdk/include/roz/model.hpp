@@ -1,0 +1,50 @@
+// The model interface: a CLIP-style dual encoder. Images enter as float RGB NCHW in [0,1]; the
+// model normalises inside, so an attack's epsilon means the same thing for every model.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "roz/descriptor.hpp"
+
+#pragma GCC visibility push(default)  // SDK types and functions are shared with plugins
+
+namespace roz {
+
+struct Preprocessing {
+  std::int64_t resolution = 224;  // square input side after resize + center crop
+  std::array<double, 3> mean{0.48145466, 0.4578275, 0.40821073};
+  std::array<double, 3> std{0.26862954, 0.26130258, 0.27577711};
+};
+
+class Model : public Plugin {
+ public:
+  ~Model() override;
+
+  virtual Preprocessing preprocessing() const = 0;
+  virtual std::int64_t embedding_dim() const = 0;
+
+  // [N,3,R,R] float in [0,1] -> [N,D] (not normalised); differentiable with respect to images.
+  virtual at::Tensor encode_image(const at::Tensor& images) = 0;
+  // Texts -> token ids [N, context_length] as the text tower expects them.
+  virtual at::Tensor tokenize(const std::vector<std::string>& texts) = 0;
+  // Token ids -> [N,D] (not normalised).
+  virtual at::Tensor encode_text(const at::Tensor& tokens) = 0;
+  virtual double logit_scale() const = 0;
+
+  // Training support (fine-tuning issues): the tensors an optimiser may update, mode, persistence.
+  virtual std::vector<at::Tensor> trainable_parameters() = 0;
+  virtual void set_training(bool training) = 0;
+  virtual void save(const std::string& path) const = 0;
+
+  // Identifies the weights (e.g. SHA-256 of the model file): keys caches, recorded with results.
+  virtual std::string content_hash() const = 0;
+};
+
+}  // namespace roz
+
+#pragma GCC visibility pop

@@ -1,0 +1,29 @@
+// The roz subcommands; each file registers one command family on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace roz::cli {
+
+struct GlobalOptions {
+  std::vector<std::string> plugin_paths;
+  int threads = 0;  // 0: all hardware threads
+};
+
+// A leaf command: run after parsing, once logging and threads are set up. Returns the exit code.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+void add_plugins_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
+void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
+
+std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
+
+}  // namespace roz::cli

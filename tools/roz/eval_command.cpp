@@ -1,0 +1,145 @@
+// roz eval: one model, one dataset, clean plus each --corruption and --attack condition.
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "roz/core/evaluator.hpp"
+#include "roz/core/plugin_host.hpp"
+#include "roz/core/registry.hpp"
+#include "roz/error.hpp"
+
+namespace roz::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct EvalArgs {
+  std::string model;
+  std::string dataset;
+  std::vector<std::string> corruptions, attacks, metrics, templates;
+  std::size_t support_per_class = 0;
+  std::size_t per_class = 0;
+  std::uint64_t seed = 0;
+  std::int64_t batch_size = 64;
+  bool json = false;
+  std::string out;
+};
+
+std::vector<Spec> parse_specs(const std::vector<std::string>& texts) {
+  std::vector<Spec> out;
+  for (const auto& t : texts) out.push_back(parse_spec(t));
+  return out;
+}
+
+json report_json(const core::EvalReport& r) {
+  json conditions = json::array();
+  for (const auto& c : r.conditions) {
+    json values = json::object();
+    for (const auto& v : c.values) {
+      json value{{"value", v.value}};
+      if (v.ci_low) value["ci95"] = {*v.ci_low, *v.ci_high};
+      values[v.name] = value;
+    }
+    conditions.push_back({{"condition", c.info.condition},
+                          {"kind", c.info.kind},
+                          {"plugin_version", c.plugin_version},
+                          {"samples", c.samples},
+                          {"skipped", c.skipped},
+                          {"gradient_evaluations", c.gradient_evaluations},
+                          {"queries", c.queries},
+                          {"seconds", c.seconds},
+                          {"metrics", values}});
+  }
+  return {{"model", {{"spec", r.model_spec}, {"version", r.model_version}, {"sha256", r.model_hash}}},
+          {"dataset", r.dataset},
+          {"head", r.head},
+          {"seed", r.seed},
+          {"threads", r.threads},
+          {"metrics", r.metric_specs},
+          {"unreadable_images", r.unreadable},
+          {"conditions", conditions}};
+}
+
+void print_table(const core::EvalReport& r) {
+  std::cout << "model    " << r.model_spec << "\n         sha256 " << r.model_hash << "\n"
+            << "dataset  " << r.dataset << "\nhead     " << r.head << "\nseed     " << r.seed << "\n\n";
+  std::cout << std::left << std::setw(44) << "CONDITION" << std::right << std::setw(7) << "N";
+  std::vector<std::string> names;
+  for (const auto& c : r.conditions)
+    for (const auto& v : c.values)
+      if (std::find(names.begin(), names.end(), v.name) == names.end()) names.push_back(v.name);
+  for (const auto& n : names) std::cout << std::setw(24) << n + " [95% CI]";
+  std::cout << std::setw(10) << "img/s" << "\n";
+  for (const auto& c : r.conditions) {
+    std::string name = c.info.condition.size() > 42 ? c.info.condition.substr(0, 39) + "..." : c.info.condition;
+    std::cout << std::left << std::setw(44) << name << std::right << std::setw(7) << c.samples;
+    for (const auto& n : names) {
+      auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
+      std::ostringstream cell;
+      if (it != c.values.end()) {
+        cell << std::fixed << std::setprecision(2) << 100 * it->value;
+        if (it->ci_low) cell << " [" << 100 * *it->ci_low << "," << 100 * *it->ci_high << "]";
+      }
+      std::cout << std::setw(24) << cell.str();
+    }
+    std::cout << std::setw(10) << std::fixed << std::setprecision(1) << c.samples / std::max(c.seconds, 1e-9) << "\n";
+  }
+  if (!r.unreadable.empty()) std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
+}
+
+int run(const GlobalOptions& global, const EvalArgs& args) {
+  core::Registry registry = core::Registry::discover(search_path(global));
+  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
+  core::PluginHost host(registry, args.seed, global.threads);
+
+  core::EvalOptions options;
+  options.model = parse_spec(args.model);
+  options.dataset = args.dataset;
+  options.corruptions = parse_specs(args.corruptions);
+  options.attacks = parse_specs(args.attacks);
+  options.metrics = parse_specs(args.metrics);
+  if (!args.templates.empty()) options.templates = args.templates;
+  options.support_per_class = args.support_per_class;
+  options.per_class = args.per_class;
+  options.seed = args.seed;
+  options.batch_size = args.batch_size;
+
+  core::EvalReport report = core::evaluate(host, options);
+  json j = report_json(report);
+  if (!args.out.empty()) {
+    std::ofstream out(args.out);
+    if (!(out << j.dump(2) << "\n")) throw Error("cannot write the report to '" + args.out + "'");
+    spdlog::info("report written to {}", args.out);
+  }
+  if (args.json) std::cout << j.dump(2) << "\n";
+  else print_table(report);
+  return 0;
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a model on a dataset, clean and under corruptions/attacks");
+  eval->add_option("--model", args->model, "model spec, e.g. torchscript:path=model.pt,resolution=32")->required();
+  eval->add_option("--dataset", args->dataset, "ImageFolder root (ROOT/CLASS/IMAGE)")->required();
+  eval->add_option("--corruption", args->corruptions, "corruption spec, e.g. jpeg_compression:severity=3 (repeatable)");
+  eval->add_option("--attack", args->attacks, "attack spec, e.g. fgsm:eps=4/255 (repeatable)");
+  eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy)");
+  eval->add_option("--template", args->templates, "prompt template with {} for the class name (repeatable)");
+  eval->add_option("--support-per-class", args->support_per_class,
+                   "build the head from the first K images of each class (class prototypes) instead of prompts");
+  eval->add_option("--per-class", args->per_class, "evaluate at most N images per class (0: all)");
+  eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");
+  eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
+  eval->add_flag("--json", args->json, "print the report as JSON on stdout");
+  eval->add_option("--out", args->out, "also write the JSON report to this file");
+  commands.push_back({eval, [&global, args] { return run(global, *args); }});
+}
+
+}  // namespace roz::cli

@@ -1,0 +1,68 @@
+// roz: the RoZ command line.
+#include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "commands.hpp"
+#include "roz/abi.hpp"
+#include "roz/core/logging.hpp"
+#include "roz/core/plugin_library.hpp"
+#include "roz/core/registry.hpp"
+#include "roz/error.hpp"
+
+namespace roz::cli {
+
+std::vector<std::filesystem::path> search_path(const GlobalOptions& global) {
+  std::vector<std::filesystem::path> paths(global.plugin_paths.begin(), global.plugin_paths.end());
+  return core::plugin_search_path(paths);
+}
+
+}  // namespace roz::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"roz: zero-shot robustness benchmark for CLIP-style models"};
+  app.fallthrough();  // global options may follow the subcommand
+  roz::cli::GlobalOptions global;
+  int verbose = 0, quiet = 0;
+  bool version = false;
+  app.add_flag("--version", version, "print version, plugin ABI and LibTorch version");
+  app.add_flag("-v,--verbose", verbose, "more log output (repeat for trace)");
+  app.add_flag("-q,--quiet", quiet, "less log output (repeat for errors only)");
+  app.add_option("--plugin-path", global.plugin_paths,
+                 "plugin directory or file, searched before ROZ_PLUGIN_PATH and the built-in plugins (repeatable)")
+      ->type_name("PATH");
+  app.add_option("--threads", global.threads, "compute threads (0: all cores)")->check(CLI::NonNegativeNumber);
+
+  std::vector<roz::cli::Command> commands;
+  roz::cli::add_plugins_command(app, global, commands);
+  roz::cli::add_eval_command(app, global, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (version) {
+    std::cout << "roz " << ROZ_VERSION << " (plugin ABI " << roz::kAbiMajor << "." << roz::kAbiMinor << ", LibTorch "
+              << roz::core::host_torch_version() << ", " << roz::core::host_cxx_abi() << ")\n";
+    return 0;
+  }
+  roz::core::init_logging(verbose - quiet);
+  int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  global.threads = threads;
+  at::set_num_threads(threads);  // also sets OpenMP's thread count used by BLAS
+
+  for (const roz::cli::Command& command : commands) {
+    if (!command.app->parsed()) continue;
+    try {
+      return command.run();
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+  }
+  std::cout << app.help();
+  return app.get_subcommands().empty() ? 2 : 0;
+}
