@@ -1,0 +1,28 @@
+# Thin wrapper: the build is CMake + Ninja in build/; tools/setup.sh installs what it needs.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build demo test install clean format
+
+all: build
+
+setup:
+	tools/setup.sh
+
+build: setup
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	tools/demo.sh $(BUILD)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+format:
+	find sdk core datasets plugins tools tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,116 @@
+// Each deliberately broken plugin gives one clear line naming its file, and never hides the good
+// plugins found on the same search path.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "roz/attack.hpp"
+#include "roz/core/plugin_host.hpp"
+#include "roz/error.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path broken(const std::string& defect) { return fs::path(ROZ_TEST_BROKEN_DIR) / defect; }
+
+core::Registry with_builtins(const std::string& defect) {
+  return core::Registry::discover({broken(defect), ROZ_TEST_PLUGIN_DIR});
+}
+
+std::string only_failure(const core::Registry& registry) {
+  EXPECT_EQ(registry.failures().size(), 1u);
+  if (registry.failures().empty()) return "";
+  std::string message = registry.failures().front().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+  return message;
+}
+
+void expect_good_plugins_listed(const core::Registry& registry) {
+  for (auto [kind, name] : {std::pair{PluginKind::model, "torchscript"}, {PluginKind::attack, "fgsm"},
+                            {PluginKind::corruption, "jpeg_compression"}, {PluginKind::metric, "accuracy"}})
+    EXPECT_NO_THROW(registry.find(kind, name)) << name;
+}
+
+struct Case {
+  const char* defect;
+  const char* expected;  // fragment of the message
+};
+
+class BrokenPlugin : public testing::TestWithParam<Case> {};
+
+TEST_P(BrokenPlugin, GivesOneClearLineNamingTheFile) {
+  const Case& c = GetParam();
+  core::Registry registry = with_builtins(c.defect);
+  std::string message = only_failure(registry);
+  EXPECT_NE(message.find(broken(c.defect).string()), std::string::npos) << message;
+  EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+  expect_good_plugins_listed(registry);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Defects, BrokenPlugin,
+    testing::Values(Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
+                    Case{"abi_major", "ABI major version mismatch: plugin ABI 2.0, host ABI 1.0"},
+                    Case{"abi_minor_newer", "plugin needs a newer host: plugin ABI 1.1, host ABI 1.0"},
+                    Case{"torch_mismatch", "built against LibTorch 0.0.1"},
+                    Case{"duplicate_name", "duplicate attack plugin name 'fgsm', already provided by"},
+                    Case{"not_a_library", "not a loadable shared library"}),
+    [](const testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.defect); });
+
+TEST(BrokenPlugin, DuplicateKeepsTheFirstFoundAndNamesBothFiles) {
+  core::Registry registry = with_builtins("duplicate_name");
+  std::string message = only_failure(registry);
+  EXPECT_NE(message.find(std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so"), std::string::npos) << message;
+  // The search path order decides: the broken directory came first, so its fgsm is the one kept.
+  EXPECT_EQ(registry.find(PluginKind::attack, "fgsm").path.parent_path(), broken("duplicate_name"));
+}
+
+TEST(BrokenPlugin, FactoryThatThrowsIsReportedWithPluginAndCall) {
+  core::Registry registry = with_builtins("factory_throws");
+  EXPECT_TRUE(registry.failures().empty());
+  core::PluginHost host(registry, 0, 1);
+  try {
+    host.create_attack(parse_spec("throwing_factory"));
+    FAIL();
+  } catch (const PluginCallError& e) {
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory': create failed: deliberate failure in the factory");
+  }
+}
+
+TEST(BrokenPlugin, ExceptionInsideACallIsReportedNotACrash) {
+  core::Registry registry = with_builtins("throws_in_call");
+  core::PluginHost host(registry, 0, 1);
+  auto attack = host.create_attack(parse_spec("broken_attack"));
+  auto classifier = test::tiny_classifier(host, 1);
+  test::ImageBatch batch = test::load_cifar(1, 3);
+  std::vector<std::uint64_t> seeds(10, 0);
+  try {
+    attack->perturb(*classifier, {batch.tensor, batch.labels, seeds, nullptr});
+    FAIL();
+  } catch (const PluginCallError& e) {
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'broken_attack': perturb failed: deliberate failure inside perturb");
+  }
+}
+
+TEST(BrokenPlugin, UnknownAndOutOfRangeParametersNameThePluginAndKey) {
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  try {
+    host.create_attack(parse_spec("fgsm:steps=3"));
+    FAIL();
+  } catch (const ParamError& e) {
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'fgsm': unknown parameter 'steps' (known: eps, norm)");
+  }
+  try {
+    host.create_corruption(parse_spec("jpeg_compression:quality=101"));
+    FAIL();
+  } catch (const ParamError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range [1, 100]");
+  }
+}
+
+}  // namespace
+}  // namespace roz

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "roz/core/evaluator.hpp"
+#include "roz/error.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+namespace fs = std::filesystem;
+
+core::EvalOptions options(std::int64_t batch_size) {
+  core::EvalOptions o;
+  o.model = parse_spec(std::string("torchscript:path=") + ROZ_TEST_TINY_MODEL + ",resolution=32");
+  o.dataset = ROZ_TEST_CIFAR_DIR;
+  o.corruptions = {parse_spec("jpeg_compression:severity=5")};
+  o.attacks = {parse_spec("fgsm:eps=8/255")};
+  o.support_per_class = 20;
+  o.per_class = 15;
+  o.seed = 3;
+  o.batch_size = batch_size;
+  return o;
+}
+
+double top1(const core::ConditionReport& c) {
+  for (const auto& v : c.values)
+    if (v.name == "top1") return v.value;
+  ADD_FAILURE() << "no top1 in " << c.info.condition;
+  return -1;
+}
+
+TEST(Evaluator, CleanCorruptedAndAttackedConditionsThroughMetricPlugins) {
+  core::PluginHost host(test::builtin_registry(), 3, 2);
+  core::EvalReport report = core::evaluate(host, options(32));
+  ASSERT_EQ(report.conditions.size(), 3u);
+  EXPECT_EQ(report.conditions[0].info.condition, "clean");
+  EXPECT_EQ(report.conditions[1].info.condition, "jpeg_compression:severity=5");
+  EXPECT_EQ(report.conditions[2].info.condition, "fgsm:eps=0.03137254901960784,norm=linf");
+  for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 150);
+  EXPECT_GT(top1(report.conditions[0]), 0.18);
+  EXPECT_LT(top1(report.conditions[2]), top1(report.conditions[0]));
+  EXPECT_EQ(report.conditions[2].gradient_evaluations, 5);  // one per batch of 32 over 150 images
+  EXPECT_EQ(report.head, "prototypes:support_per_class=20");
+  EXPECT_EQ(report.model_hash.size(), 64u);
+}
+
+TEST(Evaluator, ResultsDoNotDependOnBatchSizeOrThreads) {
+  core::PluginHost one_thread(test::builtin_registry(), 3, 1);
+  core::PluginHost two_threads(test::builtin_registry(), 3, 2);
+  core::EvalReport a = core::evaluate(one_thread, options(7));
+  core::EvalReport b = core::evaluate(two_threads, options(64));
+  ASSERT_EQ(a.conditions.size(), b.conditions.size());
+  for (size_t i = 0; i < a.conditions.size(); ++i) EXPECT_DOUBLE_EQ(top1(a.conditions[i]), top1(b.conditions[i]));
+}
+
+TEST(Evaluator, CorruptAndTruncatedImagesAreSkippedAndNamed) {
+  fs::path root = fs::temp_directory_path() / "roz_eval_bad_images";
+  fs::remove_all(root);
+  for (const char* cls : {"cat", "dog"}) {
+    fs::create_directories(root / cls);
+    for (int i = 0; i < 4; ++i) {
+      char name[16];
+      std::snprintf(name, sizeof name, "%04d.jpg", i);
+      fs::copy_file(fs::path(ROZ_TEST_CIFAR_DIR) / cls / name, root / cls / name);
+    }
+  }
+  {
+    std::ifstream in(fs::path(ROZ_TEST_CIFAR_DIR) / "cat" / "0010.jpg", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(root / "cat" / "truncated.jpg", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    std::ofstream(root / "dog" / "not_an_image.jpg") << "hello";
+  }
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  core::EvalOptions o = options(4);
+  o.dataset = root;
+  o.support_per_class = 1;
+  o.per_class = 0;
+  core::EvalReport report = core::evaluate(host, o);
+  ASSERT_EQ(report.unreadable.size(), 2u);
+  std::string all = report.unreadable[0] + "\n" + report.unreadable[1];
+  EXPECT_NE(all.find((root / "cat" / "truncated.jpg").string()), std::string::npos) << all;
+  EXPECT_NE(all.find((root / "dog" / "not_an_image.jpg").string()), std::string::npos) << all;
+  for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 6);  // 8 good images minus 2 support
+  fs::remove_all(root);
+}
+
+TEST(Evaluator, MissingDatasetIsANamedError) {
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  core::EvalOptions o = options(8);
+  o.dataset = "/nonexistent/dataset";
+  try {
+    core::evaluate(host, o);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(std::string(e.what()), "dataset '/nonexistent/dataset': not a directory");
+  }
+}
+
+}  // namespace
+}  // namespace roz

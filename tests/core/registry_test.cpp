@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "roz/attack.hpp"
+#include "roz/core/plugin_host.hpp"
+#include "roz/error.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+TEST(Registry, FindsOneBuiltInOfEachKind) {
+  const core::Registry& registry = test::builtin_registry();
+  EXPECT_TRUE(registry.failures().empty());
+  std::set<std::pair<PluginKind, std::string>> found;
+  for (const auto& p : registry.plugins()) {
+    found.insert({p.descriptor->kind, p.descriptor->name});
+    EXPECT_EQ(p.entry->abi_major, kAbiMajor);
+    EXPECT_EQ(p.torch_version, core::host_torch_version());
+    EXPECT_FALSE(p.descriptor->version.empty());
+    EXPECT_FALSE(p.descriptor->license.empty());
+  }
+  EXPECT_TRUE(found.count({PluginKind::model, "torchscript"}));
+  EXPECT_TRUE(found.count({PluginKind::attack, "fgsm"}));
+  EXPECT_TRUE(found.count({PluginKind::corruption, "jpeg_compression"}));
+  EXPECT_TRUE(found.count({PluginKind::metric, "accuracy"}));
+}
+
+TEST(Registry, UnknownPluginListsTheAvailableOnes) {
+  try {
+    test::builtin_registry().find(PluginKind::attack, "pgdd");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "unknown attack plugin 'pgdd' (available: fgsm)");
+  }
+}
+
+TEST(Registry, ParametersAreValidatedBeforeThePluginRuns) {
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  EXPECT_THROW(host.create_attack(parse_spec("fgsm:epsilon=0.1")), ParamError);
+  EXPECT_THROW(host.create_attack(parse_spec("fgsm:eps=1.5")), ParamError);
+  EXPECT_THROW(host.create_corruption(parse_spec("jpeg_compression:severity=6")), ParamError);
+  EXPECT_NO_THROW(host.create_attack(parse_spec("fgsm:eps=4/255,norm=l2")));
+  core::ResolvedPlugin r = host.resolve(PluginKind::attack, parse_spec("fgsm:eps=4/255"));
+  EXPECT_EQ(r.spec, "fgsm:eps=0.01568627450980392,norm=linf");
+}
+
+TEST(Registry, ObjectsKeepTheirLibraryLoaded) {
+  core::Registry models = core::Registry::discover({std::string(ROZ_TEST_PLUGIN_DIR) + "/torchscript.so"});
+  core::PluginHost model_host(models, 0, 1);
+  auto classifier = test::tiny_classifier(model_host, 2);
+
+  // The only registry holding fgsm.so goes away while the attack it created lives: the attack's
+  // code must stay mapped (if it were unloaded, perturb would crash).
+  auto attacks = std::make_unique<core::Registry>(
+      core::Registry::discover({std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so"}));
+  core::PluginHost host(*attacks, 0, 1);
+  std::shared_ptr<Attack> attack = host.create_attack(parse_spec("fgsm"));
+  attacks.reset();
+
+  test::ImageBatch batch = test::load_cifar(1, 5);
+  std::vector<std::uint64_t> seeds(static_cast<size_t>(batch.labels.size(0)), 1);
+  AttackResult r = attack->perturb(*classifier, {batch.tensor, batch.labels, seeds, nullptr});
+  EXPECT_EQ(r.images.sizes(), batch.tensor.sizes());
+  EXPECT_EQ(r.gradient_evaluations, 1);
+}
+
+}  // namespace
+}  // namespace roz

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The roz command line as a script sees it: JSON on stdout alone, one-line errors, exit codes.
+set -euo pipefail
+roz=$1 model=$2 data=$3 broken=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$roz" --version | grep -q "plugin ABI 1.0" || fail "--version"
+
+"$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
+python3 - "$tmp/list.json" <<'PY'
+import json, sys
+listing = json.load(open(sys.argv[1]))
+kinds = {p["kind"] for p in listing["plugins"]}
+assert kinds == {"model", "attack", "corruption", "metric"}, kinds
+for p in listing["plugins"]:
+    assert p["abi"] == "1.0" and p["path"].endswith(".so") and p["version"], p
+PY
+
+# A broken plugin on the path: stdout is still valid JSON listing the good plugins, the error is
+# one line on stderr naming the file.
+"$roz" plugins list --json --plugin-path "$broken/abi_major" > "$tmp/list2.json" 2> "$tmp/list2.err"
+python3 - "$tmp/list2.json" "$broken/abi_major/abi_major.so" <<'PY'
+import json, sys
+listing = json.load(open(sys.argv[1]))
+assert len(listing["plugins"]) >= 4
+assert listing["errors"][0]["path"] == sys.argv[2], listing["errors"]
+PY
+[ "$(grep -c "abi_major.so': ABI major version mismatch" "$tmp/list2.err")" = 1 ] || fail "abi error line"
+
+# ROZ_PLUGIN_PATH is searched too.
+ROZ_PLUGIN_PATH="$broken/factory_throws" "$roz" plugins list | grep -q throwing_factory || fail "ROZ_PLUGIN_PATH"
+
+"$roz" plugins info jpeg_compression --json > "$tmp/info.json"
+python3 - "$tmp/info.json" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1]))
+params = {p["name"]: p for p in info["params"]}
+assert params["severity"]["default"] == "1" and params["severity"]["max"] == 5, params
+assert params["quality"]["default"] is None and not params["quality"]["required"], params
+assert info["capabilities"] == ["deterministic"]
+PY
+"$roz" plugins info fgsm | grep -q "range \[0, 1\]" || fail "info text"
+if "$roz" plugins info no_such_plugin 2> "$tmp/info.err"; then fail "unknown plugin accepted"; fi
+grep -q "no plugin named 'no_such_plugin'" "$tmp/info.err" || fail "unknown plugin message"
+
+eval_args=(eval --model "torchscript:path=$model,resolution=32" --dataset "$data" --support-per-class 5 --per-class 5)
+if "$roz" "${eval_args[@]}" --attack fgsm:epsilon=0.1 > /dev/null 2> "$tmp/e1.err"; then fail "unknown parameter accepted"; fi
+grep -q "attack plugin 'fgsm': unknown parameter 'epsilon' (known: eps, norm)" "$tmp/e1.err" || fail "unknown parameter message"
+if "$roz" "${eval_args[@]}" --corruption "jpeg_compression:severity=(3" > /dev/null 2> "$tmp/e2.err"; then fail "bad spec accepted"; fi
+grep -q "key 'severity'" "$tmp/e2.err" || fail "malformed spec message"
+if "$roz" "${eval_args[@]}" --attack throwing_factory --plugin-path "$broken/factory_throws" > /dev/null 2> "$tmp/e3.err"; then
+  fail "throwing factory accepted"
+fi
+grep -q "attack plugin 'throwing_factory': create failed: deliberate failure in the factory" "$tmp/e3.err" || fail "factory message"
+
+"$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/report.json" > "$tmp/eval.json" 2> "$tmp/eval.err"
+python3 - "$tmp/eval.json" "$tmp/report.json" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a == b
+assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,quality=10"]
+assert len(a["model"]["sha256"]) == 64 and a["seed"] == 0
+PY
+echo "cli test passed"

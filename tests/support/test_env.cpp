@@ -1,0 +1,46 @@
+#include "test_env.hpp"
+
+#include <ATen/ATen.h>
+
+#include "roz/core/image_pipeline.hpp"
+#include "roz/datasets/image_folder.hpp"
+#include "roz/model.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::test {
+
+const core::Registry& builtin_registry() {
+  static const core::Registry registry = core::Registry::discover({ROZ_TEST_PLUGIN_DIR});
+  return registry;
+}
+
+ImageBatch load_cifar(std::size_t per_class, std::size_t offset) {
+  datasets::Dataset dataset = datasets::read_image_folder(ROZ_TEST_CIFAR_DIR);
+  std::vector<datasets::Sample> picked =
+      offset > 0 ? datasets::split_per_class(dataset.samples, offset).rest : dataset.samples;
+  picked = datasets::split_per_class(picked, per_class).first;
+  ImageBatch out;
+  std::vector<std::int64_t> labels;
+  for (const auto& s : picked) {
+    out.images.push_back(core::decode_rgb(s.path));
+    labels.push_back(s.label);
+  }
+  out.tensor = core::to_tensor(out.images);
+  out.labels = at::tensor(labels, at::kLong);
+  return out;
+}
+
+std::shared_ptr<core::ZeroShotClassifier> tiny_classifier(core::PluginHost& host, std::size_t support_per_class) {
+  std::shared_ptr<Model> model =
+      host.create_model(parse_spec(std::string("torchscript:path=") + ROZ_TEST_TINY_MODEL + ",resolution=32"));
+  ImageBatch support = load_cifar(support_per_class);
+  auto head = core::ZeroShotHead::from_support_images(*model, support.tensor, support.labels, 10, 64);
+  return std::make_shared<core::ZeroShotClassifier>(model, head);
+}
+
+double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels) {
+  at::NoGradGuard no_grad;
+  return classifier.logits(images).argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+}  // namespace roz::test

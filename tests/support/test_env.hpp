@@ -1,0 +1,33 @@
+// Shared test fixtures: the built-in plugins, CIFAR-10 sample images, and a real classifier (the
+// tiny TorchScript model with class prototypes from support images).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <opencv2/core/mat.hpp>
+#include <vector>
+
+#include "roz/core/plugin_host.hpp"
+#include "roz/core/registry.hpp"
+#include "roz/core/zero_shot_head.hpp"
+
+namespace roz::test {
+
+const core::Registry& builtin_registry();
+
+struct ImageBatch {
+  std::vector<cv::Mat> images;  // uint8 RGB 32x32
+  at::Tensor tensor;            // [N,3,32,32] in [0,1]
+  at::Tensor labels;            // [N]
+};
+
+// Images [offset, offset + per_class) of every CIFAR-10 sample class, in class order.
+ImageBatch load_cifar(std::size_t per_class, std::size_t offset = 0);
+
+// The tiny TorchScript model with a prototype head from the first `support_per_class` images per class.
+std::shared_ptr<core::ZeroShotClassifier> tiny_classifier(core::PluginHost& host, std::size_t support_per_class = 20);
+
+double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels);
+
+}  // namespace roz::test
