@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "roz/core/eval_config.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
@@ -19,6 +20,7 @@ namespace {
 using nlohmann::json;
 
 struct EvalArgs {
+  std::string config;
   std::string model;
   std::string dataset;
   std::vector<std::string> corruptions, attacks, metrics, templates;
@@ -92,22 +94,26 @@ void print_table(const core::EvalReport& r) {
   if (!r.unreadable.empty()) std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
 }
 
-int run(const GlobalOptions& global, const EvalArgs& args) {
+int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
   core::Registry registry = core::Registry::discover(search_path(global));
   for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
   core::PluginHost host(registry, args.seed, global.threads);
 
+  // The config file first; flags given on the command line override its values and add conditions.
   core::EvalOptions options;
-  options.model = parse_spec(args.model);
-  options.dataset = args.dataset;
-  options.corruptions = parse_specs(args.corruptions);
-  options.attacks = parse_specs(args.attacks);
-  options.metrics = parse_specs(args.metrics);
+  if (!args.config.empty()) options = core::load_eval_config(args.config);
+  if (given("--model")) options.model = parse_spec(args.model);
+  if (given("--dataset")) options.dataset = args.dataset;
+  for (const Spec& s : parse_specs(args.corruptions)) options.corruptions.push_back(s);
+  for (const Spec& s : parse_specs(args.attacks)) options.attacks.push_back(s);
+  for (const Spec& s : parse_specs(args.metrics)) options.metrics.push_back(s);
   if (!args.templates.empty()) options.templates = args.templates;
-  options.support_per_class = args.support_per_class;
-  options.per_class = args.per_class;
-  options.seed = args.seed;
-  options.batch_size = args.batch_size;
+  if (given("--support-per-class")) options.support_per_class = args.support_per_class;
+  if (given("--per-class")) options.per_class = args.per_class;
+  if (given("--seed")) options.seed = args.seed;
+  if (given("--batch-size")) options.batch_size = args.batch_size;
+  if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
+  if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
   core::EvalReport report = core::evaluate(host, options);
   json j = report_json(report);
@@ -126,8 +132,10 @@ int run(const GlobalOptions& global, const EvalArgs& args) {
 void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* eval = app.add_subcommand("eval", "evaluate a model on a dataset, clean and under corruptions/attacks");
-  eval->add_option("--model", args->model, "model spec, e.g. torchscript:path=model.pt,resolution=32")->required();
-  eval->add_option("--dataset", args->dataset, "ImageFolder root (ROOT/CLASS/IMAGE)")->required();
+  eval->add_option("--config", args->config, "YAML config (same keys as the flags); flags override it")
+      ->check(CLI::ExistingFile);
+  eval->add_option("--model", args->model, "model spec, e.g. torchscript:path=model.pt,resolution=32");
+  eval->add_option("--dataset", args->dataset, "ImageFolder root (ROOT/CLASS/IMAGE)");
   eval->add_option("--corruption", args->corruptions, "corruption spec, e.g. jpeg_compression:severity=3 (repeatable)");
   eval->add_option("--attack", args->attacks, "attack spec, e.g. fgsm:eps=4/255 (repeatable)");
   eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy)");
@@ -139,7 +147,8 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   eval->add_flag("--json", args->json, "print the report as JSON on stdout");
   eval->add_option("--out", args->out, "also write the JSON report to this file");
-  commands.push_back({eval, [&global, args] { return run(global, *args); }});
+  auto given = [eval](const std::string& flag) { return eval->count(flag) > 0; };
+  commands.push_back({eval, [&global, args, given] { return run(global, *args, given); }});
 }
 
 }  // namespace roz::cli
