@@ -58,9 +58,7 @@ roz::PluginDescriptor describe() {
       .params = {roz::param::real("eps", 8.0 / 255.0, 0.0, 1.0, "L-inf noise size in [0,1] pixel units"),
                  roz::param::integer("tries", 10, 1, 100000, "noise draws per image (queries)")},
       .capabilities = roz::kNeedsScoresOnly,
-      .create = [](const roz::Params& p, const roz::PluginContext&) -> std::unique_ptr<roz::Plugin> {
-        return std::make_unique<RandomNoise>(p);
-      },
+      .create = roz::factory<RandomNoise>(),
   };
 }
 

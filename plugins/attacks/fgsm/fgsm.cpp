@@ -47,9 +47,7 @@ roz::PluginDescriptor describe() {
       .params = {roz::param::real("eps", 8.0 / 255.0, 0.0, 1.0, "perturbation budget in [0,1] pixel units"),
                  roz::param::choice("norm", "linf", {"linf", "l2"}, "threat model")},
       .capabilities = roz::kNeedsGradients,
-      .create = [](const roz::Params& p, const roz::PluginContext& c) -> std::unique_ptr<roz::Plugin> {
-        return std::make_unique<Fgsm>(p, c);
-      },
+      .create = roz::factory<Fgsm>(),
   };
 }
 

@@ -48,9 +48,7 @@ roz::PluginDescriptor describe() {
                  roz::param::optional(roz::param::integer("quality", 0, 1, 100,
                                                           "JPEG quality; overrides severity when given"))},
       .capabilities = roz::kDeterministic,
-      .create = [](const roz::Params& p, const roz::PluginContext&) -> std::unique_ptr<roz::Plugin> {
-        return std::make_unique<JpegCompression>(p);
-      },
+      .create = roz::factory<JpegCompression>(),
   };
 }
 

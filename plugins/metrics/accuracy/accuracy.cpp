@@ -82,9 +82,7 @@ roz::PluginDescriptor describe() {
       .description = "Top-k accuracy (robust accuracy under attack) with Wilson 95% intervals",
       .params = {roz::param::real_list("top_k", {1, 5}, "k values (top-k accuracy for k >= number of classes is skipped)")},
       .capabilities = roz::kPerCondition,
-      .create = [](const roz::Params& p, const roz::PluginContext&) -> std::unique_ptr<roz::Plugin> {
-        return std::make_unique<Accuracy>(p);
-      },
+      .create = roz::factory<Accuracy>(),
   };
 }
 

@@ -137,9 +137,7 @@ roz::PluginDescriptor describe() {
                             "used when the archive has no logit_scale attribute (CLIP's stores log scale)"),
            roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image")},
       .capabilities = 0,
-      .create = [](const roz::Params& p, const roz::PluginContext& c) -> std::unique_ptr<roz::Plugin> {
-        return std::make_unique<TorchScriptModel>(p, c);
-      },
+      .create = roz::factory<TorchScriptModel>(),
   };
 }
 

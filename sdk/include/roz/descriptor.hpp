@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "roz/context.hpp"
 #include "roz/params.hpp"
 
 #pragma GCC visibility push(default)  // SDK types and functions are shared with plugins
@@ -38,11 +40,20 @@ enum Capability : std::uint32_t {
 std::vector<std::string> capability_names(std::uint32_t capabilities);
 
 class Plugin;
-class Params;
-struct PluginContext;
 
 using PluginFactory =
     std::function<std::unique_ptr<Plugin>(const Params& params, const PluginContext& context)>;
+
+// The usual factory: constructs T from (params, context), or from params alone.
+template <class T>
+PluginFactory factory() {
+  return [](const Params& params, const PluginContext& context) -> std::unique_ptr<Plugin> {
+    if constexpr (std::is_constructible_v<T, const Params&, const PluginContext&>)
+      return std::make_unique<T>(params, context);
+    else
+      return std::make_unique<T>(params);
+  };
+}
 
 struct PluginDescriptor {
   std::string name;
