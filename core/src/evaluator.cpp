@@ -155,6 +155,8 @@ class Evaluation {
 
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t first = 0; first < samples.size(); first += static_cast<std::size_t>(options_.batch_size)) {
+      if (host_.cancellation().cancelled())
+        throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
       std::vector<Sample> chunk(samples.begin() + static_cast<std::ptrdiff_t>(first),
                                 samples.begin() + static_cast<std::ptrdiff_t>(
                                                       std::min(samples.size(), first + options_.batch_size)));

@@ -3,6 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
 namespace roz::core {
 
 namespace {
@@ -24,6 +29,22 @@ class SpdLogger final : public Logger {
   void log(LogLevel level, std::string_view message) override { spdlog::default_logger_raw()->log(to_spdlog(level), message); }
 };
 
+class LogProgress final : public ProgressSink {
+ public:
+  void update(std::string_view task, std::int64_t done, std::int64_t total) override {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    auto& last = last_[std::string(task)];
+    if (done < total && now - last < std::chrono::seconds(5)) return;
+    last = now;
+    spdlog::debug("{}: {}/{}", task, done, total);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_;
+};
+
 }  // namespace
 
 void init_logging(int verbosity) {
@@ -36,6 +57,11 @@ void init_logging(int verbosity) {
   else if (verbosity <= -2) level = spdlog::level::err;
   logger->set_level(level);
   spdlog::set_default_logger(logger);
+}
+
+ProgressSink& host_progress() {
+  static LogProgress progress;
+  return progress;
 }
 
 Logger& host_logger() {

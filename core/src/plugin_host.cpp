@@ -6,6 +6,7 @@
 #include "roz/core/logging.hpp"
 #include "roz/core/param_validation.hpp"
 #include "roz/core/zero_shot_head.hpp"
+#include "roz/error.hpp"
 #include "roz/corruption.hpp"
 #include "roz/metric.hpp"
 #include "roz/model.hpp"
@@ -23,7 +24,11 @@ PluginHost::PluginHost(const Registry& registry, std::uint64_t run_seed, int thr
 ResolvedPlugin PluginHost::resolve(PluginKind kind, const Spec& spec) const {
   ResolvedPlugin out;
   out.library = &registry_.find(kind, spec.name);
-  out.params = resolve_params(*out.library->descriptor, spec);
+  try {
+    out.params = resolve_params(*out.library->descriptor, spec);
+  } catch (const ParamError& e) {
+    throw ParamError(std::string(e.what()) + " [" + out.library->path.string() + "]");
+  }
   out.spec = out.params.to_spec_string();
   out.label = std::string(to_string(kind)) + " plugin '" + spec.name + "'";
   return out;
@@ -37,8 +42,10 @@ std::shared_ptr<T> PluginHost::instantiate(const ResolvedPlugin& plugin) {
   context.seed = derive_seed(run_seed_, "plugin", plugin.spec);
   context.threads = threads_;
   context.cancel = &cancel_;
-  std::unique_ptr<Plugin> object =
-      guard_call(plugin.label, "create", [&] { return plugin.descriptor().create(plugin.params, context); });
+  context.progress = &host_progress();
+  // Creation failures name the file too: that is where a broken installation shows up.
+  std::unique_ptr<Plugin> object = guard_call(plugin.label + " (" + plugin.library->path.string() + ")", "create",
+                                              [&] { return plugin.descriptor().create(plugin.params, context); });
   if (!object) throw PluginCallError(plugin.label + ": create returned no object");
   T* typed = dynamic_cast<T*>(object.get());
   if (typed == nullptr)

@@ -11,6 +11,7 @@
 namespace roz {
 
 Logger::~Logger() = default;
+ProgressSink::~ProgressSink() = default;
 Host::~Host() = default;
 Model::~Model() = default;
 Classifier::~Classifier() = default;

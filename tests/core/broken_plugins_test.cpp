@@ -76,7 +76,8 @@ TEST(BrokenPlugin, FactoryThatThrowsIsReportedWithPluginAndCall) {
     host.create_attack(parse_spec("throwing_factory"));
     FAIL();
   } catch (const PluginCallError& e) {
-    EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory': create failed: deliberate failure in the factory");
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory' (" + (broken("factory_throws") / "factory_throws.so").string() +
+                                         "): create failed: deliberate failure in the factory");
   }
 }
 
@@ -101,14 +102,15 @@ TEST(BrokenPlugin, UnknownAndOutOfRangeParametersNameThePluginAndKey) {
     host.create_attack(parse_spec("fgsm:steps=3"));
     FAIL();
   } catch (const ParamError& e) {
-    EXPECT_EQ(std::string(e.what()), "attack plugin 'fgsm': unknown parameter 'steps' (known: eps, norm)");
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'fgsm': unknown parameter 'steps' (known: eps, norm) [" +
+                                         std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so]");
   }
   try {
     host.create_corruption(parse_spec("jpeg_compression:quality=101"));
     FAIL();
   } catch (const ParamError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range [1, 100]");
+    EXPECT_EQ(std::string(e.what()), "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range "
+                                     "[1, 100] [" + std::string(ROZ_TEST_PLUGIN_DIR) + "/jpeg_compression.so]");
   }
 }
 

@@ -87,6 +87,17 @@ TEST(Evaluator, CorruptAndTruncatedImagesAreSkippedAndNamed) {
   fs::remove_all(root);
 }
 
+TEST(Evaluator, CancellationStopsBetweenBatches) {
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  host.cancellation().cancel();
+  try {
+    core::evaluate(host, options(8));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "evaluation interrupted during condition 'clean'");
+  }
+}
+
 TEST(Evaluator, MissingDatasetIsANamedError) {
   core::PluginHost host(test::builtin_registry(), 0, 1);
   core::EvalOptions o = options(8);

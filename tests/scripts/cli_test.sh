@@ -53,7 +53,8 @@ grep -q "key 'severity'" "$tmp/e2.err" || fail "malformed spec message"
 if "$roz" "${eval_args[@]}" --attack throwing_factory --plugin-path "$broken/factory_throws" > /dev/null 2> "$tmp/e3.err"; then
   fail "throwing factory accepted"
 fi
-grep -q "attack plugin 'throwing_factory': create failed: deliberate failure in the factory" "$tmp/e3.err" || fail "factory message"
+grep -q "attack plugin 'throwing_factory' ($broken/factory_throws/factory_throws.so): create failed: deliberate failure in the factory" \
+  "$tmp/e3.err" || fail "factory message"
 
 "$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/report.json" > "$tmp/eval.json" 2> "$tmp/eval.err"
 python3 - "$tmp/eval.json" "$tmp/report.json" <<'PY'
@@ -63,4 +64,24 @@ assert a == b
 assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,quality=10"]
 assert len(a["model"]["sha256"]) == 64 and a["seed"] == 0
 PY
+# A YAML config with the same keys; flags override it.
+cat > "$tmp/eval.yaml" <<YAML
+model: {name: torchscript, path: "$model", resolution: 32}
+dataset: $data
+seed: 5
+support_per_class: 5
+per_class: 3
+attacks: [{name: fgsm, eps: 2/255}]
+YAML
+"$roz" -q eval --config "$tmp/eval.yaml" --per-class 2 --json > "$tmp/cfg.json"
+python3 - "$tmp/cfg.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["seed"] == 5 and r["head"] == "prototypes:support_per_class=5", r
+assert [c["samples"] for c in r["conditions"]] == [20, 20], r["conditions"]
+assert r["conditions"][1]["condition"] == "fgsm:eps=0.00784313725490196,norm=linf"
+PY
+printf 'sead: 1\n' > "$tmp/bad.yaml"
+if "$roz" eval --config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "bad config accepted"; fi
+grep -q "config '$tmp/bad.yaml': key 'sead': unknown key" "$tmp/bad.err" || fail "bad config message"
 echo "cli test passed"

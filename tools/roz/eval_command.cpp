@@ -1,6 +1,7 @@
 // roz eval: one model, one dataset, clean plus each --corruption and --attack condition.
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -18,6 +19,12 @@ namespace roz::cli {
 namespace {
 
 using nlohmann::json;
+
+// Ctrl-C asks the evaluation to stop between batches (a relaxed atomic store: signal-safe).
+CancellationToken* g_cancel = nullptr;
+extern "C" void on_interrupt(int) {
+  if (g_cancel != nullptr) g_cancel->cancel();
+}
 
 struct EvalArgs {
   std::string config;
@@ -97,8 +104,6 @@ void print_table(const core::EvalReport& r) {
 int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
   core::Registry registry = core::Registry::discover(search_path(global));
   for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
-  core::PluginHost host(registry, args.seed, global.threads);
-
   // The config file first; flags given on the command line override its values and add conditions.
   core::EvalOptions options;
   if (!args.config.empty()) options = core::load_eval_config(args.config);
@@ -115,7 +120,17 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
-  core::EvalReport report = core::evaluate(host, options);
+  core::PluginHost host(registry, options.seed, global.threads);
+  g_cancel = &host.cancellation();
+  std::signal(SIGINT, on_interrupt);
+  core::EvalReport report;
+  try {
+    report = core::evaluate(host, options);
+  } catch (...) {
+    g_cancel = nullptr;
+    throw;
+  }
+  g_cancel = nullptr;
   json j = report_json(report);
   if (!args.out.empty()) {
     std::ofstream out(args.out);

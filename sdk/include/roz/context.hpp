@@ -29,6 +29,13 @@ class Logger {
   virtual void log(LogLevel level, std::string_view message) = 0;
 };
 
+// Progress of long plugin work (an attack's iterations, a model's loading), shown by the host.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink();
+  virtual void update(std::string_view task, std::int64_t done, std::int64_t total) = 0;
+};
+
 class CancellationToken {
  public:
   void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
@@ -58,11 +65,15 @@ struct PluginContext {
   int threads = 1;
   std::string device = "cpu";
   const CancellationToken* cancel = nullptr;
+  ProgressSink* progress = nullptr;
 
   void log(LogLevel level, std::string_view message) const {
     if (logger != nullptr && logger->enabled(level)) logger->log(level, message);
   }
   bool cancelled() const { return cancel != nullptr && cancel->cancelled(); }
+  void report_progress(std::string_view task, std::int64_t done, std::int64_t total) const {
+    if (progress != nullptr) progress->update(task, done, total);
+  }
 };
 
 }  // namespace roz

@@ -14,4 +14,7 @@ void init_logging(int verbosity);
 // The roz::Logger every plugin context gets; forwards to spdlog's default logger.
 Logger& host_logger();
 
+// The roz::ProgressSink plugins get: debug log lines, at most one per task every few seconds.
+ProgressSink& host_progress();
+
 }  // namespace roz::core
