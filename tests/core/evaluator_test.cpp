@@ -47,6 +47,20 @@ TEST(Evaluator, CleanCorruptedAndAttackedConditionsThroughMetricPlugins) {
   EXPECT_EQ(report.model_hash.size(), 64u);
 }
 
+TEST(Evaluator, PromptHeadRunsEndToEnd) {
+  core::PluginHost host(test::builtin_registry(), 0, 2);
+  core::EvalOptions o = options(32);
+  o.support_per_class = 0;
+  o.templates = {"a photo of a {}.", "a blurry photo of a {}."};
+  core::EvalReport report = core::evaluate(host, o);
+  EXPECT_EQ(report.head, "prompts:templates=2");
+  ASSERT_EQ(report.conditions.size(), 3u);
+  for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 150);
+  double clean = top1(report.conditions[0]);
+  EXPECT_GE(clean, 0.0);
+  EXPECT_LE(clean, 1.0);
+}
+
 TEST(Evaluator, ResultsDoNotDependOnBatchSizeOrThreads) {
   core::PluginHost one_thread(test::builtin_registry(), 3, 1);
   core::PluginHost two_threads(test::builtin_registry(), 3, 2);

@@ -8,6 +8,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$roz" --version | grep -q "plugin ABI 1.0" || fail "--version"
 
+[ "$("$roz" tokenize "a diagram")" = "49406 320 22697 49407" ] || fail "tokenize"
+[ "$("$roz" tokenize --json "a photo of a" "Café")" = '{"ids":[49406,320,1125,539,320,49407],"text":"a photo of a"}
+{"ids":[49406,15304,49407],"text":"Café"}' ] || fail "tokenize --json"
+
 "$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
 python3 - "$tmp/list.json" <<'PY'
 import json, sys

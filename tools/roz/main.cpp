@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   std::vector<roz::cli::Command> commands;
   roz::cli::add_plugins_command(app, global, commands);
   roz::cli::add_eval_command(app, global, commands);
+  roz::cli::add_tokenize_command(app, commands);
 
   try {
     app.parse(argc, argv);

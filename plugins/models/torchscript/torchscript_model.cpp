@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "roz/clip_tokenizer.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"
@@ -53,6 +54,7 @@ class TorchScriptModel final : public roz::Model {
       logit_scale_ = std::exp(module_.attr("logit_scale").toTensor().to(torch::kFloat).item<double>());
     }
     embedding_dim_ = params.get_int("embedding_dim");
+    context_length_ = params.get_int("context_length");
     context.log(roz::LogLevel::debug, "torchscript: loaded " + path_ + " (sha256 " + hash_ + ")");
   }
 
@@ -76,10 +78,17 @@ class TorchScriptModel final : public roz::Model {
     return module_.run_method("encode_image", x).toTensor().to(at::kFloat);
   }
 
-  at::Tensor tokenize(const std::vector<std::string>&) override {
-    throw roz::Error(
-        "torchscript: prompt heads need the CLIP BPE tokenizer, which this plugin version does not ship yet; "
-        "build the head from support images instead (roz eval --support-per-class K)");
+  at::Tensor tokenize(const std::vector<std::string>& texts) override {
+    // CLIP's BPE, zero-padded to the context length (clip.tokenize with truncate=True).
+    const auto n = static_cast<std::int64_t>(texts.size());
+    at::Tensor tokens = torch::zeros({n, context_length_}, torch::kLong);
+    auto acc = tokens.accessor<std::int64_t, 2>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::vector<std::int64_t> ids =
+          roz::ClipTokenizer::instance().tokenize(texts[static_cast<size_t>(i)], static_cast<size_t>(context_length_));
+      for (size_t j = 0; j < ids.size(); ++j) acc[i][static_cast<std::int64_t>(j)] = ids[j];
+    }
+    return tokens;
   }
 
   at::Tensor encode_text(const at::Tensor& tokens) override {
@@ -116,6 +125,7 @@ class TorchScriptModel final : public roz::Model {
   at::Tensor mean_, std_;
   double logit_scale_ = 100.0;
   mutable std::int64_t embedding_dim_ = 0;
+  std::int64_t context_length_ = 77;
 };
 
 roz::PluginDescriptor describe() {
@@ -135,7 +145,8 @@ roz::PluginDescriptor describe() {
            roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
            roz::param::real("logit_scale", 100.0, 0.0, 1e6,
                             "used when the archive has no logit_scale attribute (CLIP's stores log scale)"),
-           roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image")},
+           roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
+           roz::param::integer("context_length", 77, 2, 4096, "text tokens per prompt (CLIP: 77)")},
       .capabilities = 0,
       .create = roz::factory<TorchScriptModel>(),
   };
