@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The roz command line as a script sees it: JSON on stdout alone, one-line errors, exit codes.
 set -euo pipefail
-roz=$1 model=$2 data=$3 broken=$4
+roz=$1 model=$2 data=$3 broken=$4 clip_like=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -88,4 +88,12 @@ PY
 printf 'sead: 1\n' > "$tmp/bad.yaml"
 if "$roz" eval --config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "bad config accepted"; fi
 grep -q "config '$tmp/bad.yaml': key 'sead': unknown key" "$tmp/bad.err" || fail "bad config message"
+# Zero-shot (prompt ensemble) with a CLIP-like archive stored like OpenAI's (fp16, cuda constants).
+"$roz" -q eval --model "torchscript:path=$clip_like,resolution=32" --dataset "$data" --per-class 2 \
+  --template "a photo of a {}." --template "a sketch of a {}." --json > "$tmp/zs.json"
+python3 - "$tmp/zs.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["head"] == "prompts:templates=2" and r["conditions"][0]["samples"] == 20, r
+PY
 echo "cli test passed"

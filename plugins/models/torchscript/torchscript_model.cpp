@@ -1,7 +1,10 @@
 // Any TorchScript module exposing encode_image(x) and encode_text(tokens) as a CLIP-style model.
 // Normalisation (mean/std) happens here, so attacks work on [0,1] pixels and gradients reach them.
 #include <torch/cuda.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <torch/script.h>
+
+#include <functional>
 
 #include <cmath>
 
@@ -11,6 +14,46 @@
 #include "roz/plugin.hpp"
 
 namespace {
+
+void visit_nodes(torch::jit::Block* block, const std::function<void(torch::jit::Node*)>& fn) {
+  for (torch::jit::Node* node : block->nodes()) {
+    fn(node);
+    for (torch::jit::Block* inner : node->blocks()) visit_nodes(inner, fn);
+  }
+}
+
+// OpenAI's released CLIP archives were traced on CUDA in float16: their code holds "cuda" device
+// constants and casts to half (aten::to with a dtype constant 5). Like OpenAI's own loader
+// (clip.load with jit=True), rewrite those constants before the first run. Returns the count.
+int patch_traced_constants(torch::jit::Module& module, bool to_cpu, bool to_float) {
+  using torch::jit::attr::value;
+  int patched = 0;
+  for (const torch::jit::Module& sub : module.modules()) {
+    for (const torch::jit::Method& method : sub.get_methods()) {
+      visit_nodes(method.graph()->block(), [&](torch::jit::Node* node) {
+        if (to_cpu && node->kind() == c10::prim::Constant && node->hasAttribute(value) &&
+            node->output()->type()->kind() == c10::TypeKind::DeviceObjType &&
+            node->s(value).rfind("cuda", 0) == 0) {
+          node->s_(value, "cpu");
+          ++patched;
+        }
+        if (to_float && node->kind() == c10::aten::to) {
+          for (size_t i : {1u, 2u}) {
+            if (i >= node->inputs().size()) continue;
+            torch::jit::Node* constant = node->inputs()[i]->node();
+            if (constant->kind() == c10::prim::Constant && constant->hasAttribute(value) &&
+                constant->kindOf(value) == torch::jit::AttributeKind::i &&
+                constant->i(value) == static_cast<std::int64_t>(at::kHalf)) {
+              constant->i_(value, static_cast<std::int64_t>(at::kFloat));
+              ++patched;
+            }
+          }
+        }
+      });
+    }
+  }
+  return patched;
+}
 
 class TorchScriptModel final : public roz::Model {
  public:
@@ -32,6 +75,10 @@ class TorchScriptModel final : public roz::Model {
     for (const char* method : {"encode_image", "encode_text"})
       if (!module_.find_method(method))
         throw roz::DataError("torchscript: '" + path_ + "' has no method '" + std::string(method) + "'");
+    int patched = patch_traced_constants(module_, device_.is_cpu(), dtype_ == at::kFloat);
+    if (patched > 0)
+      context.log(roz::LogLevel::info, "torchscript: " + path_ + ": rewrote " + std::to_string(patched) +
+                                           " traced device/dtype constants for " + device_.str());
     module_.eval();
     module_.to(dtype_);
     for (at::Tensor p : module_.parameters()) p.set_requires_grad(false);
