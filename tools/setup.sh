@@ -8,7 +8,7 @@ PACKAGES=(
   libtorch-dev python3-torch libfaiss-dev libopenblas0-openmp
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
-  libicu-dev zlib1g-dev
+  libicu-dev zlib1g-dev dataset-fashion-mnist
   libgtest-dev libbenchmark-dev
 )
 

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <future>
 #include <mutex>
 #include <set>
 
@@ -12,7 +14,7 @@
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/zero_shot_head.hpp"
 #include "roz/corruption.hpp"
-#include "roz/datasets/image_folder.hpp"
+#include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/metric.hpp"
 #include "roz/model.hpp"
@@ -22,7 +24,7 @@ namespace roz::core {
 
 namespace {
 
-using datasets::Sample;
+using datasets::SampleInfo;
 
 struct Condition {
   ConditionInfo info;
@@ -33,7 +35,7 @@ struct Condition {
 
 // Decoded, cropped images of one batch; samples that fail to decode are dropped and remembered.
 struct DecodedBatch {
-  std::vector<const Sample*> samples;
+  std::vector<SampleInfo> samples;
   std::vector<cv::Mat> images;
 };
 
@@ -42,7 +44,8 @@ class Evaluation {
   Evaluation(PluginHost& host, const EvalOptions& options) : host_(host), options_(options) {}
 
   EvalReport run() {
-    datasets::Dataset dataset = datasets::read_image_folder(options_.dataset);
+    dataset_ = datasets::open_dataset(options_.dataset, dataset_manifest_dirs());
+    const datasets::Dataset& dataset = *dataset_;
     ResolvedPlugin model_plugin = host_.resolve(PluginKind::model, options_.model);
     model_ = host_.create_model(model_plugin);
     resolution_ = static_cast<int>(model_->preprocessing().resolution);
@@ -50,18 +53,20 @@ class Evaluation {
     report_.model_spec = model_plugin.spec;
     report_.model_version = model_plugin.descriptor().version;
     report_.model_hash = model_->content_hash();
-    report_.dataset = dataset.root.string();
+    report_.dataset = dataset.name() + " (" + options_.dataset + ")";
     report_.seed = options_.seed;
     report_.threads = host_.threads();
 
-    datasets::Split split = datasets::split_per_class(dataset.samples, options_.support_per_class);
-    std::vector<Sample> eval_samples = options_.support_per_class > 0 ? split.rest : dataset.samples;
+    datasets::Split split = datasets::split_per_class(dataset.samples(), options_.support_per_class);
+    std::vector<SampleInfo> eval_samples = options_.support_per_class > 0 ? split.rest : dataset.samples();
     if (options_.per_class > 0) eval_samples = datasets::split_per_class(eval_samples, options_.per_class).first;
-    if (eval_samples.empty()) throw DataError("dataset '" + dataset.root.string() + "': no images left to evaluate");
+    if (eval_samples.empty()) throw DataError("dataset '" + options_.dataset + "': no images left to evaluate");
 
+    prompts_.class_names = dataset.class_names();
+    prompts_.templates = !options_.templates.empty() ? options_.templates
+                         : !dataset.templates().empty() ? dataset.templates()
+                                                        : std::vector<std::string>{"a photo of a {}."};
     classifier_ = std::make_shared<ZeroShotClassifier>(model_, build_head(dataset, split.first));
-    prompts_.class_names = dataset.class_names;
-    prompts_.templates = options_.templates;
 
     std::vector<std::shared_ptr<Metric>> metrics;
     std::vector<Spec> metric_specs = options_.metrics;
@@ -81,18 +86,17 @@ class Evaluation {
   }
 
  private:
-  ZeroShotHead build_head(const datasets::Dataset& dataset, const std::vector<Sample>& support) {
+  ZeroShotHead build_head(const datasets::Dataset& dataset, const std::vector<SampleInfo>& support) {
     if (options_.support_per_class == 0) {
-      report_.head = "prompts:templates=" + std::to_string(options_.templates.size());
-      PromptSet prompts{dataset.class_names, options_.templates};
-      return ZeroShotHead::from_prompts(*model_, prompts, 256);
+      report_.head = "prompts:templates=" + std::to_string(prompts_.templates.size());
+      return ZeroShotHead::from_prompts(*model_, prompts_, 256);
     }
     report_.head = "prototypes:support_per_class=" + std::to_string(options_.support_per_class);
     DecodedBatch decoded = decode(support);
     std::vector<std::int64_t> labels;
-    for (const Sample* s : decoded.samples) labels.push_back(s->label);
+    for (const SampleInfo& s : decoded.samples) labels.push_back(s.label);
     return ZeroShotHead::from_support_images(*model_, to_tensor(decoded.images), at::tensor(labels, at::kLong),
-                                             static_cast<std::int64_t>(dataset.class_names.size()), options_.batch_size);
+                                             static_cast<std::int64_t>(dataset.class_names().size()), options_.batch_size);
   }
 
   std::vector<Condition> conditions(const datasets::Dataset& dataset) {
@@ -100,10 +104,10 @@ class Evaluation {
     auto base_info = [&](std::string name, std::string kind) {
       ConditionInfo info;
       info.model = report_.model_spec;
-      info.dataset = dataset.name;
+      info.dataset = dataset.name();
       info.condition = std::move(name);
       info.kind = std::move(kind);
-      info.num_classes = static_cast<std::int64_t>(dataset.class_names.size());
+      info.num_classes = static_cast<std::int64_t>(dataset.class_names().size());
       return info;
     };
     out.push_back({base_info("clean", "clean"), "", nullptr, nullptr});
@@ -120,13 +124,13 @@ class Evaluation {
     return out;
   }
 
-  DecodedBatch decode(const std::vector<Sample>& samples) {
+  DecodedBatch decode(const std::vector<SampleInfo>& samples) {
     std::vector<cv::Mat> images(samples.size());
     std::vector<char> ok(samples.size(), 0);
     std::mutex mutex;
     parallel_for(samples.size(), host_.threads(), [&](std::size_t i) {
       try {
-        images[i] = resize_center_crop(decode_rgb(samples[i].path), resolution_);
+        images[i] = resize_center_crop(dataset_->load(samples[i]), resolution_);
         ok[i] = 1;
       } catch (const DataError& e) {
         std::lock_guard lock(mutex);
@@ -139,13 +143,13 @@ class Evaluation {
     DecodedBatch out;
     for (std::size_t i = 0; i < samples.size(); ++i) {
       if (!ok[i]) continue;
-      out.samples.push_back(&samples[i]);
+      out.samples.push_back(samples[i]);
       out.images.push_back(std::move(images[i]));
     }
     return out;
   }
 
-  ConditionReport evaluate_condition(Condition& condition, const std::vector<Sample>& samples,
+  ConditionReport evaluate_condition(Condition& condition, const std::vector<SampleInfo>& samples,
                                      const std::vector<std::shared_ptr<Metric>>& metrics) {
     ConditionReport report;
     report.info = condition.info;
@@ -154,22 +158,31 @@ class Evaluation {
     for (const auto& m : metrics) accumulators.push_back(m->accumulate(condition.info));
 
     const auto start = std::chrono::steady_clock::now();
-    for (std::size_t first = 0; first < samples.size(); first += static_cast<std::size_t>(options_.batch_size)) {
-      if (host_.cancellation().cancelled())
+    const auto batch_size = static_cast<std::size_t>(options_.batch_size);
+    auto chunk_at = [&](std::size_t first) {
+      return std::vector<SampleInfo>(samples.begin() + static_cast<std::ptrdiff_t>(first),
+                                     samples.begin() + static_cast<std::ptrdiff_t>(std::min(samples.size(), first + batch_size)));
+    };
+    // Decoding of the next batch overlaps the model's work on this one (a prefetch queue of one).
+    std::future<DecodedBatch> next = std::async(std::launch::async, [this, c = chunk_at(0)] { return decode(c); });
+    for (std::size_t first = 0; first < samples.size(); first += batch_size) {
+      DecodedBatch batch = next.get();
+      if (first + batch_size < samples.size()) {
+        next = std::async(std::launch::async, [this, c = chunk_at(first + batch_size)] { return decode(c); });
+      }
+      if (host_.cancellation().cancelled()) {
+        if (next.valid()) next.wait();
         throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
-      std::vector<Sample> chunk(samples.begin() + static_cast<std::ptrdiff_t>(first),
-                                samples.begin() + static_cast<std::ptrdiff_t>(
-                                                      std::min(samples.size(), first + options_.batch_size)));
-      DecodedBatch batch = decode(chunk);
+      }
       std::vector<std::map<std::string, std::string>> metadata(batch.images.size());
       if (condition.corruption) corrupt(condition, batch, metadata, report.skipped);
       if (batch.images.empty()) continue;
 
       std::vector<std::uint64_t> seeds;
       std::vector<std::int64_t> labels;
-      for (const Sample* s : batch.samples) {
-        seeds.push_back(derive_seed(options_.seed, condition.info.condition, s->id));
-        labels.push_back(s->label);
+      for (const SampleInfo& s : batch.samples) {
+        seeds.push_back(derive_seed(options_.seed, condition.info.condition, s.id));
+        labels.push_back(s.label);
       }
       at::Tensor images = to_tensor(batch.images);
       at::Tensor clean = images;
@@ -189,8 +202,9 @@ class Evaluation {
       at::Tensor linf = delta.abs().amax(1), l2 = delta.norm(2, 1);
       for (std::size_t i = 0; i < batch.samples.size(); ++i) {
         SampleRecord record;
-        record.sample_id = batch.samples[i]->id;
-        record.label = batch.samples[i]->label;
+        record.sample_id = batch.samples[i].id;
+        record.label = batch.samples[i].label;
+        record.accepted_labels = batch.samples[i].accepted;
         const float* row = logits[static_cast<std::int64_t>(i)].data_ptr<float>();
         record.logits.assign(row, row + logits.size(1));
         if (condition.attack) {
@@ -218,7 +232,7 @@ class Evaluation {
                std::int64_t& skipped) {
     std::vector<CorruptionOutput> outputs(batch.images.size());
     parallel_for(batch.images.size(), host_.threads(), [&](std::size_t i) {
-      const Sample& s = *batch.samples[i];
+      const SampleInfo& s = batch.samples[i];
       CorruptionInput input{batch.images[i], derive_seed(options_.seed, condition.info.condition, s.id), s.label,
                             prompts_.class_names, s.id};
       outputs[i] = condition.corruption->apply(input);
@@ -243,12 +257,30 @@ class Evaluation {
   EvalReport report_;
   std::shared_ptr<Model> model_;
   std::shared_ptr<ZeroShotClassifier> classifier_;
+  std::unique_ptr<datasets::Dataset> dataset_;
   PromptSet prompts_;
   int resolution_ = 224;
   std::set<std::string> unreadable_ids_;
 };
 
 }  // namespace
+
+std::vector<std::filesystem::path> dataset_manifest_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("ROZ_DATASET_PATH")) {
+    std::string value(env);
+    for (size_t start = 0; start <= value.size();) {
+      size_t end = std::min(value.find(':', start), value.size());
+      if (end > start) dirs.emplace_back(value.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) dirs.push_back(exe.parent_path() / ".." / "share" / "roz" / "datasets" / "manifests");
+  dirs.emplace_back(ROZ_SOURCE_MANIFEST_DIR);  // running from a build tree
+  return dirs;
+}
 
 EvalReport evaluate(PluginHost& host, const EvalOptions& options) { return Evaluation(host, options).run(); }
 

@@ -1,9 +1,8 @@
-#include "roz/datasets/image_folder.hpp"
-
 #include <algorithm>
-#include <map>
 #include <set>
 
+#include "roz/datasets/image_file.hpp"
+#include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 
 namespace roz::datasets {
@@ -13,56 +12,53 @@ namespace fs = std::filesystem;
 namespace {
 
 bool is_image(const fs::path& p) {
-  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp"};
+  static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".bmp", ".ppm",
+                                                    ".pgm", ".tif", ".tiff", ".webp"};
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return kExtensions.count(ext) > 0;
 }
 
+class ImageFolder final : public Dataset {
+ public:
+  explicit ImageFolder(const fs::path& root) : root_(root) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) throw DataError("dataset '" + root.string() + "': not a directory");
+    std::vector<fs::path> class_dirs;
+    for (const auto& entry : fs::directory_iterator(root, ec))
+      if (entry.is_directory()) class_dirs.push_back(entry.path());
+    std::sort(class_dirs.begin(), class_dirs.end());
+    name_ = fs::path(root).lexically_normal().filename().string();
+    if (name_.empty()) name_ = fs::path(root).lexically_normal().parent_path().filename().string();
+    for (const fs::path& dir : class_dirs) {
+      std::vector<fs::path> images;
+      for (const auto& entry : fs::recursive_directory_iterator(dir, ec))
+        if (entry.is_regular_file() && is_image(entry.path())) images.push_back(entry.path());
+      if (images.empty()) continue;
+      std::sort(images.begin(), images.end());
+      std::string folder = dir.filename().string(), name = folder;
+      std::replace(name.begin(), name.end(), '_', ' ');
+      auto label = static_cast<std::int64_t>(class_names_.size());
+      class_names_.push_back(name);
+      for (const fs::path& f : images) {
+        samples_.push_back({fs::relative(f, root).generic_string(), folder, label, {}, files_.size()});
+        files_.push_back(f);
+      }
+    }
+    if (samples_.empty())
+      throw DataError("dataset '" + root.string() + "': no CLASS/IMAGE files found (expected the ImageFolder layout)");
+  }
+
+  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
+  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
+
+ private:
+  fs::path root_;
+  std::vector<fs::path> files_;
+};
+
 }  // namespace
 
-Dataset read_image_folder(const fs::path& root) {
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw DataError("dataset '" + root.string() + "': not a directory");
-  std::vector<fs::path> class_dirs;
-  for (const auto& entry : fs::directory_iterator(root, ec))
-    if (entry.is_directory()) class_dirs.push_back(entry.path());
-  std::sort(class_dirs.begin(), class_dirs.end());
-
-  Dataset out;
-  out.root = root;
-  out.name = fs::path(root).lexically_normal().filename().string();
-  if (out.name.empty()) out.name = fs::path(root).lexically_normal().parent_path().filename().string();
-  for (const fs::path& dir : class_dirs) {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-      if (entry.is_regular_file() && is_image(entry.path())) files.push_back(entry.path());
-    if (files.empty()) continue;
-    std::sort(files.begin(), files.end());
-    std::string name = dir.filename().string();
-    std::replace(name.begin(), name.end(), '_', ' ');
-    auto label = static_cast<std::int64_t>(out.class_names.size());
-    out.class_names.push_back(name);
-    for (const fs::path& f : files)
-      out.samples.push_back({fs::relative(f, root).generic_string(), f, label});
-  }
-  if (out.samples.empty())
-    throw DataError("dataset '" + root.string() + "': no CLASS/IMAGE files found (expected the ImageFolder layout)");
-  return out;
-}
-
-Split split_per_class(const std::vector<Sample>& samples, std::size_t per_class) {
-  Split out;
-  std::map<std::int64_t, std::size_t> taken;
-  for (const Sample& s : samples) {
-    if (per_class == 0 || taken[s.label] < per_class) {
-      out.first.push_back(s);
-      ++taken[s.label];
-    } else {
-      out.rest.push_back(s);
-    }
-  }
-  return out;
-}
+std::unique_ptr<Dataset> read_image_folder(const fs::path& root) { return std::make_unique<ImageFolder>(root); }
 
 }  // namespace roz::datasets

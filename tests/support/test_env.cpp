@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "roz/core/image_pipeline.hpp"
-#include "roz/datasets/image_folder.hpp"
+#include "roz/datasets/readers.hpp"
 #include "roz/model.hpp"
 #include "roz/spec.hpp"
 
@@ -15,14 +15,14 @@ const core::Registry& builtin_registry() {
 }
 
 ImageBatch load_cifar(std::size_t per_class, std::size_t offset) {
-  datasets::Dataset dataset = datasets::read_image_folder(ROZ_TEST_CIFAR_DIR);
-  std::vector<datasets::Sample> picked =
-      offset > 0 ? datasets::split_per_class(dataset.samples, offset).rest : dataset.samples;
+  std::unique_ptr<datasets::Dataset> dataset = datasets::read_image_folder(ROZ_TEST_CIFAR_DIR);
+  std::vector<datasets::SampleInfo> picked =
+      offset > 0 ? datasets::split_per_class(dataset->samples(), offset).rest : dataset->samples();
   picked = datasets::split_per_class(picked, per_class).first;
   ImageBatch out;
   std::vector<std::int64_t> labels;
   for (const auto& s : picked) {
-    out.images.push_back(core::decode_rgb(s.path));
+    out.images.push_back(dataset->load(s));
     labels.push_back(s.label);
   }
   out.tensor = core::to_tensor(out.images);

@@ -20,7 +20,8 @@ namespace roz {
 struct SampleRecord {
   std::string sample_id;
   std::int64_t label = -1;
-  std::vector<float> logits;  // [C]
+  std::vector<std::int64_t> accepted_labels;  // when several labels count as correct (ObjectNet); empty: {label}
+  std::vector<float> logits;                  // [C]
   std::optional<float> perturbation_linf;
   std::optional<float> perturbation_l2;
   std::map<std::string, std::string> metadata;  // corruption output metadata, etc.

@@ -16,14 +16,15 @@ class PluginHost;
 
 struct EvalOptions {
   Spec model;
-  std::filesystem::path dataset;  // ImageFolder root
+  std::string dataset;  // ImageFolder root, manifest file or manifest name (e.g. fashion-mnist)
   std::vector<Spec> corruptions;
   std::vector<Spec> attacks;
   std::vector<Spec> metrics;  // empty: accuracy
   // Head: class prototypes from the first `support_per_class` images of each class (those are then
-  // not evaluated) when > 0, else the prompt ensemble over `templates`.
+  // not evaluated) when > 0, else the prompt ensemble over `templates` (empty: the dataset's own,
+  // else "a photo of a {}.").
   std::size_t support_per_class = 0;
-  std::vector<std::string> templates{"a photo of a {}."};
+  std::vector<std::string> templates;
   std::size_t per_class = 0;  // evaluated images per class; 0 = all
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
@@ -54,5 +55,8 @@ struct EvalReport {
 };
 
 EvalReport evaluate(PluginHost& host, const EvalOptions& options);
+
+// Where `--dataset NAME` looks for NAME.yaml: ROZ_DATASET_PATH, the install's manifests, the source tree's.
+std::vector<std::filesystem::path> dataset_manifest_dirs();
 
 }  // namespace roz::core

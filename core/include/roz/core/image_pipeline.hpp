@@ -1,4 +1,4 @@
-// Decode -> resize / center-crop -> float tensor: the image stages before corruptions and attacks.
+// Resize / center-crop -> float tensor: the image stages between decoding and the model.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -9,10 +9,6 @@
 #include <vector>
 
 namespace roz::core {
-
-// Decodes any OpenCV-readable file to CV_8UC3 RGB. Throws DataError naming the file when it is
-// missing, corrupt or truncated.
-cv::Mat decode_rgb(const std::filesystem::path& path);
 
 // Resizes the shorter side to `resolution` (bicubic, as CLIP's preprocessing) and center-crops.
 cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution);

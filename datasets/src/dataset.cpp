@@ -1,0 +1,38 @@
+#include "roz/datasets/dataset.hpp"
+
+#include <map>
+
+namespace roz::datasets {
+
+Dataset::~Dataset() = default;
+
+std::size_t Dataset::relabel(
+    const std::function<std::optional<std::vector<std::int64_t>>(const SampleInfo&)>& labels_of) {
+  std::vector<SampleInfo> kept;
+  for (SampleInfo& s : samples_) {
+    std::optional<std::vector<std::int64_t>> labels = labels_of(s);
+    if (!labels || labels->empty()) continue;
+    s.label = labels->front();
+    s.accepted = labels->size() > 1 ? *labels : std::vector<std::int64_t>{};
+    kept.push_back(std::move(s));
+  }
+  std::size_t dropped = samples_.size() - kept.size();
+  samples_ = std::move(kept);
+  return dropped;
+}
+
+Split split_per_class(const std::vector<SampleInfo>& samples, std::size_t per_class) {
+  Split out;
+  std::map<std::int64_t, std::size_t> taken;
+  for (const SampleInfo& s : samples) {
+    if (per_class == 0 || taken[s.label] < per_class) {
+      out.first.push_back(s);
+      ++taken[s.label];
+    } else {
+      out.rest.push_back(s);
+    }
+  }
+  return out;
+}
+
+}  // namespace roz::datasets

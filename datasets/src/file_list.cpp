@@ -1,0 +1,57 @@
+#include <fstream>
+
+#include "roz/datasets/image_file.hpp"
+#include "roz/datasets/readers.hpp"
+#include "roz/error.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::datasets {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class FileList final : public Dataset {
+ public:
+  FileList(const fs::path& list, const fs::path& root) {
+    std::ifstream in(list);
+    if (!in) throw DataError("file list '" + list.string() + "': cannot open");
+    std::string line;
+    int line_number = 0;
+    long long max_label = -1;
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty() || line[0] == '#') continue;
+      // "PATH,LABEL" or "PATH LABEL": the label is after the last comma or blank.
+      size_t cut = line.find_last_of(", \t");
+      long long label = -1;
+      std::string label_text = cut == std::string::npos ? "" : line.substr(cut + 1);
+      if (cut == std::string::npos || !parse_integer(label_text, label) || label < 0)
+        throw DataError("file list '" + list.string() + "', line " + std::to_string(line_number) +
+                        ": expected PATH,LABEL or PATH LABEL with a non-negative integer label");
+      std::string path = line.substr(0, cut);
+      while (!path.empty() && (path.back() == ' ' || path.back() == '\t' || path.back() == ',')) path.pop_back();
+      max_label = std::max(max_label, label);
+      samples_.push_back({path, std::to_string(label), label, {}, files_.size()});
+      files_.push_back(root / path);
+    }
+    if (samples_.empty()) throw DataError("file list '" + list.string() + "': no entries");
+    name_ = list.stem().string();
+    for (long long c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+  }
+
+  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
+  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
+
+ private:
+  std::vector<fs::path> files_;
+};
+
+}  // namespace
+
+std::unique_ptr<Dataset> read_file_list(const fs::path& list, const fs::path& root) {
+  return std::make_unique<FileList>(list, root);
+}
+
+}  // namespace roz::datasets

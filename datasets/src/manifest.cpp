@@ -1,0 +1,219 @@
+#include "roz/datasets/manifest.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "roz/datasets/readers.hpp"
+#include "roz/error.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::datasets {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class ManifestReader {
+ public:
+  explicit ManifestReader(fs::path path) : path_(std::move(path)), dir_(path_.parent_path()) {
+    try {
+      root_ = YAML::LoadFile(path_.string());
+    } catch (const YAML::BadFile&) {
+      throw DataError("dataset manifest '" + path_.string() + "': cannot open");
+    } catch (const YAML::Exception& e) {
+      throw DataError("dataset manifest '" + path_.string() + "': malformed YAML at line " +
+                      std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    if (!root_.IsMap()) throw DataError("dataset manifest '" + path_.string() + "': expected a map of keys");
+    static const std::set<std::string> kKeys = {"name",  "reader", "root",       "images",     "labels",  "batches",
+                                                "label_bytes", "label_byte", "list", "classes", "templates",
+                                                "class_keys", "description", "source", "license"};
+    for (const auto& entry : root_) {
+      std::string key = entry.first.as<std::string>();
+      if (!kKeys.count(key)) fail(key, "unknown key");
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw DataError("dataset manifest '" + path_.string() + "': key '" + key + "': " + what);
+  }
+
+  std::unique_ptr<Dataset> open() {
+    std::string reader = text("reader");
+    fs::path root = has("root") ? resolve(expand(text("root"))) : dir_;
+    std::unique_ptr<Dataset> dataset;
+    if (reader == "image_folder") {
+      dataset = read_image_folder(root);
+    } else if (reader == "idx") {
+      dataset = read_idx(root / text("images"), root / text("labels"));
+    } else if (reader == "cifar_binary") {
+      std::vector<fs::path> batches;
+      for (const std::string& b : strings("batches")) batches.push_back(root / b);
+      int label_bytes = has("label_bytes") ? integer("label_bytes") : 1;
+      dataset = read_cifar_binary(batches, label_bytes, has("label_byte") ? integer("label_byte") : label_bytes - 1);
+    } else if (reader == "file_list") {
+      dataset = read_file_list(root / text("list"), root);
+    } else {
+      fail("reader", "'" + reader + "' is not one of image_folder, idx, cifar_binary, file_list");
+    }
+    dataset->set_name(has("name") ? text("name") : path_.stem().string());
+    if (has("classes")) apply_classes(*dataset);
+    if (has("templates")) dataset->set_templates(lines_or_list("templates"));
+    return dataset;
+  }
+
+ private:
+  bool has(const std::string& key) const { return static_cast<bool>(root_[key]); }
+
+  std::string text(const std::string& key) const {
+    YAML::Node node = root_[key];
+    if (!node) fail(key, "missing");
+    if (!node.IsScalar()) fail(key, "expected a single value");
+    return node.Scalar();
+  }
+
+  int integer(const std::string& key) const {
+    long long v = 0;
+    if (!parse_integer(text(key), v)) fail(key, "expected an integer");
+    return static_cast<int>(v);
+  }
+
+  std::vector<std::string> strings(const std::string& key) const {
+    YAML::Node node = root_[key];
+    if (node && node.IsScalar()) return {node.Scalar()};
+    if (!node || !node.IsSequence()) fail(key, "expected a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(item.as<std::string>());
+    return out;
+  }
+
+  // ${VAR} and ${VAR:-default}, so manifests can point at data wherever users keep it.
+  std::string expand(const std::string& value) const {
+    std::string out;
+    for (size_t i = 0; i < value.size();) {
+      if (value.compare(i, 2, "${") == 0) {
+        size_t end = value.find('}', i);
+        if (end == std::string::npos) fail("root", "unterminated ${...}");
+        std::string inner = value.substr(i + 2, end - i - 2);
+        size_t dash = inner.find(":-");
+        std::string var = inner.substr(0, dash);
+        const char* env = std::getenv(var.c_str());
+        if (env != nullptr && *env != '\0') out += env;
+        else if (dash != std::string::npos) out += inner.substr(dash + 2);
+        else fail("root", "environment variable " + var + " is not set");
+        i = end + 1;
+      } else {
+        out += value[i++];
+      }
+    }
+    return out;
+  }
+
+  fs::path resolve(const fs::path& p) const { return p.is_absolute() ? p : dir_ / p; }
+
+  std::vector<std::string> read_lines(const std::string& key, const fs::path& file) const {
+    std::ifstream in(resolve(file));
+    if (!in) fail(key, "cannot open '" + resolve(file).string() + "'");
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
+  // A list, or {file: F[, subset: S]}: the lines of F, or the lines of F at the indices listed in S.
+  std::vector<std::string> lines_or_list(const std::string& key) const {
+    YAML::Node node = root_[key];
+    if (node.IsSequence()) return strings(key);
+    if (!node.IsMap() || !node["file"]) fail(key, "expected a list or {file: ..., subset: ...}");
+    std::vector<std::string> lines = read_lines(key, node["file"].as<std::string>());
+    if (!node["subset"]) return lines;
+    std::vector<std::string> out;
+    for (const std::string& index_text : read_lines(key, node["subset"].as<std::string>())) {
+      long long index = -1;
+      if (!parse_integer(index_text, index) || index < 0 || index >= static_cast<long long>(lines.size()))
+        fail(key, "subset index '" + index_text + "' is not a line of the file");
+      out.push_back(lines[static_cast<size_t>(index)]);
+    }
+    return out;
+  }
+
+  void apply_classes(Dataset& dataset) const {
+    std::vector<std::string> names = lines_or_list("classes");
+    const auto count = static_cast<std::int64_t>(names.size());
+    std::map<std::string, std::vector<std::int64_t>> keys;  // raw class -> head labels
+    YAML::Node mapping = root_["class_keys"];
+    if (!mapping) {
+      // The stored order is the class order: folders sorted, or the stored label numbers.
+      if (static_cast<std::int64_t>(dataset.class_names().size()) > count)
+        fail("classes", std::to_string(count) + " names for " + std::to_string(dataset.class_names().size()) +
+                            " stored classes (give class_keys to map them)");
+    } else if (mapping.IsScalar() && mapping.Scalar() == "index") {
+      for (std::int64_t i = 0; i < count; ++i) keys[std::to_string(i)] = {i};
+    } else if (mapping.IsMap() && mapping["json"]) {
+      fs::path file = resolve(mapping["json"].as<std::string>());
+      std::ifstream in(file);
+      if (!in) fail("class_keys", "cannot open '" + file.string() + "'");
+      try {
+        for (const auto& [raw, labels] : nlohmann::json::parse(in).items()) {
+          std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()
+                                                              : std::vector<std::int64_t>{labels.get<std::int64_t>()};
+          for (std::int64_t l : list)
+            if (l < 0 || l >= count) fail("class_keys", "label " + std::to_string(l) + " for '" + raw + "' is not a class");
+          keys[raw] = list;
+        }
+      } catch (const nlohmann::json::exception& e) {
+        fail("class_keys", "'" + file.string() + "': " + e.what());
+      }
+    } else if (mapping.IsMap() && mapping["file"]) {
+      std::vector<std::string> raw = lines_or_list("class_keys");
+      if (static_cast<std::int64_t>(raw.size()) != count)
+        fail("class_keys", std::to_string(raw.size()) + " keys for " + std::to_string(count) + " classes");
+      for (std::int64_t i = 0; i < count; ++i) keys[raw[static_cast<size_t>(i)]] = {i};
+    } else {
+      fail("class_keys", "expected 'index', {file: ...[, subset: ...]} or {json: ...}");
+    }
+
+    if (!keys.empty()) {
+      dataset.relabel([&](const SampleInfo& s) -> std::optional<std::vector<std::int64_t>> {
+        auto it = keys.find(s.raw_class);
+        if (it == keys.end()) return std::nullopt;
+        return it->second;
+      });
+      if (dataset.samples().empty()) fail("class_keys", "no stored class matches a key: nothing to evaluate");
+    }
+    dataset.set_class_names(std::move(names));
+  }
+
+  fs::path path_;
+  fs::path dir_;
+  YAML::Node root_;
+};
+
+}  // namespace
+
+std::unique_ptr<Dataset> open_manifest(const fs::path& manifest) { return ManifestReader(manifest).open(); }
+
+std::unique_ptr<Dataset> open_dataset(const std::string& what, const std::vector<fs::path>& manifest_dirs) {
+  std::error_code ec;
+  fs::path path(what);
+  if (fs::is_directory(path, ec)) return read_image_folder(path);
+  if ((path.extension() == ".yaml" || path.extension() == ".yml") && fs::exists(path, ec)) return open_manifest(path);
+  std::string known;
+  for (const fs::path& dir : manifest_dirs) {
+    if (fs::exists(dir / (what + ".yaml"), ec)) return open_manifest(dir / (what + ".yaml"));
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".yaml") known += (known.empty() ? "" : ", ") + entry.path().stem().string();
+  }
+  throw DataError("dataset '" + what + "': not a directory, a manifest file or a known manifest name (known: " +
+                  (known.empty() ? "none" : known) + ")");
+}
+
+}  // namespace roz::datasets
