@@ -105,7 +105,7 @@ EvalOptions parse_eval_config(const std::string& yaml, const std::string& source
   ConfigReader r(source);
   static const std::set<std::string> kKeys = {"model",     "dataset",           "corruptions", "attacks",
                                               "metrics",   "templates",         "support_per_class",
-                                              "per_class", "seed",              "batch_size"};
+                                              "per_class", "seed",              "batch_size", "limit"};
   EvalOptions o;
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>();
@@ -123,6 +123,7 @@ EvalOptions parse_eval_config(const std::string& yaml, const std::string& source
     else if (key == "templates") o.templates = r.strings(node, key);
     else if (key == "support_per_class") o.support_per_class = r.number<std::size_t>(node, key);
     else if (key == "per_class") o.per_class = r.number<std::size_t>(node, key);
+    else if (key == "limit") o.limit = r.number<std::size_t>(node, key);
     else if (key == "seed") o.seed = r.number<std::uint64_t>(node, key);
     else if (key == "batch_size") o.batch_size = r.number<std::int64_t>(node, key);
   }

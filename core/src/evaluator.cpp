@@ -60,6 +60,7 @@ class Evaluation {
     datasets::Split split = datasets::split_per_class(dataset.samples(), options_.support_per_class);
     std::vector<SampleInfo> eval_samples = options_.support_per_class > 0 ? split.rest : dataset.samples();
     if (options_.per_class > 0) eval_samples = datasets::split_per_class(eval_samples, options_.per_class).first;
+    if (options_.limit > 0 && eval_samples.size() > options_.limit) eval_samples.resize(options_.limit);
     if (eval_samples.empty()) throw DataError("dataset '" + options_.dataset + "': no images left to evaluate");
 
     prompts_.class_names = dataset.class_names();

@@ -162,7 +162,8 @@ class ManifestReader {
       std::ifstream in(file);
       if (!in) fail("class_keys", "cannot open '" + file.string() + "'");
       try {
-        for (const auto& [raw, labels] : nlohmann::json::parse(in).items()) {
+        const nlohmann::json map = nlohmann::json::parse(in);
+        for (const auto& [raw, labels] : map.items()) {
           std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()
                                                               : std::vector<std::int64_t>{labels.get<std::int64_t>()};
           for (std::int64_t l : list)

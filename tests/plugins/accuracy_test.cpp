@@ -39,6 +39,17 @@ TEST(Accuracy, TopOneAndTopKFromLogits) {
   EXPECT_NEAR(*values[0].ci_high, 0.69936, 1e-4);
 }
 
+TEST(Accuracy, AnyAcceptedLabelCounts) {
+  // ObjectNet-style: the image's class maps to classes 2 and 4; the model prefers 4.
+  SampleRecord r = record(2, {0, 1, 3, 2, 9, 5});
+  r.accepted_labels = {2, 4};
+  SampleRecord miss = record(2, {0, 1, 3, 2, 4, 9});
+  miss.accepted_labels = {2, 4};
+  auto values = compute("accuracy:top_k=[1,2]", {r, miss});
+  EXPECT_DOUBLE_EQ(values[0].value, 0.5);  // r correct, miss ranks 4 second
+  EXPECT_DOUBLE_EQ(values[1].value, 1.0);
+}
+
 TEST(Accuracy, TopKAtOrAboveTheClassCountIsSkipped) {
   auto values = compute("accuracy", {record(0, {1, 0, 0}), record(1, {1, 0, 0})});
   ASSERT_EQ(values.size(), 1u);

@@ -33,6 +33,7 @@ struct EvalArgs {
   std::vector<std::string> corruptions, attacks, metrics, templates;
   std::size_t support_per_class = 0;
   std::size_t per_class = 0;
+  std::size_t limit = 0;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
   bool json = false;
@@ -115,6 +116,7 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (!args.templates.empty()) options.templates = args.templates;
   if (given("--support-per-class")) options.support_per_class = args.support_per_class;
   if (given("--per-class")) options.per_class = args.per_class;
+  if (given("--limit")) options.limit = args.limit;
   if (given("--seed")) options.seed = args.seed;
   if (given("--batch-size")) options.batch_size = args.batch_size;
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
@@ -150,7 +152,8 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--config", args->config, "YAML config (same keys as the flags); flags override it")
       ->check(CLI::ExistingFile);
   eval->add_option("--model", args->model, "model spec, e.g. torchscript:path=model.pt,resolution=32");
-  eval->add_option("--dataset", args->dataset, "ImageFolder root (ROOT/CLASS/IMAGE)");
+  eval->add_option("--dataset", args->dataset,
+                   "ImageFolder root (ROOT/CLASS/IMAGE), manifest file, or manifest name (e.g. fashion-mnist)");
   eval->add_option("--corruption", args->corruptions, "corruption spec, e.g. jpeg_compression:severity=3 (repeatable)");
   eval->add_option("--attack", args->attacks, "attack spec, e.g. fgsm:eps=4/255 (repeatable)");
   eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy)");
@@ -158,6 +161,7 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--support-per-class", args->support_per_class,
                    "build the head from the first K images of each class (class prototypes) instead of prompts");
   eval->add_option("--per-class", args->per_class, "evaluate at most N images per class (0: all)");
+  eval->add_option("--limit", args->limit, "evaluate at most N images in all (0: all)");
   eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   eval->add_flag("--json", args->json, "print the report as JSON on stdout");

@@ -26,6 +26,7 @@ struct EvalOptions {
   std::size_t support_per_class = 0;
   std::vector<std::string> templates;
   std::size_t per_class = 0;  // evaluated images per class; 0 = all
+  std::size_t limit = 0;      // evaluated images in all (the first, after per_class); 0 = all
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
 };

@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "roz/core/evaluator.hpp"
+#include "roz/datasets/manifest.hpp"
+#include "roz/error.hpp"
+
+namespace roz::datasets {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A small ImageFolder whose folders are named like ImageNet wnids, from the CIFAR sample images.
+fs::path wnid_folder(const std::string& name, const std::vector<std::string>& wnids) {
+  fs::path dir = fs::temp_directory_path() / ("roz_manifest_" + name);
+  fs::remove_all(dir);
+  const char* sources[] = {"cat", "dog", "ship", "truck"};
+  for (size_t i = 0; i < wnids.size(); ++i) {
+    fs::create_directories(dir / "images" / wnids[i]);
+    for (int k = 0; k < 3; ++k)
+      fs::copy_file(fs::path(ROZ_TEST_CIFAR_DIR) / sources[i] / ("000" + std::to_string(k) + ".jpg"),
+                    dir / "images" / wnids[i] / (std::to_string(k) + ".jpg"));
+  }
+  return dir;
+}
+
+void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(Manifest, ShippedManifestsOpenByName) {
+  auto dirs = core::dataset_manifest_dirs();
+  auto fashion = open_dataset("fashion-mnist", dirs);  // Debian's dataset-fashion-mnist, installed by setup
+  EXPECT_EQ(fashion->samples().size(), 10000u);
+  EXPECT_EQ(fashion->class_names().front(), "T-shirt/top");
+  EXPECT_EQ(fashion->templates().size(), 8u);
+  auto mnist = open_dataset("mnist", dirs);
+  EXPECT_EQ(mnist->samples().size(), 10000u);
+  EXPECT_EQ(mnist->templates(), std::vector<std::string>{"a photo of the number: \"{}\"."});
+  auto sample = open_dataset("cifar10-sample", dirs);
+  EXPECT_EQ(sample->samples().size(), 2000u);
+  EXPECT_EQ(sample->templates().size(), 18u);
+  EXPECT_EQ(sample->class_names()[1], "automobile");
+}
+
+TEST(Manifest, ClassSubsetWithWnidKeys) {
+  // Head over 3 classes chosen by index from a 6-line class file; folders keyed by wnid; the folder
+  // of a class outside the subset is not evaluated.
+  fs::path dir = wnid_folder("subset", {"n02", "n04", "n05", "n09"});
+  write(dir / "classes.txt", "zero\none\ntwo\nthree\nfour\nfive\n");
+  write(dir / "subset.txt", "1\n4\n5\n");
+  write(dir / "keys.txt", "n01\nn04\nn05\n");
+  setenv("ROZ_TEST_SUBSET_ROOT", (dir / "images").c_str(), 1);
+  write(dir / "m.yaml", "name: subset\nreader: image_folder\nroot: ${ROZ_TEST_SUBSET_ROOT}\n"
+                        "classes: {file: classes.txt, subset: subset.txt}\nclass_keys: {file: keys.txt}\n"
+                        "templates: [\"a {}\"]\n");
+  auto d = open_manifest(dir / "m.yaml");
+  EXPECT_EQ(d->name(), "subset");
+  EXPECT_EQ(d->class_names(), (std::vector<std::string>{"one", "four", "five"}));
+  ASSERT_EQ(d->samples().size(), 6u);  // n04 and n05; n02 and n09 are not in the subset
+  EXPECT_EQ(d->samples()[0].label, 1);
+  EXPECT_EQ(d->samples()[3].label, 2);
+  EXPECT_EQ(d->samples()[3].raw_class, "n05");
+}
+
+TEST(Manifest, JsonLabelSetsLikeObjectNet) {
+  fs::path dir = wnid_folder("objectnet", {"air_freshener", "banana", "unmapped"});
+  write(dir / "map.json", R"({"air_freshener": [2, 4], "banana": 1})");
+  write(dir / "m.yaml", "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\n"
+                        "class_keys: {json: map.json}\n");
+  auto d = open_manifest(dir / "m.yaml");
+  ASSERT_EQ(d->samples().size(), 6u);
+  EXPECT_EQ(d->samples()[0].label, 2);
+  EXPECT_EQ(d->samples()[0].accepted, (std::vector<std::int64_t>{2, 4}));
+  EXPECT_EQ(d->samples()[5].label, 1);
+  EXPECT_TRUE(d->samples()[5].accepted.empty());
+  EXPECT_EQ(d->name(), "m");
+}
+
+std::string error_of(const fs::path& manifest) {
+  try {
+    open_manifest(manifest);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Manifest, ErrorsNameTheManifestAndKey) {
+  fs::path dir = wnid_folder("errors", {"n01", "n02"});
+  write(dir / "a.yaml", "reader: image_folder\nroot: images\nclases: [x]\n");
+  EXPECT_EQ(error_of(dir / "a.yaml"), "dataset manifest '" + (dir / "a.yaml").string() + "': key 'clases': unknown key");
+  write(dir / "b.yaml", "reader: tfrecord\n");
+  EXPECT_NE(error_of(dir / "b.yaml").find("key 'reader': 'tfrecord' is not one of"), std::string::npos);
+  write(dir / "c.yaml", "reader: image_folder\nroot: images\nclasses: [x]\n");
+  EXPECT_NE(error_of(dir / "c.yaml").find("key 'classes': 1 names for 2 stored classes"), std::string::npos);
+  write(dir / "d.yaml", "reader: image_folder\nroot: ${ROZ_SURELY_UNSET_VARIABLE}\n");
+  EXPECT_NE(error_of(dir / "d.yaml").find("environment variable ROZ_SURELY_UNSET_VARIABLE is not set"), std::string::npos);
+  write(dir / "e.yaml", "reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: nothere.json}\n");
+  EXPECT_NE(error_of(dir / "e.yaml").find("key 'class_keys': cannot open"), std::string::npos);
+  write(dir / "f.yaml", "reader: [unclosed\n");
+  EXPECT_NE(error_of(dir / "f.yaml").find("malformed YAML"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roz::datasets

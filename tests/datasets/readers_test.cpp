@@ -1,0 +1,147 @@
+#include <gtest/gtest.h>
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/core.hpp>
+
+#include "roz/datasets/manifest.hpp"
+#include "roz/datasets/readers.hpp"
+#include "roz/error.hpp"
+#include "test_env.hpp"
+
+namespace roz::datasets {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("roz_datasets_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string gunzip(const fs::path& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  std::string out;
+  char buf[65536];
+  int n = 0;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  return out;
+}
+
+void write(const fs::path& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+const fs::path kMnist = fs::path(ROZ_TEST_SOURCE_DIR) / "datasets/samples/mnist-test";
+
+TEST(IdxReader, ReadsMnistGzipAndRaw) {
+  auto gz = read_idx(kMnist / "t10k-images-idx3-ubyte.gz", kMnist / "t10k-labels-idx1-ubyte.gz");
+  ASSERT_EQ(gz->samples().size(), 10000u);
+  EXPECT_EQ(gz->class_names().size(), 10u);
+  EXPECT_EQ(gz->samples()[0].label, 7);  // the first MNIST test digit is a 7
+  EXPECT_EQ(gz->samples()[0].id, "t10k-images-idx3-ubyte.gz#0");
+  cv::Mat first = gz->load(gz->samples()[0]);
+  EXPECT_EQ(first.type(), CV_8UC3);
+  EXPECT_EQ(first.size(), cv::Size(28, 28));
+  EXPECT_GT(cv::countNonZero(first.reshape(1)), 100);
+
+  fs::path dir = temp_dir("idx_raw");
+  write(dir / "images", gunzip(kMnist / "t10k-images-idx3-ubyte.gz"));
+  write(dir / "labels", gunzip(kMnist / "t10k-labels-idx1-ubyte.gz"));
+  auto raw = read_idx(dir / "images", dir / "labels");
+  EXPECT_EQ(cv::norm(raw->load(raw->samples()[9999]), gz->load(gz->samples()[9999]), cv::NORM_INF), 0.0);
+}
+
+TEST(IdxReader, TruncatedFilesAndWrongMagicNameTheFile) {
+  fs::path dir = temp_dir("idx_bad");
+  std::string images = gunzip(kMnist / "t10k-images-idx3-ubyte.gz");
+  std::string labels = gunzip(kMnist / "t10k-labels-idx1-ubyte.gz");
+  write(dir / "short", images.substr(0, images.size() - 100));
+  write(dir / "labels", labels);
+  EXPECT_NE(error_of([&] { read_idx(dir / "short", dir / "labels"); })
+                .find("IDX file '" + (dir / "short").string() + "': truncated or oversized"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_idx(dir / "labels", dir / "labels"); }).find("magic number is not 0x00000803"),
+            std::string::npos);
+  write(dir / "images", images);
+  write(dir / "few_labels", labels.substr(0, 5008));
+  EXPECT_NE(error_of([&] { read_idx(dir / "images", dir / "few_labels"); }).find("few_labels"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_idx(dir / "missing", dir / "labels"); }).find("cannot open"), std::string::npos);
+}
+
+// A CIFAR batch written from real images reads back pixel for pixel.
+TEST(CifarBinaryReader, RoundTripsRecordsAndChecksTheirSize) {
+  test::ImageBatch batch = test::load_cifar(2);
+  fs::path dir = temp_dir("cifar");
+  std::string cifar10, cifar100;
+  for (size_t i = 0; i < batch.images.size(); ++i) {
+    std::string pixels;
+    std::vector<cv::Mat> planes;
+    cv::split(batch.images[i], planes);
+    for (const cv::Mat& p : planes) pixels.append(reinterpret_cast<const char*>(p.data), 1024);
+    auto label = static_cast<char>(batch.labels[static_cast<std::int64_t>(i)].item<std::int64_t>());
+    cifar10 += std::string(1, label) + pixels;
+    cifar100 += std::string(1, static_cast<char>(19)) + std::string(1, label) + pixels;  // coarse, fine
+  }
+  write(dir / "test_batch.bin", cifar10);
+  write(dir / "test.bin", cifar100);
+  auto ten = read_cifar_binary({dir / "test_batch.bin"}, 1, 0);
+  ASSERT_EQ(ten->samples().size(), batch.images.size());
+  for (size_t i = 0; i < batch.images.size(); ++i) {
+    EXPECT_EQ(cv::norm(ten->load(ten->samples()[i]), batch.images[i], cv::NORM_INF), 0.0) << i;
+    EXPECT_EQ(ten->samples()[i].label, batch.labels[static_cast<std::int64_t>(i)].item<std::int64_t>());
+  }
+  auto hundred = read_cifar_binary({dir / "test.bin"}, 2, 1);
+  EXPECT_EQ(hundred->samples()[5].label, ten->samples()[5].label);
+  EXPECT_EQ(read_cifar_binary({dir / "test.bin"}, 2, 0)->samples()[5].label, 19);
+
+  write(dir / "cut.bin", cifar10.substr(0, cifar10.size() - 7));
+  EXPECT_NE(error_of([&] { read_cifar_binary({dir / "cut.bin"}, 1, 0); })
+                .find("CIFAR batch '" + (dir / "cut.bin").string() + "'"),
+            std::string::npos);
+}
+
+TEST(FileListReader, CsvAndImageNetValFormats) {
+  fs::path dir = temp_dir("list");
+  fs::create_directories(dir / "img");
+  fs::copy_file(fs::path(ROZ_TEST_CIFAR_DIR) / "cat/0000.jpg", dir / "img/a.jpg");
+  fs::copy_file(fs::path(ROZ_TEST_CIFAR_DIR) / "dog/0000.jpg", dir / "img/b.jpg");
+  write(dir / "list.csv", "# path,label\nimg/a.jpg,3\n\nimg/b.jpg,5\r\n");
+  write(dir / "val.txt", "img/a.jpg 3\nimg/b.jpg 5\n");
+  for (const char* list : {"list.csv", "val.txt"}) {
+    auto d = read_file_list(dir / list, dir);
+    ASSERT_EQ(d->samples().size(), 2u) << list;
+    EXPECT_EQ(d->samples()[1].label, 5);
+    EXPECT_EQ(d->samples()[1].id, "img/b.jpg");
+    EXPECT_EQ(d->load(d->samples()[0]).size(), cv::Size(32, 32));
+  }
+  write(dir / "bad.csv", "img/a.jpg,3\nimg/b.jpg,dog\n");
+  EXPECT_EQ(error_of([&] { read_file_list(dir / "bad.csv", dir); }),
+            "file list '" + (dir / "bad.csv").string() +
+                "', line 2: expected PATH,LABEL or PATH LABEL with a non-negative integer label");
+}
+
+TEST(ImageFolderReader, CorruptImageIsNamedOnLoad) {
+  fs::path dir = temp_dir("folder");
+  fs::create_directories(dir / "cat");
+  write(dir / "cat" / "broken.png", "not a png");
+  auto d = read_image_folder(dir);
+  ASSERT_EQ(d->samples().size(), 1u);
+  EXPECT_NE(error_of([&] { d->load(d->samples()[0]); }).find((dir / "cat" / "broken.png").string()),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace roz::datasets
