@@ -10,6 +10,7 @@
 #include <set>
 
 #include "roz/attack.hpp"
+#include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/zero_shot_head.hpp"
@@ -53,6 +54,7 @@ class Evaluation {
     report_.model_spec = model_plugin.spec;
     report_.model_version = model_plugin.descriptor().version;
     report_.model_hash = model_->content_hash();
+    model_key_ = model_plugin.descriptor().name + "/" + model_plugin.descriptor().version + "/" + report_.model_hash;
     report_.dataset = dataset.name() + " (" + options_.dataset + ")";
     report_.seed = options_.seed;
     report_.threads = host_.threads();
@@ -90,7 +92,7 @@ class Evaluation {
   ZeroShotHead build_head(const datasets::Dataset& dataset, const std::vector<SampleInfo>& support) {
     if (options_.support_per_class == 0) {
       report_.head = "prompts:templates=" + std::to_string(prompts_.templates.size());
-      return ZeroShotHead::from_prompts(*model_, prompts_, 256);
+      return HeadCache(options_.cache_dir).prompt_head(*model_, model_key_, prompts_, 256);
     }
     report_.head = "prototypes:support_per_class=" + std::to_string(options_.support_per_class);
     DecodedBatch decoded = decode(support);
@@ -259,6 +261,7 @@ class Evaluation {
   std::shared_ptr<Model> model_;
   std::shared_ptr<ZeroShotClassifier> classifier_;
   std::unique_ptr<datasets::Dataset> dataset_;
+  std::string model_key_;
   PromptSet prompts_;
   int resolution_ = 224;
   std::set<std::string> unreadable_ids_;

@@ -3,7 +3,10 @@
 #include <ATen/ATen.h>
 
 #include "roz/clip_tokenizer.hpp"
+#include "roz/core/head_cache.hpp"
 #include "roz/core/zero_shot_head.hpp"
+
+#include <filesystem>
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "test_env.hpp"
@@ -50,6 +53,40 @@ TEST(ZeroShotHead, TemplateWithoutPlaceholderIsAnError) {
   core::PluginHost host(test::builtin_registry(), 0, 1);
   auto model = tiny_model(host);
   EXPECT_THROW(core::ZeroShotHead::from_prompts(*model, {{"cat"}, {"a photo"}}, 8), Error);
+}
+
+}  // namespace
+}  // namespace roz
+
+namespace roz {
+namespace {
+
+TEST(HeadCache, StoresThenHitsAndKeysOnModelAndPrompts) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "roz_head_cache_test";
+  fs::remove_all(dir);
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  auto model = tiny_model(host);
+  core::HeadCache cache(dir);
+  PromptSet prompts{{"cat", "dog"}, {"a photo of a {}."}};
+  fs::path file = cache.path_for("model-a", prompts);
+  EXPECT_FALSE(fs::exists(file));
+  core::ZeroShotHead computed = cache.prompt_head(*model, "model-a", prompts, 8);
+  ASSERT_TRUE(fs::exists(file));
+  core::ZeroShotHead cached = cache.prompt_head(*model, "model-a", prompts, 8);
+  EXPECT_TRUE(at::equal(cached.class_embeddings(), computed.class_embeddings()));
+  EXPECT_EQ(cached.logit_scale(), computed.logit_scale());
+
+  EXPECT_NE(cache.path_for("model-b", prompts), file);
+  EXPECT_NE(cache.path_for("model-a", {{"cat", "dog"}, {"a photo of the {}."}}), file);
+  EXPECT_NE(cache.path_for("model-a", {{"cat dog"}, {"a photo of a {}."}}), cache.path_for("model-a", prompts));
+
+  // A truncated entry is ignored and rewritten, never read as a wrong head.
+  fs::resize_file(file, fs::file_size(file) - 4);
+  core::ZeroShotHead recomputed = cache.prompt_head(*model, "model-a", prompts, 8);
+  EXPECT_TRUE(at::equal(recomputed.class_embeddings(), computed.class_embeddings()));
+  EXPECT_EQ(fs::file_size(file), 32u + 2 * 64 * sizeof(float));
+  fs::remove_all(dir);
 }
 
 }  // namespace

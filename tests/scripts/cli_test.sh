@@ -89,11 +89,18 @@ printf 'sead: 1\n' > "$tmp/bad.yaml"
 if "$roz" eval --config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "bad config accepted"; fi
 grep -q "config '$tmp/bad.yaml': key 'sead': unknown key" "$tmp/bad.err" || fail "bad config message"
 # Zero-shot (prompt ensemble) with a CLIP-like archive stored like OpenAI's (fp16, cuda constants).
-"$roz" -q eval --model "torchscript:path=$clip_like,resolution=32" --dataset "$data" --per-class 2 \
-  --template "a photo of a {}." --template "a sketch of a {}." --json > "$tmp/zs.json"
-python3 - "$tmp/zs.json" <<'PY'
+# The second run finds the prompt head in the cache (and says so).
+for run in 1 2; do
+  "$roz" eval --model "torchscript:path=$clip_like,resolution=32" --dataset cifar10-sample --per-class 2 \
+    --template "a photo of a {}." --template "a sketch of a {}." --cache-dir "$tmp/cache" --json \
+    > "$tmp/zs$run.json" 2> "$tmp/zs$run.err"
+done
+! grep -q "cache hit" "$tmp/zs1.err" || fail "cache hit on the first run"
+grep -q "zero-shot head: cache hit" "$tmp/zs2.err" || fail "no cache hit on the second run"
+python3 - "$tmp/zs1.json" "$tmp/zs2.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["head"] == "prompts:templates=2" and r["conditions"][0]["samples"] == 20, r
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["head"] == "prompts:templates=2" and a["conditions"][0]["samples"] == 20, a
+assert a["conditions"][0]["metrics"] == b["conditions"][0]["metrics"]
 PY
 echo "cli test passed"

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "roz/core/eval_config.hpp"
+#include "roz/core/head_cache.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
@@ -38,6 +39,8 @@ struct EvalArgs {
   std::int64_t batch_size = 64;
   bool json = false;
   std::string out;
+  std::string cache_dir;
+  bool no_cache = false;
 };
 
 std::vector<Spec> parse_specs(const std::vector<std::string>& texts) {
@@ -119,6 +122,8 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (given("--limit")) options.limit = args.limit;
   if (given("--seed")) options.seed = args.seed;
   if (given("--batch-size")) options.batch_size = args.batch_size;
+  options.cache_dir = args.no_cache ? std::filesystem::path() : !args.cache_dir.empty() ? std::filesystem::path(args.cache_dir)
+                                                                                      : core::HeadCache::default_directory();
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
@@ -165,6 +170,9 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   eval->add_flag("--json", args->json, "print the report as JSON on stdout");
+  eval->add_option("--cache-dir", args->cache_dir,
+                   "prompt-head cache (default $ROZ_CACHE_DIR, $XDG_CACHE_HOME/roz or ~/.cache/roz)");
+  eval->add_flag("--no-cache", args->no_cache, "compute the prompt head without the cache");
   eval->add_option("--out", args->out, "also write the JSON report to this file");
   auto given = [eval](const std::string& flag) { return eval->count(flag) > 0; };
   commands.push_back({eval, [&global, args, given] { return run(global, *args, given); }});

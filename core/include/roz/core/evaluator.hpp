@@ -29,6 +29,7 @@ struct EvalOptions {
   std::size_t limit = 0;      // evaluated images in all (the first, after per_class); 0 = all
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
+  std::filesystem::path cache_dir;  // prompt-head cache; empty: no caching
 };
 
 struct ConditionReport {
