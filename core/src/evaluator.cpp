@@ -5,11 +5,12 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <future>
 #include <mutex>
-#include <set>
+#include <algorithm>
+#include <iterator>
 
 #include "roz/attack.hpp"
+#include "roz/core/batch_loader.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -32,12 +33,6 @@ struct Condition {
   std::string plugin_version;
   std::shared_ptr<Corruption> corruption;
   std::shared_ptr<Attack> attack;
-};
-
-// Decoded, cropped images of one batch; samples that fail to decode are dropped and remembered.
-struct DecodedBatch {
-  std::vector<SampleInfo> samples;
-  std::vector<cv::Mat> images;
 };
 
 class Evaluation {
@@ -95,10 +90,15 @@ class Evaluation {
       return HeadCache(options_.cache_dir).prompt_head(*model_, model_key_, prompts_, 256);
     }
     report_.head = "prototypes:support_per_class=" + std::to_string(options_.support_per_class);
-    DecodedBatch decoded = decode(support);
+    std::vector<cv::Mat> images;
     std::vector<std::int64_t> labels;
-    for (const SampleInfo& s : decoded.samples) labels.push_back(s.label);
-    return ZeroShotHead::from_support_images(*model_, to_tensor(decoded.images), at::tensor(labels, at::kLong),
+    BatchLoader support_loader = loader(support);
+    for (LoadedBatch batch; support_loader.next(batch);) {
+      for (const SampleInfo& s : batch.samples) labels.push_back(s.label);
+      std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
+    }
+    if (images.empty()) throw DataError("dataset '" + options_.dataset + "': no readable support image");
+    return ZeroShotHead::from_support_images(*model_, to_tensor(images), at::tensor(labels, at::kLong),
                                              static_cast<std::int64_t>(dataset.class_names().size()), options_.batch_size);
   }
 
@@ -127,29 +127,16 @@ class Evaluation {
     return out;
   }
 
-  DecodedBatch decode(const std::vector<SampleInfo>& samples) {
-    std::vector<cv::Mat> images(samples.size());
-    std::vector<char> ok(samples.size(), 0);
-    std::mutex mutex;
-    parallel_for(samples.size(), host_.threads(), [&](std::size_t i) {
-      try {
-        images[i] = resize_center_crop(dataset_->load(samples[i]), resolution_);
-        ok[i] = 1;
-      } catch (const DataError& e) {
-        std::lock_guard lock(mutex);
-        if (unreadable_ids_.insert(samples[i].id).second) {
-          spdlog::warn("skipping {}", e.what());
-          report_.unreadable.push_back(e.what());
-        }
-      }
-    });
-    DecodedBatch out;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      if (!ok[i]) continue;
-      out.samples.push_back(samples[i]);
-      out.images.push_back(std::move(images[i]));
-    }
-    return out;
+  BatchLoader loader(std::vector<SampleInfo> samples) {
+    return BatchLoader(*dataset_, std::move(samples), resolution_, static_cast<std::size_t>(options_.batch_size),
+                       host_.threads(), [this](const std::string& message) {
+                         std::lock_guard lock(unreadable_mutex_);
+                         if (std::find(report_.unreadable.begin(), report_.unreadable.end(), message) !=
+                             report_.unreadable.end())
+                           return;
+                         spdlog::warn("skipping {}", message);
+                         report_.unreadable.push_back(message);
+                       });
   }
 
   ConditionReport evaluate_condition(Condition& condition, const std::vector<SampleInfo>& samples,
@@ -161,22 +148,10 @@ class Evaluation {
     for (const auto& m : metrics) accumulators.push_back(m->accumulate(condition.info));
 
     const auto start = std::chrono::steady_clock::now();
-    const auto batch_size = static_cast<std::size_t>(options_.batch_size);
-    auto chunk_at = [&](std::size_t first) {
-      return std::vector<SampleInfo>(samples.begin() + static_cast<std::ptrdiff_t>(first),
-                                     samples.begin() + static_cast<std::ptrdiff_t>(std::min(samples.size(), first + batch_size)));
-    };
-    // Decoding of the next batch overlaps the model's work on this one (a prefetch queue of one).
-    std::future<DecodedBatch> next = std::async(std::launch::async, [this, c = chunk_at(0)] { return decode(c); });
-    for (std::size_t first = 0; first < samples.size(); first += batch_size) {
-      DecodedBatch batch = next.get();
-      if (first + batch_size < samples.size()) {
-        next = std::async(std::launch::async, [this, c = chunk_at(first + batch_size)] { return decode(c); });
-      }
-      if (host_.cancellation().cancelled()) {
-        if (next.valid()) next.wait();
+    BatchLoader batches = loader(samples);
+    for (LoadedBatch batch; batches.next(batch);) {
+      if (host_.cancellation().cancelled())
         throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
-      }
       std::vector<std::map<std::string, std::string>> metadata(batch.images.size());
       if (condition.corruption) corrupt(condition, batch, metadata, report.skipped);
       if (batch.images.empty()) continue;
@@ -231,7 +206,7 @@ class Evaluation {
 
   // Applies the condition's corruption to every image of the batch (worker threads), seeded per
   // sample; drops samples the corruption skips.
-  void corrupt(const Condition& condition, DecodedBatch& batch, std::vector<std::map<std::string, std::string>>& metadata,
+  void corrupt(const Condition& condition, LoadedBatch& batch, std::vector<std::map<std::string, std::string>>& metadata,
                std::int64_t& skipped) {
     std::vector<CorruptionOutput> outputs(batch.images.size());
     parallel_for(batch.images.size(), host_.threads(), [&](std::size_t i) {
@@ -240,7 +215,7 @@ class Evaluation {
                             prompts_.class_names, s.id};
       outputs[i] = condition.corruption->apply(input);
     });
-    DecodedBatch kept;
+    LoadedBatch kept;
     std::vector<std::map<std::string, std::string>> kept_metadata;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       if (outputs[i].skipped) {
@@ -264,7 +239,7 @@ class Evaluation {
   std::string model_key_;
   PromptSet prompts_;
   int resolution_ = 224;
-  std::set<std::string> unreadable_ids_;
+  std::mutex unreadable_mutex_;
 };
 
 }  // namespace

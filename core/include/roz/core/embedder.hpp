@@ -1,0 +1,40 @@
+// `roz embed`: L2-normalised image embeddings of a dataset as a float32 .npy, plus an ids file
+// (one JSON object per line: row, id, source, label), the input format of the overlap audit.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+class PluginHost;
+
+struct EmbedOptions {
+  Spec model;
+  std::string dataset;  // directory, manifest file or manifest name
+  std::filesystem::path out;  // FILE.npy; the ids go to FILE.ids.jsonl
+  std::size_t limit = 0;      // 0: all
+  std::int64_t batch_size = 64;
+};
+
+struct EmbedReport {
+  std::string model_spec;
+  std::string model_hash;
+  std::filesystem::path embeddings;
+  std::filesystem::path ids;
+  std::int64_t rows = 0;
+  std::int64_t dim = 0;
+  std::vector<std::string> unreadable;
+  double seconds = 0;
+};
+
+EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options);
+
+// FILE.npy -> FILE.ids.jsonl
+std::filesystem::path ids_path_for(const std::filesystem::path& npy);
+
+}  // namespace roz::core

@@ -1,0 +1,53 @@
+#include "roz/core/batch_loader.hpp"
+
+#include "roz/core/image_pipeline.hpp"
+#include "roz/error.hpp"
+
+namespace roz::core {
+
+BatchLoader::BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, int resolution,
+                         std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable)
+    : dataset_(dataset),
+      samples_(std::move(samples)),
+      resolution_(resolution),
+      batch_size_(std::max<std::size_t>(1, batch_size)),
+      threads_(threads),
+      on_unreadable_(std::move(on_unreadable)) {
+  if (!samples_.empty()) pending_ = std::async(std::launch::async, [this] { return load(0); });
+}
+
+BatchLoader::~BatchLoader() {
+  if (pending_.valid()) pending_.wait();
+}
+
+bool BatchLoader::next(LoadedBatch& batch) {
+  if (!pending_.valid()) return false;
+  batch = pending_.get();
+  next_first_ += batch_size_;
+  if (next_first_ < samples_.size())
+    pending_ = std::async(std::launch::async, [this, first = next_first_] { return load(first); });
+  return true;
+}
+
+LoadedBatch BatchLoader::load(std::size_t first) const {
+  const std::size_t n = std::min(batch_size_, samples_.size() - first);
+  std::vector<cv::Mat> images(n);
+  std::vector<char> ok(n, 0);
+  parallel_for(n, threads_, [&](std::size_t i) {
+    try {
+      images[i] = resize_center_crop(dataset_.load(samples_[first + i]), resolution_);
+      ok[i] = 1;
+    } catch (const DataError& e) {
+      on_unreadable_(e.what());
+    }
+  });
+  LoadedBatch out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!ok[i]) continue;
+    out.samples.push_back(samples_[first + i]);
+    out.images.push_back(std::move(images[i]));
+  }
+  return out;
+}
+
+}  // namespace roz::core

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "roz/core/embedder.hpp"
+#include "roz/error.hpp"
+#include "roz/model.hpp"
+#include "roz/overlap/npy.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Npy, WriterAndReaderRoundTrip) {
+  fs::path path = fs::temp_directory_path() / "roz_npy_roundtrip.npy";
+  {
+    overlap::NpyWriter writer(path, 3);
+    std::vector<float> rows = {1, 2, 3, 4, 5, 6};
+    writer.append(rows.data(), 2);
+    writer.append(rows.data(), 1);
+    writer.finish();
+  }
+  overlap::NpyMatrix m = overlap::read_npy(path);
+  EXPECT_EQ(m.rows, 3);
+  EXPECT_EQ(m.cols, 3);
+  EXPECT_EQ(m.data, (std::vector<float>{1, 2, 3, 4, 5, 6, 1, 2, 3}));
+  EXPECT_EQ(fs::file_size(path), 128u + 9 * 4);  // 64-byte aligned header, as NumPy requires
+  fs::remove(path);
+}
+
+TEST(Npy, ReadsFloat16LikeLaionShards) {
+  fs::path path = fs::temp_directory_path() / "roz_npy_f16.npy";
+  std::string dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }";
+  dict.resize(117, ' ');
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + std::string(1, 118) + std::string(1, 0) + dict + "\n";
+  const std::uint16_t halves[] = {0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x8000};  // 1 -2 0.5 65504 2^-24 -0
+  bytes.append(reinterpret_cast<const char*>(halves), sizeof halves);
+  std::ofstream(path, std::ios::binary) << bytes;
+  overlap::NpyMatrix m = overlap::read_npy(path);
+  ASSERT_EQ(m.rows, 2);
+  EXPECT_EQ(m.data[0], 1.0f);
+  EXPECT_EQ(m.data[1], -2.0f);
+  EXPECT_EQ(m.data[2], 0.5f);
+  EXPECT_EQ(m.data[3], 65504.0f);
+  EXPECT_FLOAT_EQ(m.data[4], 5.9604645e-08f);
+  EXPECT_TRUE(std::signbit(m.data[5]));
+  fs::resize_file(path, fs::file_size(path) - 2);
+  try {
+    overlap::read_npy(path);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
+TEST(Embed, WritesNormalisedEmbeddingsAndIds) {
+  fs::path out = fs::temp_directory_path() / "roz_embed_test.npy";
+  core::PluginHost host(test::builtin_registry(), 0, 2);
+  core::EmbedOptions options;
+  options.model = parse_spec(std::string("torchscript:path=") + ROZ_TEST_TINY_MODEL + ",resolution=32");
+  options.dataset = ROZ_TEST_CIFAR_DIR;
+  options.out = out;
+  options.limit = 30;
+  options.batch_size = 8;
+  core::EmbedReport report = core::embed_dataset(host, options);
+  EXPECT_EQ(report.rows, 30);
+  EXPECT_EQ(report.dim, 64);
+
+  overlap::NpyMatrix m = overlap::read_npy(out);
+  ASSERT_EQ(m.rows, 30);
+  at::Tensor embeddings = at::from_blob(m.data.data(), {m.rows, m.cols}, at::kFloat).clone();
+  EXPECT_TRUE(at::allclose(embeddings.norm(2, 1), at::ones({30}), 1e-5, 1e-5));
+  // Row i is the model's normalised embedding of sample i.
+  auto model = host.create_model(options.model);
+  at::Tensor direct = model->encode_image(test::load_cifar(30).tensor.slice(0, 0, 30)).detach();
+  direct = direct / direct.norm(2, 1, true);
+  EXPECT_TRUE(at::allclose(embeddings, direct, 1e-5, 1e-5));
+
+  std::ifstream ids(core::ids_path_for(out));
+  std::string line;
+  int n = 0;
+  while (std::getline(ids, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["row"], n);
+    EXPECT_EQ(j["label"], 0);  // the first 30 samples are all airplanes
+    EXPECT_EQ(j["id"], "airplane/00" + std::string(n < 10 ? "0" : "") + std::to_string(n) + ".jpg");
+    ++n;
+  }
+  EXPECT_EQ(n, 30);
+  fs::remove(out);
+  fs::remove(core::ids_path_for(out));
+}
+
+}  // namespace
+}  // namespace roz
