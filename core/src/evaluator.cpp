@@ -176,8 +176,12 @@ class Evaluation {
         at::NoGradGuard no_grad;
         logits = classifier_->logits(images).to(at::kFloat).contiguous();
       }
-      at::Tensor delta = (images - clean).flatten(1);
-      at::Tensor linf = delta.abs().amax(1), l2 = delta.norm(2, 1);
+      at::Tensor linf, l2;
+      if (condition.attack) {
+        at::Tensor delta = (images - clean).flatten(1);
+        linf = delta.abs().amax(1);
+        l2 = delta.norm(2, 1);
+      }
       for (std::size_t i = 0; i < batch.samples.size(); ++i) {
         SampleRecord record;
         record.sample_id = batch.samples[i].id;

@@ -103,4 +103,15 @@ a, b = (json.load(open(p)) for p in sys.argv[1:])
 assert a["head"] == "prompts:templates=2" and a["conditions"][0]["samples"] == 20, a
 assert a["conditions"][0]["metrics"] == b["conditions"][0]["metrics"]
 PY
+# roz embed and roz bench run end to end.
+"$roz" -q embed --model "torchscript:path=$model,resolution=32" --dataset "$data" --limit 20 --out "$tmp/e.npy"
+[ "$(wc -l < "$tmp/e.ids.jsonl")" = 20 ] || fail "embed ids"
+[ "$(head -c 6 "$tmp/e.npy" | tail -c 5)" = "NUMPY" ] || fail "embed npy"
+"$roz" -q bench throughput --model "torchscript:path=$model,resolution=32" --dataset "$data" --limit 64 --repeats 1 \
+  --json > "$tmp/bench.json"
+python3 - "$tmp/bench.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["forward_img_per_s"] > 0 and b["eval_img_per_s"] > 0 and b["images"] == 64, b
+PY
 echo "cli test passed"
