@@ -129,7 +129,7 @@ class Evaluation {
 
   BatchLoader loader(std::vector<SampleInfo> samples) {
     return BatchLoader(*dataset_, std::move(samples), resolution_, static_cast<std::size_t>(options_.batch_size),
-                       host_.threads(), [this](const std::string& message) {
+                       std::max(1, options_.decode_threads), [this](const std::string& message) {
                          std::lock_guard lock(unreadable_mutex_);
                          if (std::find(report_.unreadable.begin(), report_.unreadable.end(), message) !=
                              report_.unreadable.end())

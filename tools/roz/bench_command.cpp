@@ -30,6 +30,7 @@ struct BenchArgs {
   std::size_t limit = 2048;
   std::int64_t batch_size = 64;
   int repeats = 5;
+  int decode_threads = 1;
   bool json = false;
 };
 
@@ -48,6 +49,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   options.limit = args.limit;
   options.batch_size = args.batch_size;
   options.cache_dir = core::HeadCache::default_directory();
+  options.decode_threads = args.decode_threads;
 
   // Bare forward: one decoded batch, already a tensor, through encode_image + head, as many batches
   // as the evaluation runs.
@@ -82,7 +84,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   }
   const double forward = median(forward_rates), eval = median(eval_rates);
   nlohmann::json out{{"model", args.model},          {"dataset", args.dataset},   {"images", total},
-                     {"batch_size", args.batch_size}, {"threads", global.threads}, {"repeats", args.repeats},
+                     {"batch_size", args.batch_size}, {"threads", global.threads}, {"repeats", args.repeats}, {"decode_threads", args.decode_threads},
                      {"forward_img_per_s", forward},  {"eval_img_per_s", eval},    {"eval_over_forward", eval / forward},
                      {"forward_runs", forward_rates}, {"eval_runs", eval_rates}};
   if (args.json) {
@@ -108,6 +110,8 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   throughput->add_option("--limit", args->limit, "images per run");
   throughput->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   throughput->add_option("--repeats", args->repeats, "runs; medians are reported")->check(CLI::PositiveNumber);
+  throughput->add_option("--decode-threads", args->decode_threads, "image decoding workers beside the model")
+      ->check(CLI::Range(1, 256));
   throughput->add_flag("--json", args->json, "JSON on stdout");
   commands.push_back({throughput, [&global, args] { return run(global, *args); }});
 }

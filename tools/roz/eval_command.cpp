@@ -37,6 +37,7 @@ struct EvalArgs {
   std::size_t limit = 0;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
+  int decode_threads = 1;
   bool json = false;
   std::string out;
   std::string cache_dir;
@@ -122,6 +123,7 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (given("--limit")) options.limit = args.limit;
   if (given("--seed")) options.seed = args.seed;
   if (given("--batch-size")) options.batch_size = args.batch_size;
+  if (given("--decode-threads")) options.decode_threads = args.decode_threads;
   options.cache_dir = args.no_cache ? std::filesystem::path() : !args.cache_dir.empty() ? std::filesystem::path(args.cache_dir)
                                                                                       : core::HeadCache::default_directory();
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
@@ -169,6 +171,8 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--limit", args->limit, "evaluate at most N images in all (0: all)");
   eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
+  eval->add_option("--decode-threads", args->decode_threads, "image decoding workers beside the model")
+      ->check(CLI::Range(1, 256));
   eval->add_flag("--json", args->json, "print the report as JSON on stdout");
   eval->add_option("--cache-dir", args->cache_dir,
                    "prompt-head cache (default $ROZ_CACHE_DIR, $XDG_CACHE_HOME/roz or ~/.cache/roz)");

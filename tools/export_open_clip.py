@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Export an open_clip or Hugging Face (transformers) CLIP model to a TorchScript archive that RoZ's
+`torchscript` model plugin loads: methods encode_image(normalised NCHW) and encode_text(token ids),
+attribute logit_scale (log scale, as CLIP stores it). Run it where you have network access (the
+weights download on first use); RoZ itself never downloads anything.
+
+  pip install open_clip_torch            # or: pip install transformers
+  python3 tools/export_open_clip.py --open-clip ViT-B-32 --pretrained laion2b_s34b_b79k --out vit_b32.pt
+  python3 tools/export_open_clip.py --hf openai/clip-vit-base-patch32 --out hf_vit_b32.pt
+
+It prints the roz model spec to use (input resolution, mean and std from the model's preprocessing)
+and, with --check (default on), verifies that the archive reproduces the original model's outputs.
+Only models with CLIP's BPE tokenizer are accepted: roz tokenizes prompts with it.
+"""
+import argparse
+import json
+import sys
+
+import torch
+
+
+class Exported(torch.nn.Module):
+    """The two towers behind the method names roz calls, plus the log logit scale."""
+
+    def __init__(self, image_fn, text_fn, modules, log_scale):
+        super().__init__()
+        self.towers = torch.nn.ModuleList(modules)
+        self.image_fn, self.text_fn = image_fn, text_fn
+        self.logit_scale = torch.nn.Parameter(log_scale.detach().clone().float(), requires_grad=False)
+
+    def encode_image(self, image):
+        return self.image_fn(image)
+
+    def encode_text(self, text):
+        return self.text_fn(text)
+
+
+def from_open_clip(name, pretrained):
+    import open_clip
+
+    model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained)
+    tokenizer = open_clip.get_tokenizer(name)
+    # open_clip returns its CLIP BPE tokenizer as the `tokenize` function (older) or a SimpleTokenizer.
+    kind = getattr(tokenizer, "__name__", type(tokenizer).__name__)
+    if kind not in ("tokenize", "SimpleTokenizer"):
+        sys.exit("%s uses %s, not CLIP's BPE tokenizer: roz cannot tokenize its prompts" % (name, kind))
+    normalize = [t for t in preprocess.transforms if type(t).__name__ == "Normalize"][0]
+    size = model.visual.image_size
+    resolution = size[0] if isinstance(size, (tuple, list)) else size
+    wrapper = Exported(lambda x: model.encode_image(x), lambda t: model.encode_text(t), [model], model.logit_scale)
+    return model.eval(), wrapper.eval(), resolution, list(normalize.mean), list(normalize.std), model.context_length
+
+
+def from_hf(name):
+    from transformers import CLIPImageProcessor, CLIPModel
+
+    model = CLIPModel.from_pretrained(name).eval()
+    try:
+        processor = CLIPImageProcessor.from_pretrained(name)
+        mean, std = list(processor.image_mean), list(processor.image_std)
+    except OSError:  # no preprocessor config saved with the model: CLIP's constants
+        mean, std = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.26130258, 0.27577711]
+    if model.config.text_config.vocab_size != 49408:
+        sys.exit("%s has a %d-token vocabulary, not CLIP's BPE: roz cannot tokenize its prompts"
+                 % (name, model.config.text_config.vocab_size))
+    wrapper = Exported(lambda x: model.get_image_features(pixel_values=x),
+                       lambda t: model.get_text_features(input_ids=t, attention_mask=(t != 0).long()),
+                       [model], model.logit_scale)
+    return model, wrapper.eval(), model.config.vision_config.image_size, mean, std, \
+        model.config.text_config.max_position_embeddings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--open-clip", metavar="NAME", help="open_clip model name, e.g. ViT-B-32 or hf-hub:org/repo")
+    source.add_argument("--hf", metavar="NAME_OR_DIR", help="Hugging Face transformers CLIP model")
+    parser.add_argument("--pretrained", default=None, help="open_clip pretrained tag (None: random weights)")
+    parser.add_argument("--out", required=True, help="output TorchScript archive (.pt)")
+    parser.add_argument("--no-check", action="store_true", help="skip comparing the archive with the original")
+    args = parser.parse_args()
+
+    with torch.no_grad():
+        if args.open_clip:
+            _, wrapper, resolution, mean, std, context = from_open_clip(args.open_clip, args.pretrained)
+        else:
+            _, wrapper, resolution, mean, std, context = from_hf(args.hf)
+        image = torch.randn(2, 3, resolution, resolution)
+        text = torch.zeros(2, context, dtype=torch.long)
+        text[:, 0], text[0, 1:4], text[0, 4], text[1, 1:3], text[1, 3] = 49406, 320, 49407, 1125, 49407
+        traced = torch.jit.trace_module(wrapper, {"encode_image": image, "encode_text": text})
+        traced.save(args.out)
+        if not args.no_check:
+            loaded = torch.jit.load(args.out)
+            other = torch.randn(3, 3, resolution, resolution)
+            for got, want, what in [(loaded.encode_image(other), wrapper.encode_image(other), "encode_image"),
+                                    (loaded.encode_text(text), wrapper.encode_text(text), "encode_text")]:
+                err = (got - want).abs().max().item()
+                if err > 1e-4 * max(1.0, want.abs().max().item()):
+                    sys.exit("check failed: %s differs by %g" % (what, err))
+    spec = "torchscript:path=%s,resolution=%d,mean=[%s],std=[%s]" % (
+        args.out, resolution, ",".join("%.8g" % m for m in mean), ",".join("%.8g" % s for s in std))
+    print(json.dumps({"archive": args.out, "resolution": resolution, "mean": mean, "std": std,
+                      "context_length": context, "roz_spec": spec}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
