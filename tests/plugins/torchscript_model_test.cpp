@@ -81,6 +81,21 @@ TEST(TorchScriptModel, ClearErrors) {
     EXPECT_NE(std::string(e.what()).find("'" + path.string() + "' has no method 'encode_text'"), std::string::npos)
         << e.what();
   }
+  // An error raised inside TorchScript code reaches the user with its own message.
+  auto checked = std::filesystem::temp_directory_path() / "roz_checked.pt";
+  torch::jit::Module c("Checked");
+  c.define("def encode_image(self, x):\n    return x.flatten(1)\n"
+           "def encode_text(self, t):\n    assert t.size(1) == 5, 'need exactly five tokens'\n    return t.float()\n");
+  c.save(checked.string());
+  auto checked_model = host.create_model(parse_spec("torchscript:resolution=2,path=" + checked.string()));
+  try {
+    checked_model->encode_text(at::zeros({1, 3}, at::kLong));
+    FAIL();
+  } catch (const PluginCallError& e) {
+    EXPECT_NE(std::string(e.what()).find("encode_text failed: TorchScript: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("need exactly five tokens"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(checked);
   // A file that is not a TorchScript archive.
   try {
     host.create_model(parse_spec(std::string("torchscript:path=") + ROZ_TEST_CIFAR_DIR + "/cat/0000.jpg"));

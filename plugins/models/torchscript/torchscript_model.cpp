@@ -80,7 +80,11 @@ class TorchScriptModel final : public roz::Model {
       context.log(roz::LogLevel::info, "torchscript: " + path_ + ": rewrote " + std::to_string(patched) +
                                            " traced device/dtype constants for " + device_.str());
     module_.eval();
-    module_.to(dtype_);
+    // Module::to(dtype) would also cast integer buffers (position ids, masks): cast floats only.
+    for (at::Tensor t : module_.parameters())
+      if (t.is_floating_point() && t.scalar_type() != dtype_) t.set_data(t.to(dtype_));
+    for (at::Tensor t : module_.buffers())
+      if (t.is_floating_point() && t.scalar_type() != dtype_) t.set_data(t.to(dtype_));
     for (at::Tensor p : module_.parameters()) p.set_requires_grad(false);
 
     preprocessing_.resolution = params.get_int("resolution");
