@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
 
 #include "roz/datasets/readers.hpp"
@@ -31,7 +32,7 @@ class ManifestReader {
     }
     if (!root_.IsMap()) throw DataError("dataset manifest '" + path_.string() + "': expected a map of keys");
     static const std::set<std::string> kKeys = {"name",  "reader", "root",       "images",     "labels",  "batches",
-                                                "label_bytes", "label_byte", "list", "classes", "templates",
+                                                "label_bytes", "label_byte", "list", "classes", "templates", "image_dir",
                                                 "class_keys", "description", "source", "license"};
     for (const auto& entry : root_) {
       std::string key = entry.first.as<std::string>();
@@ -58,8 +59,10 @@ class ManifestReader {
       dataset = read_cifar_binary(batches, label_bytes, has("label_byte") ? integer("label_byte") : label_bytes - 1);
     } else if (reader == "file_list") {
       dataset = read_file_list(root / text("list"), root);
+    } else if (reader == "json_labels") {
+      dataset = read_json_labels(root / text("labels"), has("image_dir") ? root / text("image_dir") : root);
     } else {
-      fail("reader", "'" + reader + "' is not one of image_folder, idx, cifar_binary, file_list");
+      fail("reader", "'" + reader + "' is not one of image_folder, idx, cifar_binary, file_list, json_labels");
     }
     dataset->set_name(has("name") ? text("name") : path_.stem().string());
     if (has("classes")) apply_classes(*dataset);
@@ -162,7 +165,8 @@ class ManifestReader {
       std::ifstream in(file);
       if (!in) fail("class_keys", "cannot open '" + file.string() + "'");
       try {
-        const nlohmann::json map = nlohmann::json::parse(in);
+        nlohmann::json map = nlohmann::json::parse(in);
+        if (mapping["key"]) map = map.at(mapping["key"].as<std::string>());  // a nested object
         for (const auto& [raw, labels] : map.items()) {
           std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()
                                                               : std::vector<std::int64_t>{labels.get<std::int64_t>()};
@@ -185,8 +189,19 @@ class ManifestReader {
     if (!keys.empty()) {
       dataset.relabel([&](const SampleInfo& s) -> std::optional<std::vector<std::int64_t>> {
         auto it = keys.find(s.raw_class);
-        if (it == keys.end()) return std::nullopt;
-        return it->second;
+        if (it != keys.end()) return it->second;
+        // A multi-label sample ("3,7"): the union of its labels' classes, if any is mapped.
+        std::vector<std::int64_t> labels;
+        for (size_t start = 0; s.raw_class.find(',') != std::string::npos && start <= s.raw_class.size();) {
+          size_t end = std::min(s.raw_class.find(',', start), s.raw_class.size());
+          auto part = keys.find(s.raw_class.substr(start, end - start));
+          if (part != keys.end())
+            for (std::int64_t l : part->second)
+              if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+          start = end + 1;
+        }
+        if (labels.empty()) return std::nullopt;
+        return labels;
       });
       if (dataset.samples().empty()) fail("class_keys", "no stored class matches a key: nothing to evaluate");
     }

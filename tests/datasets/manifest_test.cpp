@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/core.hpp>
 
 #include "roz/core/evaluator.hpp"
 #include "roz/datasets/manifest.hpp"
@@ -101,6 +102,47 @@ TEST(Manifest, ErrorsNameTheManifestAndKey) {
   EXPECT_NE(error_of(dir / "e.yaml").find("key 'class_keys': cannot open"), std::string::npos);
   write(dir / "f.yaml", "reader: [unclosed\n");
   EXPECT_NE(error_of(dir / "f.yaml").find("malformed YAML"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roz::datasets
+
+namespace roz::datasets {
+namespace {
+
+TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
+  fs::path dir = fs::temp_directory_path() / "roz_manifest_vid";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "data" / "frames" / "v1");
+  for (int i = 0; i < 4; ++i)
+    fs::copy_file(fs::path(ROZ_TEST_CIFAR_DIR) / "cat" / ("000" + std::to_string(i) + ".jpg"),
+                  dir / "data" / "frames" / "v1" / (std::to_string(i) + ".jpg"));
+  fs::create_directories(dir / "data" / "metadata");
+  // frame 2 shows classes 0 and 2; frame 3 only an unmapped class.
+  write(dir / "data" / "metadata" / "labels.json",
+        R"({"v1/0.jpg": [1], "v1/1.jpg": 0, "v1/2.jpg": [0, 2], "v1/3.jpg": [5]})");
+  write(dir / "map.json", R"({"num_classes": "6", "class_to_imagenet_indices": {"0": [3], "1": [4, 5], "2": [0]}})");
+  write(dir / "m.yaml", "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+                        "classes: [a, b, c, d, e, f]\nclass_keys: {json: map.json, key: class_to_imagenet_indices}\n");
+  auto d = open_manifest(dir / "m.yaml");
+  ASSERT_EQ(d->samples().size(), 3u);
+  EXPECT_EQ(d->samples()[0].id, "v1/0.jpg");
+  EXPECT_EQ(d->samples()[0].accepted, (std::vector<std::int64_t>{4, 5}));
+  EXPECT_EQ(d->samples()[1].label, 3);
+  EXPECT_EQ(d->samples()[2].raw_class, "0,2");
+  EXPECT_EQ(d->samples()[2].accepted, (std::vector<std::int64_t>{3, 0}));
+  EXPECT_EQ(d->load(d->samples()[2]).size(), cv::Size(32, 32));
+  auto shipped = core::dataset_manifest_dirs();
+  for (const char* name : {"imagenet-vid-robust", "ytbb-robust", "objectnet", "imagenet-r"}) {
+    // The shipped manifests name their data root in an environment variable; without data they
+    // fail on the missing files, never on the manifest itself.
+    try {
+      open_dataset(name, shipped);
+      ADD_FAILURE() << name << " opened without its data";
+    } catch (const DataError& e) {
+      EXPECT_EQ(std::string(e.what()).find("key '"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

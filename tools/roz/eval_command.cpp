@@ -67,6 +67,7 @@ json report_json(const core::EvalReport& r) {
                           {"gradient_evaluations", c.gradient_evaluations},
                           {"queries", c.queries},
                           {"seconds", c.seconds},
+                          {"images_per_second", c.samples / std::max(c.seconds, 1e-9)},
                           {"metrics", values}});
   }
   return {{"model", {{"spec", r.model_spec}, {"version", r.model_version}, {"sha256", r.model_hash}}},

@@ -2,7 +2,7 @@
 // templates and label map, so a new dataset (or class subset) needs no recompiling.
 //
 //   name: imagenet-r
-//   reader: image_folder                        # image_folder | idx | cifar_binary | file_list
+//   reader: image_folder                        # image_folder | idx | cifar_binary | file_list | json_labels
 //   root: ${IMAGENET_R_ROOT:-/data/imagenet-r}  # relative paths resolve against the manifest's folder
 //   classes: {file: ../imagenet/imagenet_classes.txt, subset: imagenet_r_indices.txt}
 //   class_keys: {file: imagenet_r_wnids.txt}     # raw class (folder) of each head class, in order
@@ -10,8 +10,9 @@
 //
 // class_keys: absent (folders in sorted order / stored label numbers are the classes), `index` (raw
 // classes are head class numbers, e.g. ImageNet-V2's folders), {file: F[, subset: S]} (line i is the
-// raw class of head class i), or {json: F} (raw class -> list of head classes that count as correct,
-// e.g. ObjectNet -> ImageNet). Samples whose raw class is not mapped are not evaluated.
+// raw class of head class i), or {json: F[, key: K]} (raw class -> list of head classes that count as
+// correct, e.g. ObjectNet -> ImageNet; K selects a nested object). A multi-label sample counts its
+// labels' classes together. Samples whose raw class is not mapped are not evaluated.
 #pragma once
 
 #include <filesystem>

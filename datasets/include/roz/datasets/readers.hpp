@@ -25,4 +25,9 @@ std::unique_ptr<Dataset> read_cifar_binary(const std::vector<std::filesystem::pa
 // val.txt format); paths relative to `root`; blank lines and lines starting with '#' are skipped.
 std::unique_ptr<Dataset> read_file_list(const std::filesystem::path& list, const std::filesystem::path& root);
 
+// A JSON object mapping image paths (relative to `image_root`) to an integer label or a list of them
+// (several labels: frames showing several classes, as in ImageNet-Vid-Robust's labels.json). The raw
+// class of a sample is its labels joined by commas.
+std::unique_ptr<Dataset> read_json_labels(const std::filesystem::path& labels, const std::filesystem::path& image_root);
+
 }  // namespace roz::datasets

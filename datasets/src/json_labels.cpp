@@ -1,0 +1,59 @@
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "roz/datasets/image_file.hpp"
+#include "roz/datasets/readers.hpp"
+#include "roz/error.hpp"
+
+namespace roz::datasets {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class JsonLabels final : public Dataset {
+ public:
+  JsonLabels(const fs::path& labels, const fs::path& image_root) {
+    std::ifstream in(labels);
+    if (!in) throw DataError("labels file '" + labels.string() + "': cannot open");
+    nlohmann::json map;
+    try {
+      map = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError("labels file '" + labels.string() + "': " + e.what());
+    }
+    if (!map.is_object()) throw DataError("labels file '" + labels.string() + "': expected {\"image path\": label(s)}");
+    std::int64_t max_label = -1;
+    for (const auto& [path, value] : map.items()) {
+      std::vector<std::int64_t> list;
+      if (value.is_number_integer()) list.push_back(value.get<std::int64_t>());
+      else if (value.is_array() && !value.empty() && value[0].is_number_integer()) list = value.get<std::vector<std::int64_t>>();
+      else throw DataError("labels file '" + labels.string() + "': '" + path + "' needs an integer label or a list of them");
+      std::string raw;
+      for (std::int64_t l : list) {
+        if (l < 0) throw DataError("labels file '" + labels.string() + "': negative label for '" + path + "'");
+        raw += (raw.empty() ? "" : ",") + std::to_string(l);
+        max_label = std::max(max_label, l);
+      }
+      samples_.push_back({path, raw, list.front(), list.size() > 1 ? list : std::vector<std::int64_t>{}, files_.size()});
+      files_.push_back(image_root / path);
+    }
+    if (samples_.empty()) throw DataError("labels file '" + labels.string() + "': no entries");
+    name_ = labels.stem().string();
+    for (std::int64_t c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+  }
+
+  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
+  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
+
+ private:
+  std::vector<fs::path> files_;
+};
+
+}  // namespace
+
+std::unique_ptr<Dataset> read_json_labels(const fs::path& labels, const fs::path& image_root) {
+  return std::make_unique<JsonLabels>(labels, image_root);
+}
+
+}  // namespace roz::datasets
