@@ -36,7 +36,7 @@ class CifarBinary final : public Dataset {
       batches_.push_back({batch.string(), std::move(bytes)});
     }
     name_ = batches.front().parent_path().filename().string();
-    for (int c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+    name_classes_by_number(max_label);
   }
 
   cv::Mat load(const SampleInfo& s) const override {

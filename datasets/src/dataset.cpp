@@ -6,6 +6,11 @@ namespace roz::datasets {
 
 Dataset::~Dataset() = default;
 
+void Dataset::name_classes_by_number(std::int64_t max_label) {
+  class_names_.clear();
+  for (std::int64_t c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+}
+
 std::size_t Dataset::relabel(
     const std::function<std::optional<std::vector<std::int64_t>>(const SampleInfo&)>& labels_of) {
   std::vector<SampleInfo> kept;

@@ -1,6 +1,6 @@
 #include <fstream>
 
-#include "roz/datasets/image_file.hpp"
+#include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 #include "roz/spec.hpp"
@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class FileList final : public Dataset {
+class FileList final : public FileDataset {
  public:
   FileList(const fs::path& list, const fs::path& root) {
     std::ifstream in(list);
@@ -33,19 +33,13 @@ class FileList final : public Dataset {
       std::string path = line.substr(0, cut);
       while (!path.empty() && (path.back() == ' ' || path.back() == '\t' || path.back() == ',')) path.pop_back();
       max_label = std::max(max_label, label);
-      samples_.push_back({path, std::to_string(label), label, {}, files_.size()});
-      files_.push_back(root / path);
+      add({path, std::to_string(label), label, {}, 0}, root / path);
     }
     if (samples_.empty()) throw DataError("file list '" + list.string() + "': no entries");
     name_ = list.stem().string();
-    for (long long c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+    name_classes_by_number(max_label);
   }
 
-  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
-  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
-
- private:
-  std::vector<fs::path> files_;
 };
 
 }  // namespace

@@ -43,7 +43,7 @@ class Idx final : public Dataset {
       max_label = std::max(max_label, label);
       samples_.push_back({images.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {}, i});
     }
-    for (int c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+    name_classes_by_number(max_label);
   }
 
   cv::Mat load(const SampleInfo& s) const override {

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <set>
 
-#include "roz/datasets/image_file.hpp"
+#include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 
@@ -19,9 +19,9 @@ bool is_image(const fs::path& p) {
   return kExtensions.count(ext) > 0;
 }
 
-class ImageFolder final : public Dataset {
+class ImageFolder final : public FileDataset {
  public:
-  explicit ImageFolder(const fs::path& root) : root_(root) {
+  explicit ImageFolder(const fs::path& root) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) throw DataError("dataset '" + root.string() + "': not a directory");
     std::vector<fs::path> class_dirs;
@@ -40,21 +40,12 @@ class ImageFolder final : public Dataset {
       std::replace(name.begin(), name.end(), '_', ' ');
       auto label = static_cast<std::int64_t>(class_names_.size());
       class_names_.push_back(name);
-      for (const fs::path& f : images) {
-        samples_.push_back({fs::relative(f, root).generic_string(), folder, label, {}, files_.size()});
-        files_.push_back(f);
-      }
+      for (const fs::path& f : images) add({fs::relative(f, root).generic_string(), folder, label, {}, 0}, f);
     }
     if (samples_.empty())
       throw DataError("dataset '" + root.string() + "': no CLASS/IMAGE files found (expected the ImageFolder layout)");
   }
 
-  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
-  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
-
- private:
-  fs::path root_;
-  std::vector<fs::path> files_;
 };
 
 }  // namespace

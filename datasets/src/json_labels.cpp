@@ -1,7 +1,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "roz/datasets/image_file.hpp"
+#include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 
@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class JsonLabels final : public Dataset {
+class JsonLabels final : public FileDataset {
  public:
   JsonLabels(const fs::path& labels, const fs::path& image_root) {
     std::ifstream in(labels);
@@ -35,19 +35,13 @@ class JsonLabels final : public Dataset {
         raw += (raw.empty() ? "" : ",") + std::to_string(l);
         max_label = std::max(max_label, l);
       }
-      samples_.push_back({path, raw, list.front(), list.size() > 1 ? list : std::vector<std::int64_t>{}, files_.size()});
-      files_.push_back(image_root / path);
+      add({path, raw, list.front(), list.size() > 1 ? list : std::vector<std::int64_t>{}, 0}, image_root / path);
     }
     if (samples_.empty()) throw DataError("labels file '" + labels.string() + "': no entries");
     name_ = labels.stem().string();
-    for (std::int64_t c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));
+    name_classes_by_number(max_label);
   }
 
-  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
-  std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
-
- private:
-  std::vector<fs::path> files_;
 };
 
 }  // namespace

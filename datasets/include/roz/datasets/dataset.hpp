@@ -42,6 +42,9 @@ class Dataset {
   std::size_t relabel(const std::function<std::optional<std::vector<std::int64_t>>(const SampleInfo&)>& labels_of);
 
  protected:
+  // Class names "0".."max_label", for readers whose files store label numbers only.
+  void name_classes_by_number(std::int64_t max_label);
+
   std::string name_;
   std::vector<std::string> class_names_;
   std::vector<std::string> templates_;
