@@ -45,8 +45,12 @@ class GuardedModel final : public Guarded<Model> {
   std::vector<at::Tensor> trainable_parameters() override {
     return call("trainable_parameters", [&] { return impl_->trainable_parameters(); });
   }
+  at::Tensor learnable_log_logit_scale() override {
+    return call("learnable_log_logit_scale", [&] { return impl_->learnable_log_logit_scale(); });
+  }
   void set_training(bool training) override { call("set_training", [&] { impl_->set_training(training); }); }
   void save(const std::string& path) const override { call("save", [&] { impl_->save(path); }); }
+  void load(const std::string& path) override { call("load", [&] { impl_->load(path); }); }
   std::string content_hash() const override { return call("content_hash", [&] { return impl_->content_hash(); }); }
 };
 

@@ -5,6 +5,7 @@
 #include <torch/script.h>
 
 #include <functional>
+#include <map>
 
 #include <cmath>
 
@@ -157,6 +158,20 @@ class TorchScriptModel final : public roz::Model {
   void set_training(bool training) override { module_.train(training); }
 
   void save(const std::string& path) const override { module_.save(path); }
+
+  void load(const std::string& path) override {
+    // Same code, new weights: copy every parameter and buffer by name.
+    torch::jit::Module saved = torch::jit::load(path, device_);
+    std::map<std::string, at::Tensor> source;
+    for (const auto& p : saved.named_parameters()) source.emplace(p.name, p.value);
+    at::NoGradGuard no_grad;
+    for (const auto& p : module_.named_parameters()) {
+      auto it = source.find(p.name);
+      if (it == source.end()) throw roz::DataError("torchscript: '" + path + "' has no parameter '" + p.name + "'");
+      p.value.copy_(it->second);
+    }
+    hash_ = roz::sha256_file(path);
+  }
 
   std::string content_hash() const override { return hash_; }
 

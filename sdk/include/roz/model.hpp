@@ -38,8 +38,13 @@ class Model : public Plugin {
 
   // Training support (fine-tuning issues): the tensors an optimiser may update, mode, persistence.
   virtual std::vector<at::Tensor> trainable_parameters() = 0;
+  // The log of the logit scale as a tensor training may update (CLIP learns its temperature); an
+  // undefined tensor when the model has none to learn.
+  virtual at::Tensor learnable_log_logit_scale() { return {}; }
   virtual void set_training(bool training) = 0;
   virtual void save(const std::string& path) const = 0;
+  // Replaces the weights with those `save` wrote (same architecture); used to resume training.
+  virtual void load(const std::string& path) = 0;
 
   // Identifies the weights (e.g. SHA-256 of the model file): keys caches, recorded with results.
   virtual std::string content_hash() const = 0;
