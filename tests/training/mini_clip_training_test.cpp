@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "roz/core/evaluator.hpp"
 #include "roz/core/trainer.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -101,6 +102,27 @@ TEST(MiniClip, SaveLoadRoundTripAndArchitectureCheck) {
   a->encode_image(x).sum().backward();
   EXPECT_GT(x.grad().abs().sum().item<double>(), 0.0);
   EXPECT_EQ(a->tokenize({"a photo of a bag."}).sizes(), (at::IntArrayRef{1, 16}));
+}
+
+}  // namespace
+}  // namespace roz
+
+namespace roz {
+namespace {
+
+// The embedded default weights: zero-shot (prompt ensemble of the manifest's templates) on the
+// Fashion-MNIST test set. The full 10,000-image figure is in docs/training.md.
+TEST(MiniClip, DefaultWeightsClassifyFashionMnistZeroShot) {
+  core::PluginHost host(test::builtin_registry(), 0, 2);
+  core::EvalOptions o;
+  o.model = parse_spec("mini_clip");
+  o.dataset = "fashion-mnist";
+  o.limit = 3000;
+  o.batch_size = 500;
+  core::EvalReport report = core::evaluate(host, o);
+  ASSERT_EQ(report.conditions.size(), 1u);
+  EXPECT_EQ(report.conditions[0].samples, 3000);
+  EXPECT_GE(report.conditions[0].values.at(0).value, 0.85) << "top-1";
 }
 
 }  // namespace
