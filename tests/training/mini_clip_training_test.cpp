@@ -95,6 +95,11 @@ TEST(MiniClip, SaveLoadRoundTripAndArchitectureCheck) {
   b->load((dir / "a.pt").string());
   auto pa = a->trainable_parameters(), pb = b->trainable_parameters();
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(at::equal(pa[i], pb[i]));
+  // The content hash follows the weights, not the archive bytes.
+  EXPECT_EQ(a->content_hash(), b->content_hash());
+  auto c = host.create_model(parse_spec("mini_clip:weights=" + (dir / "a.pt").string()));
+  EXPECT_EQ(c->content_hash(), a->content_hash());
+  EXPECT_NE(host.create_model(parse_spec("mini_clip:weights=random,seed=2"))->content_hash(), a->content_hash());
   auto other = host.create_model(parse_spec("mini_clip:weights=random,embed_dim=16"));
   EXPECT_THROW(other->load((dir / "a.pt").string()), PluginCallError);
   // Images in [0,1] at the model's resolution; gradients reach the pixels.

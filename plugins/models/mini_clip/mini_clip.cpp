@@ -44,20 +44,19 @@ class MiniClip final : public roz::Model {
       if (c.text_width % c.text_heads != 0) throw roz::ParamError("mini_clip: text_width must be a multiple of text_heads");
       torch::manual_seed(static_cast<std::uint64_t>(params.get_int("seed")));
       net_ = Net(c);
-      hash_ = roz::sha256_hex("random:" + std::to_string(params.get_int("seed")) + ":" + c.to_string());
     } else if (weights == "default") {
 #ifdef ROZ_MINI_CLIP_DEFAULT_WEIGHTS
       const auto size = static_cast<size_t>(roz_mini_clip_weights_end - roz_mini_clip_weights_begin);
       load_archive([&](torch::serialize::InputArchive& a) { a.load_from(roz_mini_clip_weights_begin, size); });
-      hash_ = roz::sha256_hex(std::string_view(roz_mini_clip_weights_begin, size));
 #else
       throw roz::Error("mini_clip: this build has no default weights; train them with `roz train` (docs/training.md)");
 #endif
     } else {
-      hash_ = roz::sha256_file(weights);  // names the file when it cannot be read
+      (void)roz::sha256_file(weights);  // a clear error naming the file when it cannot be read
       load_archive([&](torch::serialize::InputArchive& a) { a.load_from(weights); });
     }
     net_->eval();
+    hash_ = weights_hash();
     mean_ = torch::tensor(std::vector<double>(net_->config.mean.begin(), net_->config.mean.end()), torch::kFloat).view({1, 3, 1, 1});
     std_ = torch::tensor(std::vector<double>(net_->config.std.begin(), net_->config.std.end()), torch::kFloat).view({1, 3, 1, 1});
     context.log(roz::LogLevel::debug, "mini_clip: " + net_->config.to_string());
@@ -111,12 +110,24 @@ class MiniClip final : public roz::Model {
     if (!archive.try_read("config", config) || !config.isString() || config.toStringRef() != net_->config.to_string())
       throw roz::DataError("mini_clip: '" + path + "' holds another mini_clip architecture");
     net_->load(archive);
-    hash_ = roz::sha256_file(path);
+    hash_ = weights_hash();
   }
 
   std::string content_hash() const override { return hash_; }
 
  private:
+  // SHA-256 of the architecture and every tensor's bytes: equal weights hash equally, whatever
+  // archive (with its zip metadata) they came from.
+  std::string weights_hash() const {
+    std::string bytes = net_->config.to_string();
+    for (const auto& item : net_->named_parameters()) {
+      at::Tensor t = item.value().detach().to(torch::kFloat).contiguous();
+      bytes += item.key();
+      bytes.append(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()) * sizeof(float));
+    }
+    return roz::sha256_hex(bytes);
+  }
+
   template <class Load>
   void load_archive(Load&& load) {
     torch::serialize::InputArchive archive;
