@@ -1,0 +1,106 @@
+// Helpers shared by the ImageNet-C corruption plugins (header-only, built into each plugin).
+// Severity constants come in two published variants: ImageNet-C (hendrycks/robustness,
+// make_imagenet_c.py) for full-size images and CIFAR-10-C (make_cifar_c.py) for small ones.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <random>
+#include <string>
+
+#include "roz/corruption.hpp"
+#include "roz/error.hpp"
+#include "roz/params.hpp"
+
+namespace roz::imagenet_c {
+
+// variant=auto picks the CIFAR-10-C constants for images up to 64 pixels on their longer side
+// (CIFAR, MNIST-sized, Tiny-ImageNet scale) and the ImageNet-C ones above.
+inline bool use_cifar_constants(const std::string& variant, const cv::Mat& image) {
+  if (variant == "cifar") return true;
+  if (variant == "imagenet") return false;
+  return std::max(image.rows, image.cols) <= 64;
+}
+
+inline std::vector<ParamSpec> severity_params(const std::string& continuous, double min, double max,
+                                              const std::string& continuous_help) {
+  return {param::integer("severity", 1, 1, 5, "ImageNet-C severity"),
+          param::choice("variant", "auto", {"auto", "imagenet", "cifar"},
+                        "severity constants: ImageNet-C, CIFAR-10-C, or auto (CIFAR-10-C up to 64 px)"),
+          param::optional(param::real(continuous, 0, min, max, continuous_help + "; overrides severity"))};
+}
+
+// The constant for this image: the continuous parameter when given, else the severity's.
+inline double level(const Params& p, const std::string& continuous, const std::array<double, 5>& imagenet,
+                    const std::array<double, 5>& cifar, const cv::Mat& image) {
+  if (p.has(continuous)) return p.get_real(continuous);
+  const auto s = static_cast<size_t>(p.get_int("severity") - 1);
+  return use_cifar_constants(p.get_string("variant"), image) ? cifar[s] : imagenet[s];
+}
+
+// uint8 RGB -> float64 in [0,1], as the reference's np.array(x) / 255.
+inline cv::Mat to_unit(const cv::Mat& rgb) {
+  cv::Mat out;
+  rgb.convertTo(out, CV_64FC3, 1.0 / 255.0);
+  return out;
+}
+
+// clip(x, 0, 1) * 255 then np.uint8's truncation, as the reference saves its images.
+inline cv::Mat to_uint8(const cv::Mat& unit) {
+  cv::Mat out(unit.size(), CV_8UC3);
+  const auto* src = unit.ptr<double>();
+  auto* dst = out.ptr<unsigned char>();
+  const size_t n = unit.total() * 3;
+  for (size_t i = 0; i < n; ++i) dst[i] = static_cast<unsigned char>(std::clamp(src[i], 0.0, 1.0) * 255.0);
+  return out;
+}
+
+// The constants of a corruption: its continuous parameter and its values at severities 1-5.
+struct Levels {
+  std::string continuous;
+  std::array<double, 5> imagenet;
+  std::array<double, 5> cifar;
+};
+
+// A corruption that changes every channel value independently: value = op(value, level, rng),
+// in [0,1] units, with the sample's own generator.
+template <class Op>
+class PerValueCorruption final : public Corruption {
+ public:
+  PerValueCorruption(const Params& params, Levels levels, Op op) : params_(params), levels_(std::move(levels)), op_(op) {}
+
+  CorruptionOutput apply(const CorruptionInput& input) const override {
+    const double lvl = level(params_, levels_.continuous, levels_.imagenet, levels_.cifar, input.image);
+    cv::Mat x = to_unit(input.image);
+    std::mt19937_64 rng(input.seed);
+    cv::Mat values = x.reshape(1);  // every channel value, not just the first of each pixel
+    for (auto it = values.begin<double>(); it != values.end<double>(); ++it) *it = op_(*it, lvl, rng);
+    return {to_uint8(x), {}, false};
+  }
+
+ private:
+  Params params_;
+  Levels levels_;
+  Op op_;
+};
+
+template <class Op>
+PluginDescriptor per_value_corruption(std::string name, std::string description, Levels levels, double min,
+                                      double max, std::string help, Op op) {
+  PluginDescriptor d;
+  d.name = std::move(name);
+  d.kind = PluginKind::corruption;
+  d.version = "1.0.0";
+  d.license = "Apache-2.0";
+  d.description = std::move(description);
+  d.params = severity_params(levels.continuous, min, max, help);
+  d.create = [levels, op](const Params& p, const PluginContext&) -> std::unique_ptr<Plugin> {
+    return std::make_unique<PerValueCorruption<Op>>(p, levels, op);
+  };
+  return d;
+}
+
+}  // namespace roz::imagenet_c

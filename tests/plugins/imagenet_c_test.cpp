@@ -1,0 +1,112 @@
+// The ImageNet-C noise and contrast corruptions: the published constants show in the statistics of
+// the output, severity 5 degrades more than severity 1, seeds decide the noise, small images use
+// the CIFAR-10-C constants.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "roz/corruption.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+class ImageNetC : public testing::Test {
+ protected:
+  cv::Mat apply(const std::string& spec, const cv::Mat& image, std::uint64_t seed = 7) {
+    return host_.create_corruption(parse_spec(spec))->apply({image, seed, 0, {}, "s"}).image;
+  }
+  // Statistics of (output - input) / 255 over all values.
+  static cv::Scalar delta_stats(const cv::Mat& out, const cv::Mat& in, double& stddev) {
+    cv::Mat a, b;
+    out.convertTo(a, CV_64F, 1 / 255.0);
+    in.convertTo(b, CV_64F, 1 / 255.0);
+    cv::Mat d = a - b;
+    d = d.reshape(1);
+    cv::Scalar mean, sd;
+    cv::meanStdDev(d, mean, sd);
+    stddev = sd[0];
+    return mean;
+  }
+  double mean_abs_error(const std::string& spec, const cv::Mat& image) {
+    return cv::norm(apply(spec, image), image, cv::NORM_L1) / static_cast<double>(image.total() * 3);
+  }
+  core::PluginHost host_{test::builtin_registry(), 0, 1};
+  cv::Mat gray_{224, 224, CV_8UC3, cv::Scalar(128, 128, 128)};
+};
+
+TEST_F(ImageNetC, GaussianNoiseHasThePublishedSigma) {
+  double sd = 0;
+  delta_stats(apply("gaussian_noise:severity=1", gray_), gray_, sd);
+  EXPECT_NEAR(sd, 0.08, 0.004);  // ImageNet-C severity 1 (truncation to uint8 adds ~1/255 noise)
+  delta_stats(apply("gaussian_noise:severity=3", gray_), gray_, sd);
+  EXPECT_NEAR(sd, 0.18, 0.006);
+  cv::Mat small(32, 32, CV_8UC3, cv::Scalar(128, 128, 128));
+  delta_stats(apply("gaussian_noise:severity=1", small), small, sd);
+  EXPECT_NEAR(sd, 0.04, 0.006);  // CIFAR-10-C severity 1 on a 32x32 image
+  delta_stats(apply("gaussian_noise:severity=1,variant=imagenet", small), small, sd);
+  EXPECT_NEAR(sd, 0.08, 0.01);
+  delta_stats(apply("gaussian_noise:sigma=0.2", gray_), gray_, sd);
+  EXPECT_NEAR(sd, 0.2, 0.008);
+}
+
+TEST_F(ImageNetC, ShotImpulseAndSpeckleNoiseFollowTheirConstants) {
+  double sd = 0;
+  // Poisson(x * rate) / rate: variance x / rate; at x = 0.502, severity 2 (rate 25): sd 0.142.
+  cv::Scalar mean = delta_stats(apply("shot_noise:severity=2", gray_), gray_, sd);
+  EXPECT_NEAR(sd, std::sqrt(128 / 255.0 / 25), 0.008);
+  EXPECT_NEAR(mean[0], 0.0, 0.01);
+  // Salt and pepper on a fraction `amount` of the values.
+  cv::Mat impulse = apply("impulse_noise:severity=4", gray_);
+  cv::Mat changed;
+  cv::compare(impulse.reshape(1), gray_.reshape(1), changed, cv::CMP_NE);
+  EXPECT_NEAR(cv::countNonZero(changed) / static_cast<double>(gray_.total() * 3), 0.17, 0.005);
+  // x + x * N(0, sigma^2): sd = x * sigma.
+  delta_stats(apply("speckle_noise:severity=2", gray_), gray_, sd);
+  EXPECT_NEAR(sd, 128 / 255.0 * 0.2, 0.005);
+}
+
+TEST_F(ImageNetC, ContrastScalesAroundTheChannelMean) {
+  cv::Mat image(2, 1, CV_8UC3);
+  image.at<cv::Vec3b>(0, 0) = {0, 100, 200};
+  image.at<cv::Vec3b>(1, 0) = {100, 100, 0};
+  cv::Mat out = apply("contrast:factor=0.5", image);
+  // channel 0: mean 50 -> 0 becomes 25, 100 becomes 75 (in [0,1] units, truncated to uint8)
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 0)[0], 25);
+  EXPECT_EQ(out.at<cv::Vec3b>(1, 0)[0], 75);
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 0)[1], 100);
+  EXPECT_EQ(out.at<cv::Vec3b>(0, 0)[2], 150);
+}
+
+TEST_F(ImageNetC, SeverityFiveDegradesMoreThanOneOnRealImages) {
+  test::ImageBatch batch = test::load_cifar(1);
+  cv::Mat large;
+  cv::resize(batch.images[3], large, cv::Size(224, 224), 0, 0, cv::INTER_CUBIC);
+  for (const char* name : {"gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "contrast"}) {
+    for (const cv::Mat& image : {batch.images[3], large}) {
+      std::vector<double> errors;
+      for (int s = 1; s <= 5; ++s)
+        errors.push_back(mean_abs_error(std::string(name) + ":severity=" + std::to_string(s), image));
+      EXPECT_GT(errors[4], errors[0] * 1.5) << name << " at " << image.cols << " px";
+      EXPECT_GT(errors[0], 0.0) << name;
+    }
+  }
+}
+
+TEST_F(ImageNetC, TheSeedDecidesTheNoise) {
+  test::ImageBatch batch = test::load_cifar(1);
+  for (const char* spec : {"gaussian_noise:severity=3", "shot_noise:severity=3", "impulse_noise:severity=3",
+                           "speckle_noise:severity=3"}) {
+    cv::Mat a = apply(spec, batch.images[0], 1), b = apply(spec, batch.images[0], 1), c = apply(spec, batch.images[0], 2);
+    EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0) << spec;
+    EXPECT_GT(cv::norm(a, c, cv::NORM_L1), 0.0) << spec;
+  }
+  EXPECT_EQ(cv::norm(apply("contrast:severity=3", batch.images[0], 1), apply("contrast:severity=3", batch.images[0], 2),
+                     cv::NORM_INF),
+            0.0);
+}
+
+}  // namespace
+}  // namespace roz
