@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "imagenet_c.hpp"  // plugins/corruptions/common: the HSV conversions are tested directly
 #include "roz/corruption.hpp"
 #include "test_env.hpp"
 
@@ -106,6 +107,53 @@ TEST_F(ImageNetC, TheSeedDecidesTheNoise) {
   EXPECT_EQ(cv::norm(apply("contrast:severity=3", batch.images[0], 1), apply("contrast:severity=3", batch.images[0], 2),
                      cv::NORM_INF),
             0.0);
+}
+
+}  // namespace
+}  // namespace roz
+
+namespace roz {
+namespace {
+
+TEST(ImageNetCHsv, MatchesSkimageConventions) {
+  using imagenet_c::hsv_to_rgb;
+  using imagenet_c::rgb_to_hsv;
+  EXPECT_EQ(rgb_to_hsv({1, 0, 0}), cv::Vec3d(0, 1, 1));
+  EXPECT_NEAR(rgb_to_hsv({0, 1, 0})[0], 1.0 / 3, 1e-12);
+  EXPECT_NEAR(rgb_to_hsv({0, 0, 1})[0], 2.0 / 3, 1e-12);
+  EXPECT_NEAR(rgb_to_hsv({1, 0, 1})[0], 5.0 / 6, 1e-12);  // a tie with blue: skimage takes the blue branch
+  EXPECT_EQ(rgb_to_hsv({0.5, 0.5, 0.5}), cv::Vec3d(0, 0, 0.5));
+  EXPECT_EQ(rgb_to_hsv({0, 0, 0}), cv::Vec3d(0, 0, 0));
+  cv::RNG rng(3);
+  for (int i = 0; i < 1000; ++i) {
+    cv::Vec3d rgb(rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0));
+    cv::Vec3d back = hsv_to_rgb(rgb_to_hsv(rgb));
+    EXPECT_LT(cv::norm(back - rgb), 1e-12) << rgb;
+  }
+}
+
+TEST_F(ImageNetC, BrightnessAndSaturateUseThePublishedConstants) {
+  // Value + 0.1 (ImageNet-C severity 1) on grey 128: (128/255 + 0.1) * 255 = 153.5, truncated.
+  EXPECT_EQ(apply("brightness:severity=1", gray_).at<cv::Vec3b>(5, 5), cv::Vec3b(153, 153, 153));
+  cv::Mat small(32, 32, CV_8UC3, cv::Scalar(128, 128, 128));
+  EXPECT_EQ(apply("brightness:severity=1", small).at<cv::Vec3b>(5, 5), cv::Vec3b(140, 140, 140));  // CIFAR-10-C: +0.05
+  cv::Vec3b scaled = apply("brightness:factor=1.5", gray_).at<cv::Vec3b>(0, 0);
+  EXPECT_NEAR(scaled[0], 192, 1);
+
+  // Saturation x 0.3 (severity 1) keeps the value 200 and shrinks the spread: min = 200 - 200 * 0.75 * 0.3.
+  cv::Mat colour(1, 1, CV_8UC3, cv::Scalar(200, 100, 50));
+  cv::Vec3b desaturated = apply("saturate:severity=1,variant=imagenet", colour).at<cv::Vec3b>(0, 0);
+  EXPECT_EQ(desaturated[0], 200);
+  EXPECT_NEAR(desaturated[2], 155, 1);
+  EXPECT_EQ(apply("saturate:factor=0", colour).at<cv::Vec3b>(0, 0), cv::Vec3b(200, 200, 200));
+
+  test::ImageBatch batch = test::load_cifar(1);
+  for (const char* name : {"brightness", "saturate"}) {
+    double e1 = mean_abs_error(std::string(name) + ":severity=1", batch.images[3]);
+    double e5 = mean_abs_error(std::string(name) + ":severity=5", batch.images[3]);
+    EXPECT_GT(e5, e1) << name;
+    EXPECT_GT(e1, 0.0) << name;
+  }
 }
 
 }  // namespace

@@ -58,6 +58,46 @@ inline cv::Mat to_uint8(const cv::Mat& unit) {
   return out;
 }
 
+// skimage.color.rgb2hsv / hsv2rgb for one pixel (values in [0,1]), the conversions ImageNet-C's
+// brightness and saturate go through; ties pick the last maximal channel, as skimage does.
+inline cv::Vec3d rgb_to_hsv(const cv::Vec3d& rgb) {
+  const double v = std::max({rgb[0], rgb[1], rgb[2]});
+  const double delta = v - std::min({rgb[0], rgb[1], rgb[2]});
+  if (delta == 0.0) return {0.0, 0.0, v};
+  double h = 0;
+  if (rgb[0] == v) h = (rgb[1] - rgb[2]) / delta;
+  if (rgb[1] == v) h = 2.0 + (rgb[2] - rgb[0]) / delta;
+  if (rgb[2] == v) h = 4.0 + (rgb[0] - rgb[1]) / delta;
+  h = std::fmod(h / 6.0, 1.0);
+  if (h < 0) h += 1.0;
+  return {h, delta / v, v};
+}
+
+inline cv::Vec3d hsv_to_rgb(const cv::Vec3d& hsv) {
+  const double h = hsv[0], s = hsv[1], v = hsv[2];
+  const double hi = std::floor(h * 6), f = h * 6 - hi;
+  const double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
+  switch (static_cast<int>(hi) % 6) {
+    case 0: return {v, t, p};
+    case 1: return {q, v, p};
+    case 2: return {p, v, t};
+    case 3: return {p, q, v};
+    case 4: return {t, p, v};
+    default: return {v, p, q};
+  }
+}
+
+// Applies op to every pixel (an RGB cv::Vec3d in [0,1]).
+template <class Op>
+cv::Mat map_pixels(const cv::Mat& rgb, Op op) {
+  cv::Mat x = to_unit(rgb);
+  for (int r = 0; r < x.rows; ++r) {
+    auto* row = x.ptr<cv::Vec3d>(r);
+    for (int c = 0; c < x.cols; ++c) row[c] = op(row[c]);
+  }
+  return to_uint8(x);
+}
+
 // The constants of a corruption: its continuous parameter and its values at severities 1-5.
 struct Levels {
   std::string continuous;
