@@ -37,7 +37,7 @@ TEST(Evaluator, CleanCorruptedAndAttackedConditionsThroughMetricPlugins) {
   core::EvalReport report = core::evaluate(host, options(32));
   ASSERT_EQ(report.conditions.size(), 3u);
   EXPECT_EQ(report.conditions[0].info.condition, "clean");
-  EXPECT_EQ(report.conditions[1].info.condition, "jpeg_compression:severity=5");
+  EXPECT_EQ(report.conditions[1].info.condition, "jpeg_compression:severity=5,variant=auto");
   EXPECT_EQ(report.conditions[2].info.condition, "fgsm:eps=0.03137254901960784,norm=linf");
   for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 150);
   EXPECT_GT(top1(report.conditions[0]), 0.18);

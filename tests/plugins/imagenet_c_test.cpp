@@ -85,7 +85,8 @@ TEST_F(ImageNetC, SeverityFiveDegradesMoreThanOneOnRealImages) {
   test::ImageBatch batch = test::load_cifar(1);
   cv::Mat large;
   cv::resize(batch.images[3], large, cv::Size(224, 224), 0, 0, cv::INTER_CUBIC);
-  for (const char* name : {"gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "contrast"}) {
+  for (const char* name :
+       {"gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "contrast", "gaussian_blur", "pixelate"}) {
     for (const cv::Mat& image : {batch.images[3], large}) {
       std::vector<double> errors;
       for (int s = 1; s <= 5; ++s)
@@ -94,6 +95,34 @@ TEST_F(ImageNetC, SeverityFiveDegradesMoreThanOneOnRealImages) {
       EXPECT_GT(errors[0], 0.0) << name;
     }
   }
+}
+
+TEST_F(ImageNetC, PixelateAveragesBlocks) {
+  test::ImageBatch batch = test::load_cifar(1);
+  cv::Mat large;
+  cv::resize(batch.images[2], large, cv::Size(224, 224), 0, 0, cv::INTER_CUBIC);
+  cv::Mat out = apply("pixelate:severity=5", large);  // scale 0.25: 4x4 blocks of 224 px
+  for (int by : {0, 20, 55})
+    for (int bx : {0, 31, 55}) {
+      cv::Scalar block_mean = cv::mean(large(cv::Rect(4 * bx, 4 * by, 4, 4)));
+      for (int c = 0; c < 3; ++c) {
+        EXPECT_NEAR(out.at<cv::Vec3b>(4 * by, 4 * bx)[c], block_mean[c], 1.0);  // PIL rounds after each pass
+        EXPECT_EQ(out.at<cv::Vec3b>(4 * by + 3, 4 * bx + 3)[c], out.at<cv::Vec3b>(4 * by, 4 * bx)[c]);
+      }
+    }
+}
+
+TEST_F(ImageNetC, GaussianBlurSpreadsAnEdgeBySigma) {
+  // A vertical step from 0 to 255 blurred with sigma 4 (severity 4): 4 px past the edge the value is
+  // Phi(1) = 84% of the step, 4 px before it Phi(-1) = 16%.
+  cv::Mat step(64, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  step(cv::Rect(100, 0, 100, 64)).setTo(cv::Scalar(255, 255, 255));
+  cv::Mat out = apply("gaussian_blur:severity=4,variant=imagenet", step);
+  // The edge lies between pixels 99 and 100, so pixel 103.5 is 4 px past it: average 103 and 104.
+  double after = (out.at<cv::Vec3b>(30, 103)[0] + out.at<cv::Vec3b>(30, 104)[0]) / 2.0;
+  double before = (out.at<cv::Vec3b>(30, 95)[0] + out.at<cv::Vec3b>(30, 96)[0]) / 2.0;
+  EXPECT_NEAR(after, 0.8413 * 255, 3);
+  EXPECT_NEAR(before, 0.1587 * 255, 3);
 }
 
 TEST_F(ImageNetC, TheSeedDecidesTheNoise) {

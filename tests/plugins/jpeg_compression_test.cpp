@@ -33,7 +33,8 @@ class JpegCompression : public testing::Test {
 
 TEST_F(JpegCompression, HigherSeverityDegradesMore) {
   std::vector<double> errors;
-  for (int s = 1; s <= 5; ++s) errors.push_back(mean_error("jpeg_compression:severity=" + std::to_string(s)));
+  for (int s = 1; s <= 5; ++s)
+    errors.push_back(mean_error("jpeg_compression:variant=imagenet,severity=" + std::to_string(s)));
   for (size_t i = 1; i < errors.size(); ++i) EXPECT_GT(errors[i], errors[i - 1]) << "severity " << i + 1;
   EXPECT_GT(errors[4], 1.5 * errors[0]);
 }
@@ -42,8 +43,11 @@ TEST_F(JpegCompression, QualityOverridesSeverity) {
   double q95 = mean_error("jpeg_compression:quality=95");
   double q25 = mean_error("jpeg_compression:quality=25");
   EXPECT_LT(q95, q25);
-  EXPECT_DOUBLE_EQ(q25, mean_error("jpeg_compression:severity=1"));  // ImageNet-C severity 1 is quality 25
-  EXPECT_DOUBLE_EQ(mean_error("jpeg_compression:severity=5"), mean_error("jpeg_compression:quality=7"));
+  EXPECT_DOUBLE_EQ(q25, mean_error("jpeg_compression:severity=1,variant=imagenet"));  // ImageNet-C: quality 25
+  EXPECT_DOUBLE_EQ(mean_error("jpeg_compression:severity=5,variant=imagenet"), mean_error("jpeg_compression:quality=7"));
+  // 32x32 images take the CIFAR-10-C qualities (80 ... 40) unless told otherwise.
+  EXPECT_DOUBLE_EQ(mean_error("jpeg_compression:severity=1"), mean_error("jpeg_compression:quality=80"));
+  EXPECT_DOUBLE_EQ(mean_error("jpeg_compression:severity=5"), mean_error("jpeg_compression:quality=40"));
 }
 
 TEST_F(JpegCompression, DeterministicAndWorksAtAnySize) {

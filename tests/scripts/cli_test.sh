@@ -65,7 +65,7 @@ python3 - "$tmp/eval.json" "$tmp/report.json" <<'PY'
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert a == b
-assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,quality=10"]
+assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,variant=auto,quality=10"]
 assert len(a["model"]["sha256"]) == 64 and a["seed"] == 0
 PY
 # A YAML config with the same keys; flags override it.

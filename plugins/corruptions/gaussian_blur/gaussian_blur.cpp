@@ -1,0 +1,38 @@
+// gaussian_blur (ImageNet-C extra): skimage.filters.gaussian, i.e. a Gaussian of standard deviation
+// sigma truncated at 4 sigma, edges repeated ('nearest'), on [0,1] values.
+#include <opencv2/imgproc.hpp>
+
+#include "imagenet_c.hpp"
+#include "roz/plugin.hpp"
+
+namespace {
+
+class GaussianBlur final : public roz::Corruption {
+ public:
+  explicit GaussianBlur(const roz::Params& p) : params_(p) {}
+  roz::CorruptionOutput apply(const roz::CorruptionInput& in) const override {
+    const double sigma = roz::imagenet_c::level(params_, "sigma", {1, 2, 3, 4, 6}, {.4, .6, .7, .8, 1}, in.image);
+    cv::Mat x = roz::imagenet_c::to_unit(in.image), blurred;
+    const int radius = static_cast<int>(4.0 * sigma + 0.5);  // scipy's truncate=4.0
+    cv::GaussianBlur(x, blurred, cv::Size(2 * radius + 1, 2 * radius + 1), sigma, sigma, cv::BORDER_REPLICATE);
+    return {roz::imagenet_c::to_uint8(blurred), {}, false};
+  }
+
+ private:
+  roz::Params params_;
+};
+
+roz::PluginDescriptor describe() {
+  return {.name = "gaussian_blur",
+          .kind = roz::PluginKind::corruption,
+          .version = "1.0.0",
+          .license = "Apache-2.0",
+          .description = "ImageNet-C Gaussian blur (sigma 1-6 px; CIFAR-10-C 0.4-1), or any sigma",
+          .params = roz::imagenet_c::severity_params("sigma", 0.01, 100, "blur standard deviation in pixels"),
+          .capabilities = roz::kDeterministic,
+          .create = roz::factory<GaussianBlur>()};
+}
+
+}  // namespace
+
+ROZ_PLUGIN(describe)
