@@ -86,7 +86,8 @@ TEST_F(ImageNetC, SeverityFiveDegradesMoreThanOneOnRealImages) {
   cv::Mat large;
   cv::resize(batch.images[3], large, cv::Size(224, 224), 0, 0, cv::INTER_CUBIC);
   for (const char* name :
-       {"gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "contrast", "gaussian_blur", "pixelate"}) {
+       {"gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "contrast", "gaussian_blur", "pixelate",
+        "defocus_blur"}) {
     for (const cv::Mat& image : {batch.images[3], large}) {
       std::vector<double> errors;
       for (int s = 1; s <= 5; ++s)
@@ -123,6 +124,20 @@ TEST_F(ImageNetC, GaussianBlurSpreadsAnEdgeBySigma) {
   double before = (out.at<cv::Vec3b>(30, 95)[0] + out.at<cv::Vec3b>(30, 96)[0]) / 2.0;
   EXPECT_NEAR(after, 0.8413 * 255, 3);
   EXPECT_NEAR(before, 0.1587 * 255, 3);
+}
+
+TEST_F(ImageNetC, DefocusBlurSpreadsAPointIntoADisk) {
+  // A bright point blurred with the radius-6 disk (severity 3): flat inside the disk, dark outside.
+  cv::Mat point(61, 61, CV_8UC3, cv::Scalar(0, 0, 0));
+  point.at<cv::Vec3b>(30, 30) = {255, 255, 255};
+  cv::Mat out = apply("defocus_blur:severity=3,variant=imagenet", point);
+  const int inside = out.at<cv::Vec3b>(30, 33)[0];
+  EXPECT_GT(inside, 0);
+  EXPECT_NEAR(out.at<cv::Vec3b>(33, 30)[0], inside, 1);  // symmetric
+  EXPECT_NEAR(out.at<cv::Vec3b>(30, 30)[0], inside, 1);  // flat, not peaked like a Gaussian
+  EXPECT_EQ(out.at<cv::Vec3b>(30, 38)[0], 0);             // beyond radius 6 (plus the soft edge)
+  // 255 spread over the disk's ~113 pixels.
+  EXPECT_NEAR(inside, 255.0 / 113, 1.0);
 }
 
 TEST_F(ImageNetC, TheSeedDecidesTheNoise) {
