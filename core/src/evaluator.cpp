@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <mutex>
 #include <algorithm>
 #include <iterator>
@@ -14,6 +13,7 @@
 #include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
+#include "roz/core/search_path.hpp"
 #include "roz/core/zero_shot_head.hpp"
 #include "roz/corruption.hpp"
 #include "roz/datasets/manifest.hpp"
@@ -249,18 +249,8 @@ class Evaluation {
 }  // namespace
 
 std::vector<std::filesystem::path> dataset_manifest_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("ROZ_DATASET_PATH")) {
-    std::string value(env);
-    for (size_t start = 0; start <= value.size();) {
-      size_t end = std::min(value.find(':', start), value.size());
-      if (end > start) dirs.emplace_back(value.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) dirs.push_back(exe.parent_path() / ".." / "share" / "roz" / "datasets" / "manifests");
+  std::vector<std::filesystem::path> dirs = env_path_list("ROZ_DATASET_PATH");
+  dirs.push_back(executable_dir() / ".." / "share" / "roz" / "datasets" / "manifests");
   dirs.emplace_back(ROZ_SOURCE_MANIFEST_DIR);  // running from a build tree
   return dirs;
 }

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
+#include "roz/core/search_path.hpp"
 #include "roz/error.hpp"
 
 namespace roz::core {
@@ -15,28 +15,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path executable_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : exe.parent_path();
-}
-
 bool is_plugin_file(const fs::path& p) { return p.extension() == ".so"; }
 
 }  // namespace
 
 std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& cli_paths) {
   std::vector<fs::path> out = cli_paths;
-  if (const char* env = std::getenv("ROZ_PLUGIN_PATH")) {
-    std::string value(env);
-    size_t start = 0;
-    while (start <= value.size()) {
-      size_t end = value.find(':', start);
-      if (end == std::string::npos) end = value.size();
-      if (end > start) out.emplace_back(value.substr(start, end - start));
-      start = end + 1;
-    }
-  }
+  for (fs::path& p : env_path_list("ROZ_PLUGIN_PATH")) out.push_back(std::move(p));
   out.push_back(executable_dir() / ".." / "lib" / "roz" / "plugins");
   return out;
 }

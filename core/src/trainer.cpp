@@ -222,7 +222,8 @@ class Trainer {
   // Zero-shot top-1 on the evaluation set, through the accuracy metric plugin.
   double zero_shot_top1() {
     at::NoGradGuard no_grad;
-    std::unique_ptr<datasets::Dataset> eval = datasets::open_dataset(o_.eval_dataset, dataset_manifest_dirs());
+    if (!eval_dataset_) eval_dataset_ = datasets::open_dataset(o_.eval_dataset, dataset_manifest_dirs());
+    const datasets::Dataset* eval = eval_dataset_.get();
     PromptSet prompts{eval->class_names(), templates_};
     ZeroShotHead head = ZeroShotHead::from_prompts(*model_, prompts, 256);
     std::shared_ptr<Metric> metric = host_.create_metric(host_.resolve(PluginKind::metric, parse_spec("accuracy:top_k=[1]")));
@@ -257,6 +258,7 @@ class Trainer {
   PluginHost& host_;
   const TrainOptions& o_;
   std::unique_ptr<datasets::Dataset> dataset_;
+  std::unique_ptr<datasets::Dataset> eval_dataset_;  // opened on the first evaluation, kept for the others
   std::vector<datasets::SampleInfo> samples_;
   std::shared_ptr<Model> model_;
   int resolution_ = 28;

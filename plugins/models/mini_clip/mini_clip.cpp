@@ -52,7 +52,7 @@ class MiniClip final : public roz::Model {
       throw roz::Error("mini_clip: this build has no default weights; train them with `roz train` (docs/training.md)");
 #endif
     } else {
-      (void)roz::sha256_file(weights);  // a clear error naming the file when it cannot be read
+      if (!std::ifstream(weights, std::ios::binary)) throw roz::DataError("mini_clip: cannot read weights file '" + weights + "'");
       load_archive([&](torch::serialize::InputArchive& a) { a.load_from(weights); });
     }
     net_->eval();
