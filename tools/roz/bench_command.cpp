@@ -114,6 +114,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
       ->check(CLI::Range(1, 256));
   throughput->add_flag("--json", args->json, "JSON on stdout");
   commands.push_back({throughput, [&global, args] { return run(global, *args); }});
+  add_bench_corruptions_command(*bench, global, commands);
 }
 
 }  // namespace roz::cli

@@ -27,6 +27,8 @@ void add_tokenize_command(CLI::App& app, std::vector<Command>& commands);
 void add_embed_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
+void add_bench_corruptions_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
+void add_corrupt_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
 

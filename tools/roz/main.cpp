@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   roz::cli::add_eval_command(app, global, commands);
   roz::cli::add_tokenize_command(app, commands);
   roz::cli::add_embed_command(app, global, commands);
+  roz::cli::add_corrupt_command(app, global, commands);
   roz::cli::add_bench_command(app, global, commands);
   roz::cli::add_train_command(app, global, commands);
 

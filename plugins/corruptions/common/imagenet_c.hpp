@@ -33,6 +33,38 @@ inline std::vector<ParamSpec> severity_params(const std::string& continuous, dou
           param::optional(param::real(continuous, 0, min, max, continuous_help + "; overrides severity"))};
 }
 
+// Severity and variant only, for corruptions with several constants per severity and no single
+// continuous counterpart.
+inline std::vector<ParamSpec> severity_only_params() {
+  std::vector<ParamSpec> params = severity_params("unused", 0, 1, "");
+  params.pop_back();
+  return params;
+}
+
+// This image's constants for the chosen severity: the CIFAR-10-C set or the ImageNet-C one.
+template <class T>
+const T& by_severity(const Params& p, const cv::Mat& image, const std::array<T, 5>& imagenet,
+                     const std::array<T, 5>& cifar) {
+  const auto s = static_cast<size_t>(p.get_int("severity") - 1);
+  return use_cifar_constants(p.get_string("variant"), image) ? cifar[s] : imagenet[s];
+}
+
+// The descriptor every built-in corruption shares, around its own class T(const Params&).
+template <class T>
+PluginDescriptor corruption_descriptor(std::string name, std::string description, std::vector<ParamSpec> params,
+                                       std::uint32_t capabilities = 0) {
+  PluginDescriptor d;
+  d.name = std::move(name);
+  d.kind = PluginKind::corruption;
+  d.version = "1.0.0";
+  d.license = "Apache-2.0";
+  d.description = std::move(description);
+  d.params = std::move(params);
+  d.capabilities = capabilities;
+  d.create = factory<T>();
+  return d;
+}
+
 // The constant for this image: the continuous parameter when given, else the severity's.
 inline double level(const Params& p, const std::string& continuous, const std::array<double, 5>& imagenet,
                     const std::array<double, 5>& cifar, const cv::Mat& image) {
@@ -48,15 +80,22 @@ inline cv::Mat to_unit(const cv::Mat& rgb) {
   return out;
 }
 
-// clip(x, 0, 1) * 255 then np.uint8's truncation, as the reference saves its images.
-inline cv::Mat to_uint8(const cv::Mat& unit) {
-  cv::Mat out(unit.size(), CV_8UC3);
-  const auto* src = unit.ptr<double>();
-  auto* dst = out.ptr<unsigned char>();
-  const size_t n = unit.total() * 3;
-  for (size_t i = 0; i < n; ++i) dst[i] = static_cast<unsigned char>(std::clamp(src[i], 0.0, 1.0) * 255.0);
+// Values on the 0-255 scale (CV_32F or CV_64F, any channels) clamped to [0, 255] and truncated, as
+// numpy's astype(np.uint8) of clipped values (OpenCV's convertTo would round).
+inline cv::Mat truncate_to_uint8(const cv::Mat& values) {
+  cv::Mat doubles;
+  values.convertTo(doubles, CV_64F);
+  if (!doubles.isContinuous()) doubles = doubles.clone();
+  cv::Mat out(values.size(), CV_8UC(values.channels()));
+  const auto* s = doubles.ptr<double>();
+  auto* d = out.ptr<unsigned char>();
+  const size_t n = values.total() * static_cast<size_t>(values.channels());
+  for (size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(std::clamp(s[i], 0.0, 255.0));
   return out;
 }
+
+// clip(x, 0, 1) * 255 then np.uint8's truncation, as the reference saves its images.
+inline cv::Mat to_uint8(const cv::Mat& unit) { return truncate_to_uint8(unit * 255.0); }
 
 // skimage.color.rgb2hsv / hsv2rgb for one pixel (values in [0,1]), the conversions ImageNet-C's
 // brightness and saturate go through; ties pick the last maximal channel, as skimage does.
