@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev python3-torch libfaiss-dev libopenblas0-openmp
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg-dev
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libicu-dev zlib1g-dev dataset-fashion-mnist
   libgtest-dev libbenchmark-dev

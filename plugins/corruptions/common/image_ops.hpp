@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <random>
 #include <vector>
 
 namespace roz::imagenet_c {
@@ -114,27 +113,17 @@ inline cv::Mat clipped_zoom(const cv::Mat& src, double zoom) {
   return out;
 }
 
-// A uniform integer in [lo, hi), as numpy's randint(lo, hi).
-inline int uniform_int(std::mt19937_64& rng, int lo, int hi) {
-  return std::uniform_int_distribution<int>(lo, hi - 1)(rng);
+// Single-channel fields of independent draws from the sample's generator (OpenCV's, vectorised).
+inline cv::Mat normal_field(int rows, int cols, double mean, double stddev, cv::RNG& rng, int type = CV_64F) {
+  cv::Mat field(rows, cols, type);
+  rng.fill(field, cv::RNG::NORMAL, mean, stddev);
+  return field;
 }
 
-// A CV_64F (or CV_32F) single-channel matrix of independent draws.
-template <class Distribution>
-cv::Mat random_field(int rows, int cols, Distribution dist, std::mt19937_64& rng, int type = CV_64F) {
-  cv::Mat field(rows, cols, CV_64F);
-  for (auto it = field.begin<double>(); it != field.end<double>(); ++it) *it = dist(rng);
-  if (type == CV_64F) return field;
-  cv::Mat converted;
-  field.convertTo(converted, type);
-  return converted;
-}
-
-// uint8 RGB -> CV_32FC3 in [0,1] (the reference's np.array(x, dtype=np.float32) / 255).
-inline cv::Mat to_unit_float(const cv::Mat& rgb) {
-  cv::Mat out;
-  rgb.convertTo(out, CV_32FC3, 1.0 / 255.0);
-  return out;
+inline cv::Mat uniform_field(int rows, int cols, double lo, double hi, cv::RNG& rng, int type = CV_64F) {
+  cv::Mat field(rows, cols, type);
+  rng.fill(field, cv::RNG::UNIFORM, lo, hi);
+  return field;
 }
 
 }  // namespace roz::imagenet_c

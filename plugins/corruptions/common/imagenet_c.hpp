@@ -8,7 +8,6 @@
 #include <cmath>
 #include <memory>
 #include <opencv2/core.hpp>
-#include <random>
 #include <string>
 
 #include "roz/corruption.hpp"
@@ -80,22 +79,32 @@ inline cv::Mat to_unit(const cv::Mat& rgb) {
   return out;
 }
 
-// Values on the 0-255 scale (CV_32F or CV_64F, any channels) clamped to [0, 255] and truncated, as
-// numpy's astype(np.uint8) of clipped values (OpenCV's convertTo would round).
-inline cv::Mat truncate_to_uint8(const cv::Mat& values) {
-  cv::Mat doubles;
-  values.convertTo(doubles, CV_64F);
-  if (!doubles.isContinuous()) doubles = doubles.clone();
+// uint8 RGB -> CV_32FC3 in [0,1]: the reference's np.array(x, dtype=np.float32) / 255, and the
+// faster choice wherever float precision is far below the 1/255 output step.
+inline cv::Mat to_unit_float(const cv::Mat& rgb) {
+  cv::Mat out;
+  rgb.convertTo(out, CV_32FC3, 1.0 / 255.0);
+  return out;
+}
+
+// values * scale (CV_32F or CV_64F, any channels) clamped to [0, 255] and truncated, as numpy's
+// astype(np.uint8) of clipped values (OpenCV's convertTo would round).
+inline cv::Mat truncate_to_uint8(const cv::Mat& values, double scale = 1.0) {
+  cv::Mat src = values.isContinuous() ? values : values.clone();
+  if (src.depth() != CV_32F && src.depth() != CV_64F) src.convertTo(src, CV_64F);
   cv::Mat out(values.size(), CV_8UC(values.channels()));
-  const auto* s = doubles.ptr<double>();
   auto* d = out.ptr<unsigned char>();
   const size_t n = values.total() * static_cast<size_t>(values.channels());
-  for (size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(std::clamp(s[i], 0.0, 255.0));
+  auto convert = [&](const auto* s) {
+    for (size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(std::clamp(static_cast<double>(s[i]) * scale, 0.0, 255.0));
+  };
+  if (src.depth() == CV_32F) convert(src.ptr<float>());
+  else convert(src.ptr<double>());
   return out;
 }
 
 // clip(x, 0, 1) * 255 then np.uint8's truncation, as the reference saves its images.
-inline cv::Mat to_uint8(const cv::Mat& unit) { return truncate_to_uint8(unit * 255.0); }
+inline cv::Mat to_uint8(const cv::Mat& unit) { return truncate_to_uint8(unit, 255.0); }
 
 // skimage.color.rgb2hsv / hsv2rgb for one pixel (values in [0,1]), the conversions ImageNet-C's
 // brightness and saturate go through; ties pick the last maximal channel, as skimage does.
@@ -144,8 +153,8 @@ struct Levels {
   std::array<double, 5> cifar;
 };
 
-// A corruption that changes every channel value independently: value = op(value, level, rng),
-// in [0,1] units, with the sample's own generator.
+// A corruption that changes every channel value independently: op(values, level, rng) on all the
+// image's channel values (one CV_64F row-major matrix, [0,1] units), with the sample's own generator.
 template <class Op>
 class PerValueCorruption final : public Corruption {
  public:
@@ -154,9 +163,9 @@ class PerValueCorruption final : public Corruption {
   CorruptionOutput apply(const CorruptionInput& input) const override {
     const double lvl = level(params_, levels_.continuous, levels_.imagenet, levels_.cifar, input.image);
     cv::Mat x = to_unit(input.image);
-    std::mt19937_64 rng(input.seed);
     cv::Mat values = x.reshape(1);  // every channel value, not just the first of each pixel
-    for (auto it = values.begin<double>(); it != values.end<double>(); ++it) *it = op_(*it, lvl, rng);
+    cv::RNG rng(input.seed);
+    op_(values, lvl, rng);
     return {to_uint8(x), {}, false};
   }
 
@@ -180,6 +189,19 @@ PluginDescriptor per_value_corruption(std::string name, std::string description,
     return std::make_unique<PerValueCorruption<Op>>(p, levels, op);
   };
   return d;
+}
+
+// Noise of the values' shape: N(0, sigma^2), or uniform in [0, 1).
+inline cv::Mat normal_noise(const cv::Mat& like, double sigma, cv::RNG& rng) {
+  cv::Mat noise(like.size(), CV_64F);
+  rng.fill(noise, cv::RNG::NORMAL, 0.0, sigma);
+  return noise;
+}
+
+inline cv::Mat uniform_noise(const cv::Mat& like, cv::RNG& rng) {
+  cv::Mat noise(like.size(), CV_64F);
+  rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
+  return noise;
 }
 
 }  // namespace roz::imagenet_c

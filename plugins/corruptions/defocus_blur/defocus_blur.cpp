@@ -32,9 +32,8 @@ class DefocusBlur final : public roz::Corruption {
     std::array<double, 2> c = roz::imagenet_c::use_cifar_constants(params_.get_string("variant"), in.image) ? kCifar[s]
                                                                                                           : kImageNet[s];
     if (params_.has("radius")) c = {params_.get_real("radius"), 0.5};
-    cv::Mat x = roz::imagenet_c::to_unit(in.image), kernel, blurred;
-    disk(c[0], c[1]).convertTo(kernel, CV_64F);
-    cv::filter2D(x, blurred, -1, kernel);
+    cv::Mat blurred;
+    cv::filter2D(roz::imagenet_c::to_unit_float(in.image), blurred, -1, disk(c[0], c[1]));
     return {roz::imagenet_c::to_uint8(blurred), {}, false};
   }
 

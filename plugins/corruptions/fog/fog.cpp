@@ -10,30 +10,28 @@ namespace {
 // The diamond-square height map of the reference (side a power of two, wrapping at the edges),
 // normalised to [0,1]. Each level draws its offsets in the reference's order: square centres, then
 // the points between horizontal neighbours, then between vertical ones, row-major.
-cv::Mat plasma_fractal(int size, double decay, std::mt19937_64& rng) {
+cv::Mat plasma_fractal(int size, double decay, cv::RNG& rng) {
   cv::Mat map(size, size, CV_64F, cv::Scalar(0));
   double wibble = 100;
-  auto at = [&](int r, int c) -> double& { return map.at<double>(r % size, c % size); };
-  auto offset = [&](double sum) { return sum / 4 + wibble * std::uniform_real_distribution<double>(-wibble, wibble)(rng); };
+  auto wrap = [size](int i) { return i >= size ? i - size : (i < 0 ? i + size : i); };
+  auto at = [&](int r, int c) -> double& { return map.at<double>(wrap(r), wrap(c)); };
+  auto offset = [&](double sum) { return sum / 4 + wibble * rng.uniform(-wibble, wibble); };
+  std::vector<double> horizontal, vertical;
   for (int step = size; step >= 2; step /= 2, wibble /= decay) {
     const int half = step / 2, cells = size / step;
-    for (int i = 0; i < cells; ++i)
-      for (int j = 0; j < cells; ++j) {
-        const int r = i * step, c = j * step;
+    for (int r = 0; r < size; r += step)
+      for (int c = 0; c < size; c += step)
         at(r + half, c + half) = offset(at(r, c) + at(r + step, c) + at(r, c + step) + at(r + step, c + step));
-      }
-    // Centres above (i-1) and below (i) a horizontal edge; corners left and right of it.
-    std::vector<double> horizontal, vertical;
-    for (int i = 0; i < cells; ++i)
-      for (int j = 0; j < cells; ++j) {
-        const int r = i * step, c = j * step;
-        horizontal.push_back(offset(at(r + half, c + half) + at(r - half + size, c + half) + at(r, c) + at(r, c + step)));
-      }
-    for (int i = 0; i < cells; ++i)
-      for (int j = 0; j < cells; ++j) {
-        const int r = i * step, c = j * step;
-        vertical.push_back(offset(at(r + half, c + half) + at(r + half, c - half + size) + at(r, c) + at(r + step, c)));
-      }
+    // Edge midpoints: between horizontal neighbours (centres above and below), then between vertical
+    // ones (centres left and right); all drawn before any is written, as the reference does.
+    horizontal.clear();
+    vertical.clear();
+    for (int r = 0; r < size; r += step)
+      for (int c = 0; c < size; c += step)
+        horizontal.push_back(offset(at(r + half, c + half) + at(r - half, c + half) + at(r, c) + at(r, c + step)));
+    for (int r = 0; r < size; r += step)
+      for (int c = 0; c < size; c += step)
+        vertical.push_back(offset(at(r + half, c + half) + at(r + half, c - half) + at(r, c) + at(r + step, c)));
     for (int i = 0, n = 0; i < cells; ++i)
       for (int j = 0; j < cells; ++j, ++n) {
         at(i * step, j * step + half) = horizontal[static_cast<size_t>(n)];
@@ -60,7 +58,7 @@ class Fog final : public roz::Corruption {
     static constexpr std::array<std::array<double, 2>, 5> kImageNet = {{{1.5, 2}, {2, 2}, {2.5, 1.7}, {2.5, 1.5}, {3, 1.4}}};
     static constexpr std::array<std::array<double, 2>, 5> kCifar = {{{.2, 3}, {.5, 3}, {.75, 2.5}, {1, 2}, {1.5, 1.75}}};
     const auto& [strength, decay] = by_severity(params_, in.image, kImageNet, kCifar);
-    std::mt19937_64 rng(in.seed);
+    cv::RNG rng(in.seed);
     cv::Mat x = to_unit(in.image);
     double max_value = 0;
     cv::minMaxLoc(x.reshape(1), nullptr, &max_value);

@@ -33,12 +33,12 @@ class Frost final : public roz::Corruption {
     static constexpr std::array<std::array<double, 2>, 5> kImageNet = {{{1, 0.4}, {0.8, 0.6}, {0.7, 0.7}, {0.65, 0.7}, {0.6, 0.75}}};
     static constexpr std::array<std::array<double, 2>, 5> kCifar = {{{1, 0.2}, {1, 0.3}, {0.9, 0.4}, {0.85, 0.4}, {0.75, 0.45}}};
     const auto& [image_weight, frost_weight] = by_severity(params_, in.image, kImageNet, kCifar);
-    std::mt19937_64 rng(in.seed);
-    const int index = uniform_int(rng, 0, kDrawnOverlays);
+    cv::RNG rng(in.seed);
+    const int index = rng.uniform(0, kDrawnOverlays);
     const bool small = use_cifar_constants(params_.get_string("variant"), in.image);
     const cv::Mat overlay = scaled_overlay(index, in.image.size(), small);
-    const int top = uniform_int(rng, 0, std::max(1, overlay.rows - in.image.rows));
-    const int left = uniform_int(rng, 0, std::max(1, overlay.cols - in.image.cols));
+    const int top = rng.uniform(0, std::max(1, overlay.rows - in.image.rows));
+    const int left = rng.uniform(0, std::max(1, overlay.cols - in.image.cols));
     const cv::Mat crop = overlay(cv::Rect(left, top, in.image.cols, in.image.rows));
     cv::Mat mixed;
     cv::addWeighted(in.image, image_weight, crop, frost_weight, 0, mixed, CV_32F);

@@ -2,6 +2,7 @@
 // sigma truncated at 4 sigma, edges repeated ('nearest'), on [0,1] values.
 #include <opencv2/imgproc.hpp>
 
+#include "image_ops.hpp"
 #include "imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
@@ -12,10 +13,9 @@ class GaussianBlur final : public roz::Corruption {
   explicit GaussianBlur(const roz::Params& p) : params_(p) {}
   roz::CorruptionOutput apply(const roz::CorruptionInput& in) const override {
     const double sigma = roz::imagenet_c::level(params_, "sigma", {1, 2, 3, 4, 6}, {.4, .6, .7, .8, 1}, in.image);
-    cv::Mat x = roz::imagenet_c::to_unit(in.image), blurred;
-    const int radius = static_cast<int>(4.0 * sigma + 0.5);  // scipy's truncate=4.0
-    cv::GaussianBlur(x, blurred, cv::Size(2 * radius + 1, 2 * radius + 1), sigma, sigma, cv::BORDER_REPLICATE);
-    return {roz::imagenet_c::to_uint8(blurred), {}, false};
+    return {roz::imagenet_c::to_uint8(roz::imagenet_c::skimage_gaussian(roz::imagenet_c::to_unit_float(in.image), sigma)),
+            {},
+            false};
   }
 
  private:

@@ -21,16 +21,16 @@ class GlassBlur final : public roz::Corruption {
     static constexpr std::array<GlassConstants, 5> kCifar = {
         {{0.05, 1, 1}, {0.25, 1, 1}, {0.4, 1, 1}, {0.25, 1, 2}, {0.4, 1, 2}}};
     const GlassConstants& c = by_severity(params_, in.image, kImageNet, kCifar);
-    cv::Mat shuffled = to_uint8(skimage_gaussian(to_unit(in.image), c.sigma));
-    std::mt19937_64 rng(in.seed);
+    cv::Mat shuffled = to_uint8(skimage_gaussian(to_unit_float(in.image), c.sigma));
+    cv::RNG rng(in.seed);
     const int d = c.max_delta;
     for (int i = 0; i < c.iterations; ++i)
       for (int h = shuffled.rows - d; h > d; --h)
         for (int w = shuffled.cols - d; w > d; --w) {
-          const int dx = uniform_int(rng, -d, d), dy = uniform_int(rng, -d, d);
+          const int dx = rng.uniform(-d, d), dy = rng.uniform(-d, d);
           std::swap(shuffled.at<cv::Vec3b>(h, w), shuffled.at<cv::Vec3b>(h + dy, w + dx));
         }
-    return {to_uint8(skimage_gaussian(to_unit(shuffled), c.sigma)), {}, false};
+    return {to_uint8(skimage_gaussian(to_unit_float(shuffled), c.sigma)), {}, false};
   }
 
  private:

@@ -1,7 +1,5 @@
 // impulse_noise (ImageNet-C): salt-and-pepper on a fraction `amount` of the values (each channel
 // value independently, half set to 1, half to 0), as skimage.util.random_noise(mode='s&p').
-#include <random>
-
 #include "imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
@@ -11,10 +9,11 @@ roz::PluginDescriptor describe() {
   return roz::imagenet_c::per_value_corruption(
       "impulse_noise", "ImageNet-C impulse (salt-and-pepper) noise (amount .03-.27; CIFAR-10-C .01-.07), or any amount",
       {"amount", {.03, .06, .09, .17, .27}, {.01, .02, .03, .05, .07}}, 0, 1, "fraction of values replaced",
-      [](double x, double amount, std::mt19937_64& rng) {
-        std::uniform_real_distribution<double> uniform(0.0, 1.0);
-        const bool flipped = uniform(rng) <= amount, salt = uniform(rng) <= 0.5;
-        return flipped ? (salt ? 1.0 : 0.0) : x;
+      [](cv::Mat& x, double amount, cv::RNG& rng) {
+        const cv::Mat flipped = roz::imagenet_c::uniform_noise(x, rng) <= amount;
+        const cv::Mat salt = roz::imagenet_c::uniform_noise(x, rng) <= 0.5;
+        x.setTo(1.0, flipped & salt);
+        x.setTo(0.0, flipped & ~salt);
       });
 }
 

@@ -15,8 +15,8 @@ class MotionBlur final : public roz::Corruption {
     static constexpr std::array<std::array<double, 2>, 5> kImageNet = {{{10, 3}, {15, 5}, {15, 8}, {15, 12}, {20, 15}}};
     static constexpr std::array<std::array<double, 2>, 5> kCifar = {{{6, 1}, {6, 1.5}, {6, 2}, {8, 2}, {9, 2.5}}};
     const auto& [radius, sigma] = by_severity(params_, in.image, kImageNet, kCifar);
-    std::mt19937_64 rng(in.seed);
-    const double angle = std::uniform_real_distribution<double>(-45, 45)(rng);
+    cv::RNG rng(in.seed);
+    const double angle = rng.uniform(-45.0, 45.0);
     cv::Mat x;
     in.image.convertTo(x, CV_32FC3);
     cv::Mat blurred = roz::imagenet_c::motion_blur(x, static_cast<int>(radius), sigma, angle), out;

@@ -30,13 +30,13 @@ class Snow final : public roz::Corruption {
                                                               {0.25, 0.3, 2.25, 0.6, 12, 6, 0.85},
                                                               {0.3, 0.3, 1.25, 0.65, 14, 12, 0.8}}};
     const SnowConstants& c = by_severity(params_, in.image, kImageNet, kCifar);
-    std::mt19937_64 rng(in.seed);
+    cv::RNG rng(in.seed);
     const cv::Mat x = to_unit_float(in.image);
-    cv::Mat layer = random_field(x.rows, x.cols, std::normal_distribution<double>(c.mean, c.stddev), rng, CV_32F);
+    cv::Mat layer = normal_field(x.rows, x.cols, c.mean, c.stddev, rng, CV_32F);
     layer = clipped_zoom(layer, c.zoom);
     layer.setTo(0, layer < c.threshold);
     layer = cv::min(layer, 1.0);
-    const double angle = std::uniform_real_distribution<double>(-135, -45)(rng);
+    const double angle = rng.uniform(-135.0, -45.0);
     layer = motion_blur(layer, c.blur_radius, c.blur_sigma, angle);
     for (auto it = layer.begin<float>(); it != layer.end<float>(); ++it) *it = std::nearbyint(*it * 255.0f) / 255.0f;
     cv::Mat flipped;

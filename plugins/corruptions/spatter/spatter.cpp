@@ -52,10 +52,10 @@ class Spatter final : public roz::Corruption {
                                                                  {0.65, 0.1, 0.7, 0.69, 0.6, true},
                                                                  {0.65, 0.1, 0.5, 0.68, 0.6, true}}};
     const SpatterConstants& c = by_severity(params_, in.image, kImageNet, kCifar);
-    std::mt19937_64 rng(in.seed);
+    cv::RNG rng(in.seed);
     cv::Mat x = to_unit_float(in.image);
     cv::Mat liquid = skimage_gaussian(
-        random_field(x.rows, x.cols, std::normal_distribution<double>(c.mean, c.stddev), rng), c.sigma);
+        normal_field(x.rows, x.cols, c.mean, c.stddev, rng), c.sigma);
     liquid.setTo(0, liquid < c.threshold);
 
     cv::Mat mask;
