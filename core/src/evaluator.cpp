@@ -68,7 +68,7 @@ class Evaluation {
 
     std::vector<std::shared_ptr<Metric>> metrics;
     std::vector<Spec> metric_specs = options_.metrics;
-    if (metric_specs.empty()) metric_specs.push_back(parse_spec("accuracy"));
+    if (metric_specs.empty()) metric_specs = {parse_spec("accuracy"), parse_spec("attack_success")};
     for (const Spec& spec : metric_specs) {
       ResolvedPlugin m = host_.resolve(PluginKind::metric, spec);
       if (!(m.descriptor().capabilities & kPerCondition))
@@ -164,7 +164,13 @@ class Evaluation {
       }
       at::Tensor images = to_tensor(batch.images);
       at::Tensor clean = images;
+      std::vector<std::int64_t> clean_predictions;
       if (condition.attack) {
+        {
+          at::NoGradGuard no_grad;
+          at::Tensor predicted = classifier_->logits(images).argmax(1).to(at::kCPU).contiguous();
+          clean_predictions.assign(predicted.data_ptr<std::int64_t>(), predicted.data_ptr<std::int64_t>() + predicted.numel());
+        }
         AttackBatch attack_batch{images, at::tensor(labels, at::kLong), seeds, &prompts_};
         AttackResult result = condition.attack->perturb(*classifier_, attack_batch);
         images = result.images.detach();
@@ -194,6 +200,7 @@ class Evaluation {
           record.perturbation_l2 = l2[static_cast<std::int64_t>(i)].item<float>();
         }
         record.metadata = std::move(metadata[i]);
+        if (condition.attack) record.metadata["clean_prediction"] = std::to_string(clean_predictions[i]);
         for (auto& acc : accumulators) acc->add(record);
         ++report.samples;
       }

@@ -110,6 +110,7 @@ TEST_F(EditingPerturbations, TypographicScalesToSmallImagesAndSkipsWhatCannotFit
   EXPECT_TRUE(skipped.skipped);
   EXPECT_NE(skipped.metadata.at("skip_reason").find("copies fit"), std::string::npos);
   EXPECT_EQ(apply("typographic:text=stop", small).metadata.count("written_label"), 0u);
+  EXPECT_EQ(apply("typographic:text=frog", small).metadata.at("written_label"), "6");  // a class name is that class
   EXPECT_THROW(host_.create_corruption(parse_spec("typographic"))->apply({small, 1, 0, {}, "no-classes"}), Error);
 }
 

@@ -96,7 +96,9 @@ void print_table(const core::EvalReport& r) {
     for (const auto& n : names) {
       auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
       std::ostringstream cell;
-      if (it != c.values.end()) {
+      if (it != c.values.end() && n.rfind("mean_l", 0) == 0) {
+        cell << std::fixed << std::setprecision(4) << it->value;  // a norm in [0,1] pixel units, not a share
+      } else if (it != c.values.end()) {
         cell << std::fixed << std::setprecision(2) << 100 * it->value;
         if (it->ci_low) cell << " [" << 100 * *it->ci_low << "," << 100 * *it->ci_high << "]";
       }
@@ -164,7 +166,7 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
                    "ImageFolder root (ROOT/CLASS/IMAGE), manifest file, or manifest name (e.g. fashion-mnist)");
   eval->add_option("--corruption", args->corruptions, "corruption spec, e.g. jpeg_compression:severity=3 (repeatable)");
   eval->add_option("--attack", args->attacks, "attack spec, e.g. fgsm:eps=4/255 (repeatable)");
-  eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy)");
+  eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy and attack_success)");
   eval->add_option("--template", args->templates, "prompt template with {} for the class name (repeatable)");
   eval->add_option("--support-per-class", args->support_per_class,
                    "build the head from the first K images of each class (class prototypes) instead of prompts");

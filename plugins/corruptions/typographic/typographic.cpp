@@ -34,6 +34,9 @@ class Typographic final : public roz::Corruption {
     std::string text;
     if (params_.has("text")) {
       text = params_.get_string("text");
+      // A class name as the text still counts as writing that class.
+      auto named = std::find(in.class_names.begin(), in.class_names.end(), text);
+      if (named != in.class_names.end()) out.metadata["written_label"] = std::to_string(named - in.class_names.begin());
     } else {
       const auto classes = static_cast<int>(in.class_names.size());
       if (classes < 2)

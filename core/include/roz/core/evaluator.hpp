@@ -19,7 +19,7 @@ struct EvalOptions {
   std::string dataset;  // ImageFolder root, manifest file or manifest name (e.g. fashion-mnist)
   std::vector<Spec> corruptions;
   std::vector<Spec> attacks;
-  std::vector<Spec> metrics;  // empty: accuracy
+  std::vector<Spec> metrics;  // empty: accuracy and attack_success
   // Head: class prototypes from the first `support_per_class` images of each class (those are then
   // not evaluated) when > 0, else the prompt ensemble over `templates` (empty: the dataset's own,
   // else "a photo of a {}.").

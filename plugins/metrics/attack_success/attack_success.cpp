@@ -1,0 +1,79 @@
+// attack_success: what an attack or a typographic attack achieved, per condition.
+// Attack conditions (records with perturbation norms and the clean prediction): clean accuracy,
+// robust accuracy, attack success rate (share of the clean-correct points the attack turns wrong)
+// and the mean L-inf / L2 size of the perturbations. Typographic conditions (records with a
+// written label): the share of predictions equal to the written class. Other conditions: nothing.
+#include <string>
+
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+
+namespace {
+
+std::int64_t argmax(const std::vector<float>& logits) {
+  return static_cast<std::int64_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+roz::MetricValue value(std::string name, double v) { return {std::move(name), v, std::nullopt, std::nullopt}; }
+
+class AttackSuccessAccumulator final : public roz::MetricAccumulator {
+ public:
+  void add(const roz::SampleRecord& r) override {
+    const std::int64_t predicted = argmax(r.logits);
+    if (auto written = r.metadata.find("written_label"); written != r.metadata.end()) {
+      ++typographic_;
+      typographic_hits_ += predicted == std::stoll(written->second);
+    }
+    auto clean = r.metadata.find("clean_prediction");
+    if (!r.perturbation_linf || clean == r.metadata.end()) return;
+    ++attacked_;
+    const bool clean_correct = std::stoll(clean->second) == r.label, robust_correct = predicted == r.label;
+    clean_correct_ += clean_correct;
+    robust_correct_ += robust_correct;
+    flipped_ += clean_correct && !robust_correct;
+    linf_ += *r.perturbation_linf;
+    l2_ += r.perturbation_l2.value_or(0.0f);
+  }
+
+  std::vector<roz::MetricValue> finish() override {
+    std::vector<roz::MetricValue> out;
+    if (attacked_ > 0) {
+      const auto n = static_cast<double>(attacked_);
+      out.push_back(value("clean_accuracy", clean_correct_ / n));
+      out.push_back(value("robust_accuracy", robust_correct_ / n));
+      out.push_back(value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
+      out.push_back(value("mean_linf", linf_ / n));
+      out.push_back(value("mean_l2", l2_ / n));
+    }
+    if (typographic_ > 0) out.push_back(value("typographic_success_rate", typographic_hits_ / static_cast<double>(typographic_)));
+    return out;
+  }
+
+ private:
+  std::int64_t attacked_ = 0, clean_correct_ = 0, robust_correct_ = 0, flipped_ = 0;
+  std::int64_t typographic_ = 0, typographic_hits_ = 0;
+  double linf_ = 0, l2_ = 0;
+};
+
+class AttackSuccess final : public roz::Metric {
+ public:
+  explicit AttackSuccess(const roz::Params&) {}
+  std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo&) override {
+    return std::make_unique<AttackSuccessAccumulator>();
+  }
+};
+
+roz::PluginDescriptor describe() {
+  return {.name = "attack_success",
+          .kind = roz::PluginKind::metric,
+          .version = "1.0.0",
+          .license = "Apache-2.0",
+          .description = "attack success rate, clean and robust accuracy, mean perturbation norms; typographic success rate",
+          .params = {},
+          .capabilities = roz::kPerCondition,
+          .create = roz::factory<AttackSuccess>()};
+}
+
+}  // namespace
+
+ROZ_PLUGIN(describe)
