@@ -1,0 +1,134 @@
+// Every built-in image attack against a trained model: the embedded mini-CLIP on 64 real
+// Fashion-MNIST test images, with budgets reduced for CI. Each attack lowers the accuracy, stays in
+// its eps-ball and [0,1], repeats itself for the same seeds, leaves the model's parameters alone and
+// reports its cost. PGD is not weaker at a larger eps.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include "roz/attack.hpp"
+#include "roz/core/evaluator.hpp"
+#include "roz/core/image_pipeline.hpp"
+#include "roz/datasets/manifest.hpp"
+#include "roz/model.hpp"
+#include "test_env.hpp"
+
+namespace roz {
+namespace {
+
+struct AttackCase {
+  std::string spec;
+  double eps;
+  bool l2 = false;
+  bool scores_only = false;
+};
+
+void PrintTo(const AttackCase& c, std::ostream* os) { *os << c.spec; }
+
+class ImageAttacks : public testing::TestWithParam<AttackCase> {
+ protected:
+  static void SetUpTestSuite() {
+    host_ = std::make_unique<core::PluginHost>(test::builtin_registry(), 0, 1);
+    std::unique_ptr<datasets::Dataset> data = datasets::open_dataset("fashion-mnist", core::dataset_manifest_dirs());
+    model_ = host_->create_model(parse_spec("mini_clip"));
+    prompts_ = {data->class_names(), data->templates()};
+    classifier_ = host_->create_classifier(model_, prompts_);
+    std::vector<cv::Mat> images;
+    std::vector<std::int64_t> labels;
+    for (const auto& s : data->samples()) {
+      if (images.size() == 64) break;
+      images.push_back(core::resize_center_crop(data->load(s), static_cast<int>(model_->preprocessing().resolution)));
+      labels.push_back(s.label);
+      seeds_.push_back(1000 + images.size());
+    }
+    images_ = core::to_tensor(images);
+    labels_ = at::tensor(labels, at::kLong);
+  }
+  static void TearDownTestSuite() {
+    classifier_.reset();
+    model_.reset();
+    host_.reset();
+  }
+
+  AttackResult run(const std::string& spec) {
+    return host_->create_attack(parse_spec(spec))->perturb(*classifier_, {images_, labels_, seeds_, &prompts_});
+  }
+  static double accuracy(const at::Tensor& images) { return test::accuracy(*classifier_, images, labels_); }
+
+  static inline std::unique_ptr<core::PluginHost> host_;
+  static inline std::shared_ptr<Model> model_;
+  static inline std::shared_ptr<Classifier> classifier_;
+  static inline PromptSet prompts_;
+  static inline at::Tensor images_, labels_;
+  static inline std::vector<std::uint64_t> seeds_;
+};
+
+TEST_P(ImageAttacks, LowersAccuracyInsideTheBallDeterministicallyWithoutTouchingTheModel) {
+  const AttackCase& c = GetParam();
+  std::vector<at::Tensor> before;
+  for (const at::Tensor& p : model_->trainable_parameters()) before.push_back(p.detach().clone());
+
+  const double clean = accuracy(images_);
+  AttackResult a = run(c.spec);
+  const double robust = accuracy(a.images);
+  EXPECT_GT(clean, 0.7) << "the model should be trained";
+  EXPECT_LT(robust, clean - 0.04) << c.spec << ": clean " << clean << ", under attack " << robust;
+
+  at::Tensor delta = (a.images - images_).flatten(1);
+  const double size = c.l2 ? delta.norm(2, 1).max().item<double>() : delta.abs().amax(1).max().item<double>();
+  EXPECT_LE(size, c.eps + (c.l2 ? 1e-4 : 1e-6)) << c.spec;
+  EXPECT_GE(a.images.min().item<double>(), 0.0);
+  EXPECT_LE(a.images.max().item<double>(), 1.0);
+
+  EXPECT_TRUE(at::equal(a.images, run(c.spec).images)) << c.spec << ": not deterministic for the same seeds";
+  std::vector<at::Tensor> after = model_->trainable_parameters();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i])) << c.spec << " changed the model";
+  EXPECT_GT(a.queries, 0) << c.spec;
+  if (c.scores_only)
+    EXPECT_EQ(a.gradient_evaluations, 0) << c.spec << " is score-based";
+  else
+    EXPECT_GT(a.gradient_evaluations, 0) << c.spec;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attacks, ImageAttacks,
+    testing::Values(AttackCase{"fgsm:eps=8/255", 8.0 / 255}, AttackCase{"bim:eps=4/255,steps=5", 4.0 / 255},
+                    AttackCase{"pgd:eps=4/255,steps=5", 4.0 / 255}, AttackCase{"pgd:eps=1,norm=l2,steps=5", 1.0, true},
+                    AttackCase{"mim:eps=4/255,steps=5", 4.0 / 255}, AttackCase{"dim:eps=4/255,steps=5", 4.0 / 255},
+                    AttackCase{"apgd_ce:eps=4/255,steps=10", 4.0 / 255}, AttackCase{"apgd_dlr:eps=4/255,steps=10", 4.0 / 255},
+                    AttackCase{"apgd_dlr:eps=4/255,steps=5,targeted=true,target_classes=2", 4.0 / 255},
+                    AttackCase{"apgd_ce:eps=1,norm=l2,steps=10", 1.0, true},
+                    AttackCase{"square:eps=8/255,queries=200", 8.0 / 255, false, true},
+                    AttackCase{"nes:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
+                    AttackCase{"spsa:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
+                    AttackCase{"transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)", 4.0 / 255}),
+    [](const testing::TestParamInfo<AttackCase>& param) {
+      std::string name = param.param.spec.substr(0, param.param.spec.find(':'));
+      return name + "_" + std::to_string(param.index);
+    });
+
+TEST_F(ImageAttacks, PgdIsNotWeakerAtALargerEps) {
+  // Same seeds, step size proportional to eps (the default 2.5 eps / steps).
+  double previous = accuracy(images_);
+  for (const char* eps : {"1/255", "2/255", "4/255", "8/255"}) {
+    const double robust = accuracy(run(std::string("pgd:steps=10,eps=") + eps).images);
+    EXPECT_LE(robust, previous + 1.0 / 64 + 1e-9) << "eps " << eps;  // tolerance: one point of 64
+    previous = robust;
+  }
+}
+
+TEST_F(ImageAttacks, TransferFromTheSameModelMatchesTheWhiteBoxAttack) {
+  EXPECT_TRUE(at::equal(run("transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)").images,
+                        run("pgd:eps=4/255,steps=5").images));
+}
+
+TEST_F(ImageAttacks, AttacksOnlyPointsStillClassifiedCorrectly) {
+  AttackResult a = run("pgd:eps=8/255,steps=5");
+  at::Tensor wrong = classifier_->logits(images_).argmax(1).ne(labels_);
+  at::Tensor moved = (a.images - images_).flatten(1).abs().amax(1).gt(0);
+  EXPECT_GT(wrong.sum().item<std::int64_t>(), 0);
+  EXPECT_FALSE((wrong & moved).any().item<bool>()) << "misclassified points were perturbed";
+}
+
+}  // namespace
+}  // namespace roz
