@@ -101,7 +101,9 @@ INSTANTIATE_TEST_SUITE_P(
                     AttackCase{"square:eps=8/255,queries=200", 8.0 / 255, false, true},
                     AttackCase{"nes:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
                     AttackCase{"spsa:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
-                    AttackCase{"transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)", 4.0 / 255}),
+                    AttackCase{"transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)", 4.0 / 255},
+                    AttackCase{"cw_l2:steps=20,binary_search_steps=2,eps=3", 3.0, true},
+                    AttackCase{"deepfool:steps=20,eps=3", 3.0, true}),
     [](const testing::TestParamInfo<AttackCase>& param) {
       std::string name = param.param.spec.substr(0, param.param.spec.find(':'));
       return name + "_" + std::to_string(param.index);

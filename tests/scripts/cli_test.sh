@@ -34,7 +34,9 @@ PY
 [ "$(grep -c "abi_major.so': ABI major version mismatch" "$tmp/list2.err")" = 1 ] || fail "abi error line"
 
 # ROZ_PLUGIN_PATH is searched too.
-ROZ_PLUGIN_PATH="$broken/factory_throws" "$roz" plugins list | grep -q throwing_factory || fail "ROZ_PLUGIN_PATH"
+# (listed to a file first: grep -q leaving early would end a long listing with SIGPIPE under pipefail)
+ROZ_PLUGIN_PATH="$broken/factory_throws" "$roz" plugins list > "$tmp/path_list.txt"
+grep -q throwing_factory "$tmp/path_list.txt" || fail "ROZ_PLUGIN_PATH"
 
 "$roz" plugins info jpeg_compression --json > "$tmp/info.json"
 python3 - "$tmp/info.json" <<'PY'
