@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "roz/attack.hpp"
+#include "roz/core/attack_sanity.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -80,6 +81,8 @@ class Evaluation {
     for (Condition& condition : conditions(dataset)) {
       report_.conditions.push_back(evaluate_condition(condition, eval_samples, metrics));
     }
+    report_.warnings = attack_sanity_warnings(report_, host_.registry());
+    for (const std::string& w : report_.warnings) spdlog::warn("{}", w);
     return report_;
   }
 

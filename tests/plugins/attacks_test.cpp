@@ -132,5 +132,21 @@ TEST_F(ImageAttacks, AttacksOnlyPointsStillClassifiedCorrectly) {
   EXPECT_FALSE((wrong & moved).any().item<bool>()) << "misclassified points were perturbed";
 }
 
+TEST_F(ImageAttacks, MinEpsFindsSmallerBudgetsThanTheLargestItTries) {
+  const double largest = 8.0 / 255;
+  AttackResult a = run("min_eps:attack=(pgd:steps=5),grid=[2/255,8/255],tolerance=1/255");
+  AttackResult at_largest = run("pgd:steps=5,eps=8/255");
+  at::Tensor linf = (a.images - images_).flatten(1).abs().amax(1);
+  EXPECT_LE(linf.max().item<double>(), largest + 1e-6);
+  // Whatever PGD fools at the largest eps, the search fools too (it tries that eps on every point
+  // not fooled below it)...
+  EXPECT_LE(accuracy(a.images), accuracy(at_largest.images) + 1e-9);
+  // ...and for many points with less: the median successful budget is below the largest.
+  at::Tensor fooled = classifier_->logits(a.images).argmax(1).ne(labels_) & classifier_->logits(images_).argmax(1).eq(labels_);
+  ASSERT_GT(fooled.sum().item<std::int64_t>(), 3);
+  EXPECT_LT(linf.masked_select(fooled).median().item<double>(), largest - 0.5 / 255);
+  EXPECT_GT(a.gradient_evaluations, at_largest.gradient_evaluations);
+}
+
 }  // namespace
 }  // namespace roz

@@ -52,6 +52,16 @@ if "$roz" plugins info no_such_plugin 2> "$tmp/info.err"; then fail "unknown plu
 grep -q "no plugin named 'no_such_plugin'" "$tmp/info.err" || fail "unknown plugin message"
 
 eval_args=(eval --model "torchscript:path=$model,resolution=32" --dataset "$data" --support-per-class 5 --per-class 5)
+
+# roz bench attack: one attack step against a bare forward+backward, overall and marginal.
+"$roz" bench attack --model mini_clip --dataset fashion-mnist --batch-size 16 --repeats 1 \
+  --attack bim:eps=1/255,steps=2 --json > "$tmp/bench_attack.json"
+python3 - "$tmp/bench_attack.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["batch_size"] == 16 and b["gradient_evaluations"] > 0, b
+assert b["step_over_bare"] > 0 and b["marginal_step_over_bare"] != 0, b
+PY
 if "$roz" "${eval_args[@]}" --attack fgsm:epsilon=0.1 > /dev/null 2> "$tmp/e1.err"; then fail "unknown parameter accepted"; fi
 grep -q "attack plugin 'fgsm': unknown parameter 'epsilon' (known: eps, norm)" "$tmp/e1.err" || fail "unknown parameter message"
 if "$roz" "${eval_args[@]}" --corruption "jpeg_compression:severity=(3" > /dev/null 2> "$tmp/e2.err"; then fail "bad spec accepted"; fi

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bench_support.hpp"
 #include "commands.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/evaluator.hpp"
@@ -34,11 +35,6 @@ struct BenchArgs {
   bool json = false;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 int run(const GlobalOptions& global, const BenchArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
   core::PluginHost host(registry, 0, global.threads);
@@ -56,11 +52,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(args.dataset, core::dataset_manifest_dirs());
   std::shared_ptr<Model> model = host.create_model(options.model);
   const int resolution = static_cast<int>(model->preprocessing().resolution);
-  std::vector<datasets::SampleInfo> samples = dataset->samples();
-  samples.resize(std::min(samples.size(), static_cast<std::size_t>(args.batch_size)));
-  core::BatchLoader loader(*dataset, samples, resolution, samples.size(), global.threads, [](const std::string&) {});
-  core::LoadedBatch first;
-  if (!loader.next(first) || first.images.empty()) throw DataError("bench: no readable image in the first batch");
+  const core::LoadedBatch first = first_batch(*dataset, resolution, static_cast<std::size_t>(args.batch_size), global.threads);
   at::Tensor batch = core::to_tensor(first.images);
   PromptSet prompts{dataset->class_names(),
                     dataset->templates().empty() ? std::vector<std::string>{"a photo of a {}."} : dataset->templates()};
@@ -115,6 +107,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   throughput->add_flag("--json", args->json, "JSON on stdout");
   commands.push_back({throughput, [&global, args] { return run(global, *args); }});
   add_bench_corruptions_command(*bench, global, commands);
+  add_bench_attack_command(*bench, global, commands);
 }
 
 }  // namespace roz::cli

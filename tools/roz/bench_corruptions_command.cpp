@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include "bench_support.hpp"
 #include "commands.hpp"
 #include "roz/core/corrupt_files.hpp"
 #include "roz/core/evaluator.hpp"
@@ -35,11 +36,6 @@ struct Args {
   int size = 224, repeats = 3, threads = 1;
   bool json = false;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 // The shipped ImageNet photographs (datasets/samples/imagenet-photos), found beside the manifests.
 fs::path default_images() {

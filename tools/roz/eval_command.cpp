@@ -77,6 +77,7 @@ json report_json(const core::EvalReport& r) {
           {"threads", r.threads},
           {"metrics", r.metric_specs},
           {"unreadable_images", r.unreadable},
+          {"warnings", r.warnings},
           {"conditions", conditions}};
 }
 
@@ -96,7 +97,7 @@ void print_table(const core::EvalReport& r) {
     for (const auto& n : names) {
       auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
       std::ostringstream cell;
-      if (it != c.values.end() && n.rfind("mean_l", 0) == 0) {
+      if (it != c.values.end() && (n.rfind("mean_l", 0) == 0 || n.rfind("median_l", 0) == 0)) {
         cell << std::fixed << std::setprecision(4) << it->value;  // a norm in [0,1] pixel units, not a share
       } else if (it != c.values.end()) {
         cell << std::fixed << std::setprecision(2) << 100 * it->value;
@@ -107,6 +108,7 @@ void print_table(const core::EvalReport& r) {
     std::cout << std::setw(10) << std::fixed << std::setprecision(1) << c.samples / std::max(c.seconds, 1e-9) << "\n";
   }
   if (!r.unreadable.empty()) std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
+  for (const std::string& w : r.warnings) std::cout << "\nwarning: " << w << "\n";
 }
 
 int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {

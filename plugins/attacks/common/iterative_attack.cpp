@@ -88,7 +88,8 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
           if (!warned) warned = warn_if_masked(grad, context, name);
           if (!diversify) logits = lg.logits;
         }
-        if (!logits.defined()) {  // the loss was taken at a transformed input, or after the last step
+        if (step == o.steps) break;  // the last iterate is the result whether it fools or not
+        if (!logits.defined()) {  // the loss was taken at a transformed input
           at::NoGradGuard no_grad;
           logits = target.logits(x).detach();
           out.queries += rows.numel();
@@ -110,7 +111,6 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
           velocity = velocity.index_select(0, keep);
           grad = grad.defined() ? grad.index_select(0, keep) : grad;
         }
-        if (step == o.steps) break;
         at::Tensor direction;
         if (o.momentum > 0) {
           at::Tensor l1 = grad.abs().flatten(1).mean(1).clamp_min(1e-12);

@@ -1,8 +1,9 @@
 // attack_success: what an attack or a typographic attack achieved, per condition.
 // Attack conditions (records with perturbation norms and the clean prediction): clean accuracy,
-// robust accuracy, attack success rate (share of the clean-correct points the attack turns wrong)
-// and the mean L-inf / L2 size of the perturbations. Typographic conditions (records with a
+// robust accuracy, attack success rate (share of the clean-correct points the attack turns wrong),
+// the mean L-inf / L2 size of the perturbations and the median size of the successful ones. Typographic conditions (records with a
 // written label): the share of predictions equal to the written class. Other conditions: nothing.
+#include <algorithm>
 #include <string>
 
 #include "roz/metric.hpp"
@@ -33,6 +34,10 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
     flipped_ += clean_correct && !robust_correct;
     linf_ += *r.perturbation_linf;
     l2_ += r.perturbation_l2.value_or(0.0f);
+    if (clean_correct && !robust_correct) {
+      flipped_linf_.push_back(*r.perturbation_linf);
+      flipped_l2_.push_back(r.perturbation_l2.value_or(0.0f));
+    }
   }
 
   std::vector<roz::MetricValue> finish() override {
@@ -44,6 +49,11 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
       out.push_back(value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
       out.push_back(value("mean_linf", linf_ / n));
       out.push_back(value("mean_l2", l2_ / n));
+      // The typical size of a successful perturbation: with min_eps, the median minimal budget.
+      if (!flipped_linf_.empty()) {
+        out.push_back(value("median_linf_success", median(flipped_linf_)));
+        out.push_back(value("median_l2_success", median(flipped_l2_)));
+      }
     }
     if (typographic_ > 0) out.push_back(value("typographic_success_rate", typographic_hits_ / static_cast<double>(typographic_)));
     return out;
@@ -53,6 +63,13 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
   std::int64_t attacked_ = 0, clean_correct_ = 0, robust_correct_ = 0, flipped_ = 0;
   std::int64_t typographic_ = 0, typographic_hits_ = 0;
   double linf_ = 0, l2_ = 0;
+  std::vector<float> flipped_linf_, flipped_l2_;
+
+  static double median(std::vector<float> v) {
+    std::sort(v.begin(), v.end());
+    const size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : (static_cast<double>(v[m - 1]) + v[m]) / 2;
+  }
 };
 
 class AttackSuccess final : public roz::Metric {

@@ -57,6 +57,7 @@ struct EvalReport {
   int threads = 1;
   std::vector<std::string> metric_specs;
   std::vector<std::string> unreadable;  // image files that could not be decoded, with the reason
+  std::vector<std::string> warnings;    // attack sanity checks (attack_sanity.hpp)
   std::vector<ConditionReport> conditions;
 };
 

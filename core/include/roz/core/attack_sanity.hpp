@@ -1,0 +1,18 @@
+// Sanity checks over the attack conditions of one evaluation, in the spirit of AutoAttack's flags
+// against gradient masking: robust accuracy that rises with eps for the same attack, and a
+// score-based (black-box) attack that beats every gradient attack at the same norm and eps. Each
+// finding is a sentence naming the conditions and their accuracies.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "roz/core/evaluator.hpp"
+
+namespace roz::core {
+
+class Registry;
+
+std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry);
+
+}  // namespace roz::core

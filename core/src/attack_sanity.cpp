@@ -1,0 +1,87 @@
+#include "roz/core/attack_sanity.hpp"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "roz/core/registry.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+namespace {
+
+struct AttackPoint {
+  std::string condition, family;  // family: the spec without eps
+  std::string norm;
+  double eps = -1, accuracy = 0, stderr_ = 0;
+  bool scores_only = false, gradients = false;
+};
+
+std::string percent(double v) {
+  std::ostringstream s;
+  s.precision(1);
+  s << std::fixed << 100 * v << "%";
+  return s.str();
+}
+
+}  // namespace
+
+std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry) {
+  std::vector<AttackPoint> points;
+  for (const ConditionReport& c : report.conditions) {
+    if (c.info.kind != "attack" || c.samples == 0) continue;
+    auto top1 = std::find_if(c.values.begin(), c.values.end(), [](const MetricValue& v) { return v.name == "top1"; });
+    if (top1 == c.values.end()) continue;
+    Spec spec = parse_spec(c.info.condition);
+    AttackPoint p;
+    p.condition = c.info.condition;
+    p.accuracy = top1->value;
+    p.stderr_ = std::sqrt(std::max(p.accuracy * (1 - p.accuracy), 0.25 / static_cast<double>(c.samples)) /
+                          static_cast<double>(c.samples));
+    Spec family{spec.name, {}};
+    for (const auto& [key, value] : spec.params) {
+      if (key == "eps" && value.kind == SpecValue::Kind::scalar) parse_number(value.text, p.eps);
+      else family.params.emplace_back(key, value);
+      if (key == "norm") p.norm = value.text;
+    }
+    if (p.eps < 0) continue;  // not eps-parameterised (or nested): nothing to compare
+    p.family = family.to_string();
+    const auto capabilities = registry.find(PluginKind::attack, spec.name).descriptor->capabilities;
+    p.scores_only = (capabilities & kNeedsScoresOnly) != 0;
+    p.gradients = (capabilities & kNeedsGradients) != 0;
+    if (p.norm.empty()) p.norm = "linf";
+    points.push_back(p);
+  }
+  std::vector<std::string> warnings;
+  // The same attack at a larger eps should not leave more points correct (beyond two standard errors).
+  std::map<std::string, std::vector<const AttackPoint*>> families;
+  for (const AttackPoint& p : points) families[p.family].push_back(&p);
+  for (auto& [family, members] : families) {
+    std::sort(members.begin(), members.end(), [](auto* a, auto* b) { return a->eps < b->eps; });
+    for (std::size_t i = 1; i < members.size(); ++i) {
+      const AttackPoint &small = *members[i - 1], &large = *members[i];
+      if (large.eps > small.eps && large.accuracy > small.accuracy + 2 * std::hypot(small.stderr_, large.stderr_))
+        warnings.push_back("robust accuracy rises with eps: " + percent(small.accuracy) + " under '" + small.condition +
+                           "' but " + percent(large.accuracy) + " under '" + large.condition +
+                           "'; the attack is failing (too few steps, or gradient masking)");
+    }
+  }
+  // A black-box attack should not beat every white-box attack of the same threat model.
+  for (const AttackPoint& black : points) {
+    if (!black.scores_only) continue;
+    const AttackPoint* best_white = nullptr;
+    for (const AttackPoint& white : points)
+      if (white.gradients && white.norm == black.norm && std::abs(white.eps - black.eps) < 1e-12 &&
+          (best_white == nullptr || white.accuracy < best_white->accuracy))
+        best_white = &white;
+    if (best_white != nullptr &&
+        black.accuracy + 2 * std::hypot(black.stderr_, best_white->stderr_) < best_white->accuracy)
+      warnings.push_back("a score-based attack beats the gradient attacks: " + percent(black.accuracy) + " under '" +
+                         black.condition + "', at best " + percent(best_white->accuracy) + " under '" +
+                         best_white->condition + "'; gradients may be masked, the white-box results overestimate robustness");
+  }
+  return warnings;
+}
+
+}  // namespace roz::core
