@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include "fab.hpp"  // plugins/attacks/common: the projection is tested directly
 #include "roz/attack.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -103,6 +104,10 @@ INSTANTIATE_TEST_SUITE_P(
                     AttackCase{"spsa:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
                     AttackCase{"transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)", 4.0 / 255},
                     AttackCase{"cw_l2:steps=20,binary_search_steps=2,eps=3", 3.0, true},
+                    AttackCase{"fab:eps=4/255,steps=10", 4.0 / 255},
+                    AttackCase{"fab:eps=4/255,steps=10,targeted=true,target_classes=2", 4.0 / 255},
+                    AttackCase{"fab:eps=1,norm=l2,steps=10", 1.0, true},
+                    AttackCase{"autoattack:eps=4/255,steps=5,target_classes=2,square_queries=50", 4.0 / 255},
                     AttackCase{"deepfool:steps=20,eps=3", 3.0, true}),
     [](const testing::TestParamInfo<AttackCase>& param) {
       std::string name = param.param.spec.substr(0, param.param.spec.find(':'));
@@ -130,6 +135,31 @@ TEST_F(ImageAttacks, AttacksOnlyPointsStillClassifiedCorrectly) {
   at::Tensor moved = (a.images - images_).flatten(1).abs().amax(1).gt(0);
   EXPECT_GT(wrong.sum().item<std::int64_t>(), 0);
   EXPECT_FALSE((wrong & moved).any().item<bool>()) << "misclassified points were perturbed";
+}
+
+TEST_F(ImageAttacks, AutoAttackIsAtLeastAsStrongAsItsStrongestMember) {
+  const double ensemble = accuracy(run("autoattack:eps=4/255,steps=5,target_classes=2,square_queries=50").images);
+  double strongest = 1.0;
+  for (const char* member : {"apgd_ce:eps=4/255,steps=5", "apgd_dlr:eps=4/255,steps=5,targeted=true,target_classes=2",
+                             "fab:eps=4/255,steps=5,targeted=true,target_classes=2", "square:eps=4/255,queries=50"})
+    strongest = std::min(strongest, accuracy(run(member).images));
+  EXPECT_LE(ensemble, strongest + 1e-9) << "ensemble " << ensemble << ", strongest member " << strongest;
+}
+
+TEST(FabProjection, FindsTheSmallestStepToTheHyperplaneInsideTheBox) {
+  at::manual_seed(3);
+  const at::Tensor x = at::rand({4, 3, 5, 5}), w = at::randn({4, 3, 5, 5}), c = at::tensor({0.3, -0.2, 0.05, 100.0});
+  for (attacks::Norm norm : {attacks::Norm::linf, attacks::Norm::l2}) {
+    const at::Tensor d = attacks::project_to_hyperplane(x, w, c, norm);
+    const at::Tensor reached = (w * d).flatten(1).sum(1);
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(reached[i].item<double>(), c[i].item<double>(), 1e-6);
+    EXPECT_LT(reached[3].item<double>(), 100.0);  // out of the box's reach: the largest step instead
+    EXPECT_GE((x + d).min().item<double>(), -1e-9);
+    EXPECT_LE((x + d).max().item<double>(), 1 + 1e-9);
+    // Minimal: the same direction scaled down by 1% no longer reaches the hyperplane.
+    const at::Tensor shorter = (w * (0.99 * d)).flatten(1).sum(1);
+    for (int i = 0; i < 3; ++i) EXPECT_LT(std::abs(shorter[i].item<double>()), std::abs(c[i].item<double>()));
+  }
 }
 
 TEST_F(ImageAttacks, MinEpsFindsSmallerBudgetsThanTheLargestItTries) {

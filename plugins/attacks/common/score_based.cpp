@@ -21,7 +21,8 @@ at::Tensor estimate_gradient(Classifier& target, const at::Tensor& x, const at::
   // u: [n, samples, C, H, W], each sample's directions from its own generator.
   std::vector<at::Tensor> directions;
   for (int s = 0; s < samples; ++s) {
-    at::Tensor u = normal_like(x, seeds, stream * 1000003ull + static_cast<std::uint64_t>(s));
+    // SPSA and NES draw from different streams: their directions are independent, not signs of each other.
+    at::Tensor u = normal_like(x, seeds, stream * 1000003ull + static_cast<std::uint64_t>(s) + (rademacher ? 500000ull : 0));
     directions.push_back(rademacher ? u.sign().clamp_min(-1).masked_fill(u.eq(0), 1.0) : u);
   }
   at::Tensor u = at::stack(directions, 1);

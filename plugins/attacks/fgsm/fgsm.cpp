@@ -28,7 +28,7 @@ class Fgsm final : public roz::Attack {
     }
     // Clamping to [0,1] never moves a pixel further from the original, so the result stays in the ball.
     at::Tensor adv = (batch.images + eps_ * step).clamp(0.0, 1.0).detach();
-    return {adv, 1, 1};
+    return {adv, batch.images.size(0), batch.images.size(0)};  // one gradient (and forward) per point
   }
 
  private:
