@@ -7,23 +7,15 @@
 namespace roz::attacks {
 
 std::vector<ParamSpec> apgd_params(const ApgdOptions& d) {
-  return {param::real("eps", d.eps, 0.0, 1.0, "perturbation budget in [0,1] pixel units"),
-          param::choice("norm", "linf", {"linf", "l2"}, "threat model"),
-          param::integer("steps", d.steps, 1, 100000, "iterations per run"),
-          param::integer("restarts", d.restarts, 1, 1000, "runs from new random starts for points not yet fooled"),
-          param::boolean("targeted", d.targeted, "APGD-T: target each of the top target_classes other classes in turn"),
-          param::integer("target_classes", d.target_classes, 1, 1000, "targeted: how many target classes"),
-          param::real("rho", d.rho, 0.0, 1.0, "share of steps that must raise the loss between checkpoints")};
+  std::vector<ParamSpec> params = run_budget_params(d, "perturbation budget in [0,1] pixel units", 1.0,
+                                                    "APGD-T: target each of the top target_classes other classes in turn");
+  params.push_back(param::real("rho", d.rho, 0.0, 1.0, "share of steps that must raise the loss between checkpoints"));
+  return params;
 }
 
 ApgdOptions apgd_options(const Params& p) {
   ApgdOptions o;
-  o.eps = p.get_real("eps");
-  o.norm = parse_norm(p.get_string("norm"));
-  o.steps = static_cast<int>(p.get_int("steps"));
-  o.restarts = static_cast<int>(p.get_int("restarts"));
-  o.targeted = p.get_bool("targeted");
-  o.target_classes = static_cast<int>(p.get_int("target_classes"));
+  read_run_budget(p, o);
   o.rho = p.get_real("rho");
   return o;
 }

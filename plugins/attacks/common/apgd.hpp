@@ -11,15 +11,9 @@
 
 namespace roz::attacks {
 
-struct ApgdOptions {
-  double eps = 8.0 / 255;
-  Norm norm = Norm::linf;
-  int steps = 100;
-  int restarts = 1;
+struct ApgdOptions : RunBudget {
   Loss loss = Loss::ce;
-  bool targeted = false;
-  int target_classes = 9;  // targeted: the classes ranked 2nd..(k+1)th by the clean logits
-  double rho = 0.75;       // condition 1: share of steps that must raise the loss between checkpoints
+  double rho = 0.75;  // condition 1: share of steps that must raise the loss between checkpoints
 };
 
 std::vector<ParamSpec> apgd_params(const ApgdOptions& defaults);

@@ -188,6 +188,25 @@ AttackResult attack_correct_only(Classifier& target, const AttackBatch& batch,
   return out;
 }
 
+std::vector<ParamSpec> run_budget_params(const RunBudget& d, const std::string& eps_help, double eps_max,
+                                         const std::string& targeted_help) {
+  return {param::real("eps", d.eps, 0.0, eps_max, eps_help),
+          param::choice("norm", d.norm == Norm::linf ? "linf" : "l2", {"linf", "l2"}, "threat model"),
+          param::integer("steps", d.steps, 1, 100000, "iterations per run"),
+          param::integer("restarts", d.restarts, 1, 1000, "runs from new random starts for points not yet fooled"),
+          param::boolean("targeted", d.targeted, targeted_help),
+          param::integer("target_classes", d.target_classes, 1, 1000, "targeted: how many target classes")};
+}
+
+void read_run_budget(const Params& p, RunBudget& b) {
+  b.eps = p.get_real("eps");
+  b.norm = parse_norm(p.get_string("norm"));
+  b.steps = static_cast<int>(p.get_int("steps"));
+  b.restarts = static_cast<int>(p.get_int("restarts"));
+  b.targeted = p.get_bool("targeted");
+  b.target_classes = static_cast<int>(p.get_int("target_classes"));
+}
+
 void check_in_ball(const at::Tensor& adv, const at::Tensor& clean, double eps, Norm norm, const std::string& attack) {
   const double worst = per_sample_norm(adv - clean, norm).max().item<double>();
   const double slack = norm == Norm::linf ? 1e-6 : 1e-4;

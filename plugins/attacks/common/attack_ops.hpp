@@ -9,9 +9,11 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "roz/attack.hpp"
 #include "roz/context.hpp"
+#include "roz/params.hpp"
 
 namespace roz::attacks {
 
@@ -78,6 +80,20 @@ SubBatch select(const AttackBatch& batch, const at::Tensor& rows);
 // them) and returns the whole batch: the others unchanged. Counts that pass as queries.
 AttackResult attack_correct_only(Classifier& target, const AttackBatch& batch,
                                  const std::function<AttackResult(const AttackBatch&)>& attack);
+
+// The budget every multi-run attack shares (APGD, FAB): threat model, iterations, restarts and the
+// targeted variant's number of target classes. Their options derive from it.
+struct RunBudget {
+  double eps = 8.0 / 255;
+  Norm norm = Norm::linf;
+  int steps = 100;
+  int restarts = 1;
+  bool targeted = false;
+  int target_classes = 9;  // targeted: the classes ranked 2nd..(k+1)th by the clean logits
+};
+std::vector<ParamSpec> run_budget_params(const RunBudget& defaults, const std::string& eps_help, double eps_max,
+                                         const std::string& targeted_help);
+void read_run_budget(const Params& params, RunBudget& budget);
 
 // Checks an attack's own output before returning it: inside the eps-ball (with float slack) and [0,1].
 void check_in_ball(const at::Tensor& adv, const at::Tensor& clean, double eps, Norm norm, const std::string& attack);

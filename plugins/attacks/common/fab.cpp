@@ -6,25 +6,17 @@
 namespace roz::attacks {
 
 std::vector<ParamSpec> fab_params(const FabOptions& d) {
-  return {param::real("eps", d.eps, 0.0, 1000.0, "budget: adversarials beyond it are dropped (0: unbounded)"),
-          param::choice("norm", "linf", {"linf", "l2"}, "threat model"),
-          param::integer("steps", d.steps, 1, 100000, "iterations per run"),
-          param::integer("restarts", d.restarts, 1, 1000, "runs (the first from the clean image, then random starts)"),
-          param::boolean("targeted", d.targeted, "FAB-T: target each of the top target_classes other classes in turn"),
-          param::integer("target_classes", d.target_classes, 1, 1000, "targeted: how many target classes"),
-          param::real("alpha_max", d.alpha_max, 0.0, 1.0, "largest weight of the original point's projection"),
+  std::vector<ParamSpec> params = run_budget_params(d, "budget: adversarials beyond it are dropped (0: unbounded)", 1000.0,
+                                                    "FAB-T: target each of the top target_classes other classes in turn");
+  params.insert(params.end(), {param::real("alpha_max", d.alpha_max, 0.0, 1.0, "largest weight of the original point's projection"),
           param::real("eta", d.eta, 1.0, 10.0, "overshoot of each projection step"),
-          param::real("beta", d.beta, 0.0, 1.0, "after a success, the point moves to beta of its perturbation")};
+          param::real("beta", d.beta, 0.0, 1.0, "after a success, the point moves to beta of its perturbation")});
+  return params;
 }
 
 FabOptions fab_options(const Params& p) {
   FabOptions o;
-  o.eps = p.get_real("eps");
-  o.norm = parse_norm(p.get_string("norm"));
-  o.steps = static_cast<int>(p.get_int("steps"));
-  o.restarts = static_cast<int>(p.get_int("restarts"));
-  o.targeted = p.get_bool("targeted");
-  o.target_classes = static_cast<int>(p.get_int("target_classes"));
+  read_run_budget(p, o);
   o.alpha_max = p.get_real("alpha_max");
   o.eta = p.get_real("eta");
   o.beta = p.get_real("beta");

@@ -14,13 +14,7 @@
 
 namespace roz::attacks {
 
-struct FabOptions {
-  double eps = 8.0 / 255;  // 0: unbounded (minimal perturbations)
-  Norm norm = Norm::linf;
-  int steps = 100;
-  int restarts = 1;
-  bool targeted = false;
-  int target_classes = 9;
+struct FabOptions : RunBudget {  // eps 0: unbounded (minimal perturbations)
   double alpha_max = 0.1, eta = 1.05, beta = 0.9;
 };
 
