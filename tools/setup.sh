@@ -10,6 +10,7 @@ PACKAGES=(
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libicu-dev zlib1g-dev dataset-fashion-mnist
   libgtest-dev libbenchmark-dev
+  chromium  # the report test renders report.html headless
 )
 
 missing=()

@@ -30,8 +30,12 @@ class Guarded : public Interface {
 class GuardedModel final : public Guarded<Model> {
  public:
   using Guarded::Guarded;
-  Preprocessing preprocessing() const override { return call("preprocessing", [&] { return impl_->preprocessing(); }); }
-  std::int64_t embedding_dim() const override { return call("embedding_dim", [&] { return impl_->embedding_dim(); }); }
+  Preprocessing preprocessing() const override {
+    return call("preprocessing", [&] { return impl_->preprocessing(); });
+  }
+  std::int64_t embedding_dim() const override {
+    return call("embedding_dim", [&] { return impl_->embedding_dim(); });
+  }
   at::Tensor encode_image(const at::Tensor& images) override {
     return call("encode_image", [&] { return impl_->encode_image(images); });
   }
@@ -41,17 +45,27 @@ class GuardedModel final : public Guarded<Model> {
   at::Tensor encode_text(const at::Tensor& tokens) override {
     return call("encode_text", [&] { return impl_->encode_text(tokens); });
   }
-  double logit_scale() const override { return call("logit_scale", [&] { return impl_->logit_scale(); }); }
+  double logit_scale() const override {
+    return call("logit_scale", [&] { return impl_->logit_scale(); });
+  }
   std::vector<at::Tensor> trainable_parameters() override {
     return call("trainable_parameters", [&] { return impl_->trainable_parameters(); });
   }
   at::Tensor learnable_log_logit_scale() override {
     return call("learnable_log_logit_scale", [&] { return impl_->learnable_log_logit_scale(); });
   }
-  void set_training(bool training) override { call("set_training", [&] { impl_->set_training(training); }); }
-  void save(const std::string& path) const override { call("save", [&] { impl_->save(path); }); }
-  void load(const std::string& path) override { call("load", [&] { impl_->load(path); }); }
-  std::string content_hash() const override { return call("content_hash", [&] { return impl_->content_hash(); }); }
+  void set_training(bool training) override {
+    call("set_training", [&] { impl_->set_training(training); });
+  }
+  void save(const std::string& path) const override {
+    call("save", [&] { impl_->save(path); });
+  }
+  void load(const std::string& path) override {
+    call("load", [&] { impl_->load(path); });
+  }
+  std::string content_hash() const override {
+    return call("content_hash", [&] { return impl_->content_hash(); });
+  }
 };
 
 class GuardedAttack final : public Guarded<Attack> {
@@ -63,7 +77,16 @@ class GuardedAttack final : public Guarded<Attack> {
     return result;
   }
   PromptAttackResult perturb_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override {
-    return call("perturb_prompts", [&] { return impl_->perturb_prompts(target, prompts, batch); });
+    PromptAttackResult result = call("perturb_prompts", [&] { return impl_->perturb_prompts(target, prompts, batch); });
+    if (result.prompts.size() != prompts.class_names.size())
+      throw PluginCallError(label_ + ": perturb_prompts returned prompts for " + std::to_string(result.prompts.size()) +
+                            " classes, expected " + std::to_string(prompts.class_names.size()));
+    for (std::size_t c = 0; c < result.prompts.size(); ++c)
+      if (result.prompts[c].size() != prompts.templates.size())
+        throw PluginCallError(label_ + ": perturb_prompts returned " + std::to_string(result.prompts[c].size()) +
+                              " prompts for class '" + prompts.class_names[c] + "', expected one per template (" +
+                              std::to_string(prompts.templates.size()) + ")");
+    return result;
   }
 
  private:
@@ -95,8 +118,12 @@ class GuardedAccumulator final : public Guarded<MetricAccumulator> {
       : Guarded(std::move(impl), std::move(label)), owner_(std::move(owner)) {}
   // The accumulator's code lives in the metric's library: destroy it while the library is loaded.
   ~GuardedAccumulator() override { impl_.reset(); }
-  void add(const SampleRecord& record) override { call("add", [&] { impl_->add(record); }); }
-  std::vector<MetricValue> finish() override { return call("finish", [&] { return impl_->finish(); }); }
+  void add(const SampleRecord& record) override {
+    call("add", [&] { impl_->add(record); });
+  }
+  std::vector<MetricValue> finish() override {
+    return call("finish", [&] { return impl_->finish(); });
+  }
 
  private:
   std::shared_ptr<Metric> owner_;

@@ -11,7 +11,9 @@ namespace roz::core {
 
 namespace {
 
-at::Tensor normalise_rows(const at::Tensor& x) { return x / x.norm(2, -1, true).clamp_min(1e-12); }
+at::Tensor normalise_rows(const at::Tensor& x) {
+  return x / x.norm(2, -1, true).clamp_min(1e-12);
+}
 
 }  // namespace
 
@@ -24,21 +26,21 @@ ZeroShotHead::ZeroShotHead(at::Tensor class_embeddings, double logit_scale)
 ZeroShotHead ZeroShotHead::from_prompts(Model& model, const PromptSet& prompts, std::int64_t batch_size) {
   if (prompts.class_names.empty() || prompts.templates.empty())
     throw Error("zero-shot head: need at least one class name and one template");
+  return from_class_prompts(model, class_prompts(prompts), batch_size);
+}
+
+ZeroShotHead ZeroShotHead::from_class_prompts(Model& model, const std::vector<std::vector<std::string>>& prompts,
+                                              std::int64_t batch_size) {
+  if (prompts.empty()) throw Error("zero-shot head: no classes");
   at::NoGradGuard no_grad;
   std::vector<at::Tensor> classes;
-  for (const std::string& name : prompts.class_names) {
-    std::vector<std::string> texts;
-    for (const std::string& tmpl : prompts.templates) {
-      std::string text = tmpl;
-      auto pos = text.find("{}");
-      if (pos == std::string::npos) throw Error("zero-shot head: template '" + tmpl + "' has no '{}'");
-      text.replace(pos, 2, name);
-      texts.push_back(std::move(text));
-    }
+  for (const std::vector<std::string>& texts : prompts) {
+    if (texts.empty()) throw Error("zero-shot head: a class has no prompt");
     std::vector<at::Tensor> parts;
     for (size_t start = 0; start < texts.size(); start += static_cast<size_t>(batch_size)) {
-      std::vector<std::string> chunk(texts.begin() + static_cast<std::ptrdiff_t>(start),
-                                     texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + batch_size)));
+      std::vector<std::string> chunk(
+          texts.begin() + static_cast<std::ptrdiff_t>(start),
+          texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + batch_size)));
       parts.push_back(normalise_rows(model.encode_text(model.tokenize(chunk)).to(at::kFloat)));
     }
     classes.push_back(normalise_rows(at::cat(parts).mean(0)));
@@ -58,8 +60,7 @@ ZeroShotHead ZeroShotHead::from_support_images(Model& model, const at::Tensor& i
   at::Tensor sums = at::zeros({num_classes, embeddings.size(1)}, embeddings.options());
   sums.index_add_(0, labels.to(at::kLong), embeddings);
   at::Tensor counts = at::bincount(labels.to(at::kLong), {}, num_classes);
-  if ((counts == 0).any().item<bool>())
-    throw DataError("zero-shot head: some classes have no support image");
+  if ((counts == 0).any().item<bool>()) throw DataError("zero-shot head: some classes have no support image");
   return ZeroShotHead(normalise_rows(sums), model.logit_scale());
 }
 
@@ -68,11 +69,15 @@ at::Tensor ZeroShotHead::logits(const at::Tensor& image_embeddings) const {
   return logit_scale_ * at::matmul(normalise_rows(image_embeddings.to(at::kFloat)), w.t());
 }
 
-std::int64_t ZeroShotHead::num_classes() const { return class_embeddings_.size(0); }
+std::int64_t ZeroShotHead::num_classes() const {
+  return class_embeddings_.size(0);
+}
 
 ZeroShotClassifier::ZeroShotClassifier(std::shared_ptr<Model> model, ZeroShotHead head)
     : model_(std::move(model)), head_(std::move(head)) {}
 
-at::Tensor ZeroShotClassifier::logits(const at::Tensor& images) { return head_.logits(model_->encode_image(images)); }
+at::Tensor ZeroShotClassifier::logits(const at::Tensor& images) {
+  return head_.logits(model_->encode_image(images));
+}
 
 }  // namespace roz::core

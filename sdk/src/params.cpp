@@ -6,14 +6,22 @@ namespace roz {
 
 std::string_view to_string(ParamType type) {
   switch (type) {
-    case ParamType::boolean: return "bool";
-    case ParamType::integer: return "int";
-    case ParamType::real: return "float";
-    case ParamType::string: return "string";
-    case ParamType::real_list: return "float list";
-    case ParamType::string_list: return "string list";
-    case ParamType::spec: return "spec";
-    case ParamType::spec_list: return "spec list";
+    case ParamType::boolean:
+      return "bool";
+    case ParamType::integer:
+      return "int";
+    case ParamType::real:
+      return "float";
+    case ParamType::string:
+      return "string";
+    case ParamType::real_list:
+      return "float list";
+    case ParamType::string_list:
+      return "string list";
+    case ParamType::spec:
+      return "spec";
+    case ParamType::spec_list:
+      return "spec list";
   }
   return "?";
 }
@@ -37,14 +45,17 @@ std::string format_param_value(const ParamValue& value) {
       return probe.to_string().substr(4);  // reuse the spec quoting rules
     }
     std::string operator()(const std::vector<double>& v) const {
-      return join(v, [](double d) { return format_number(d); }, "[", ",", "]");
+      return join(
+          v, [](double d) { return format_number(d); }, "[", ",", "]");
     }
     std::string operator()(const std::vector<std::string>& v) const {
-      return join(v, [this](const std::string& s) { return (*this)(s); }, "[", ",", "]");
+      return join(
+          v, [this](const std::string& s) { return (*this)(s); }, "[", ",", "]");
     }
     std::string operator()(const Spec& s) const { return "(" + s.to_string() + ")"; }
     std::string operator()(const std::vector<Spec>& v) const {
-      return join(v, [](const Spec& s) { return s.to_string(); }, "(", ";", ")");
+      return join(
+          v, [](const Spec& s) { return s.to_string(); }, "(", ";", ")");
     }
   };
   return std::visit(Visitor{}, value);
@@ -72,8 +83,7 @@ ParamSpec integer(std::string name, std::int64_t def, std::optional<double> min,
   p.max = max;
   return p;
 }
-ParamSpec real(std::string name, double def, std::optional<double> min, std::optional<double> max,
-               std::string help) {
+ParamSpec real(std::string name, double def, std::optional<double> min, std::optional<double> max, std::string help) {
   ParamSpec p = make(std::move(name), ParamType::real, def, std::move(help));
   p.min = min;
   p.max = max;
@@ -89,6 +99,12 @@ ParamSpec choice(std::string name, std::string def, std::vector<std::string> cho
 }
 ParamSpec real_list(std::string name, std::vector<double> def, std::string help) {
   return make(std::move(name), ParamType::real_list, std::move(def), std::move(help));
+}
+ParamSpec string_list(std::string name, std::vector<std::string> def, std::vector<std::string> choices,
+                      std::string help) {
+  ParamSpec p = make(std::move(name), ParamType::string_list, std::move(def), std::move(help));
+  p.choices = std::move(choices);
+  return p;
 }
 ParamSpec spec(std::string name, std::string help) {
   return make(std::move(name), ParamType::spec, std::nullopt, std::move(help));

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "roz/abi.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/error.hpp"
@@ -14,7 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path broken(const std::string& defect) { return fs::path(ROZ_TEST_BROKEN_DIR) / defect; }
+fs::path broken(const std::string& defect) {
+  return fs::path(ROZ_TEST_BROKEN_DIR) / defect;
+}
 
 core::Registry with_builtins(const std::string& defect) {
   return core::Registry::discover({broken(defect), ROZ_TEST_PLUGIN_DIR});
@@ -29,15 +32,21 @@ std::string only_failure(const core::Registry& registry) {
 }
 
 void expect_good_plugins_listed(const core::Registry& registry) {
-  for (auto [kind, name] : {std::pair{PluginKind::model, "torchscript"}, {PluginKind::attack, "fgsm"},
-                            {PluginKind::corruption, "jpeg_compression"}, {PluginKind::metric, "accuracy"}})
+  for (auto [kind, name] : {std::pair{PluginKind::model, "torchscript"},
+                            {PluginKind::attack, "fgsm"},
+                            {PluginKind::corruption, "jpeg_compression"},
+                            {PluginKind::metric, "accuracy"}})
     EXPECT_NO_THROW(registry.find(kind, name)) << name;
 }
 
 struct Case {
   const char* defect;
-  const char* expected;  // fragment of the message
+  std::string expected;  // fragment of the message
 };
+
+std::string abi(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
 
 class BrokenPlugin : public testing::TestWithParam<Case> {};
 
@@ -53,8 +62,10 @@ TEST_P(BrokenPlugin, GivesOneClearLineNamingTheFile) {
 INSTANTIATE_TEST_SUITE_P(
     Defects, BrokenPlugin,
     testing::Values(Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
-                    Case{"abi_major", "ABI major version mismatch: plugin ABI 2.0, host ABI 1.0"},
-                    Case{"abi_minor_newer", "plugin needs a newer host: plugin ABI 1.1, host ABI 1.0"},
+                    Case{"abi_major", "ABI major version mismatch: plugin ABI " + abi(kAbiMajor + 1, 0) +
+                                          ", host ABI " + abi(kAbiMajor, kAbiMinor)},
+                    Case{"abi_minor_newer", "plugin needs a newer host: plugin ABI " + abi(kAbiMajor, kAbiMinor + 1) +
+                                                ", host ABI " + abi(kAbiMajor, kAbiMinor)},
                     Case{"torch_mismatch", "built against LibTorch 0.0.1"},
                     Case{"duplicate_name", "duplicate attack plugin name 'fgsm', already provided by"},
                     Case{"not_a_library", "not a loadable shared library"}),
@@ -76,7 +87,8 @@ TEST(BrokenPlugin, FactoryThatThrowsIsReportedWithPluginAndCall) {
     host.create_attack(parse_spec("throwing_factory"));
     FAIL();
   } catch (const PluginCallError& e) {
-    EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory' (" + (broken("factory_throws") / "factory_throws.so").string() +
+    EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory' (" +
+                                         (broken("factory_throws") / "factory_throws.so").string() +
                                          "): create failed: deliberate failure in the factory");
   }
 }
@@ -92,7 +104,8 @@ TEST(BrokenPlugin, ExceptionInsideACallIsReportedNotACrash) {
     attack->perturb(*classifier, {batch.tensor, batch.labels, seeds, nullptr});
     FAIL();
   } catch (const PluginCallError& e) {
-    EXPECT_EQ(std::string(e.what()), "attack plugin 'broken_attack': perturb failed: deliberate failure inside perturb");
+    EXPECT_EQ(std::string(e.what()),
+              "attack plugin 'broken_attack': perturb failed: deliberate failure inside perturb");
   }
 }
 
@@ -109,8 +122,10 @@ TEST(BrokenPlugin, UnknownAndOutOfRangeParametersNameThePluginAndKey) {
     host.create_corruption(parse_spec("jpeg_compression:quality=101"));
     FAIL();
   } catch (const ParamError& e) {
-    EXPECT_EQ(std::string(e.what()), "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range "
-                                     "[1, 100] [" + std::string(ROZ_TEST_PLUGIN_DIR) + "/jpeg_compression.so]");
+    EXPECT_EQ(std::string(e.what()),
+              "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range "
+              "[1, 100] [" +
+                  std::string(ROZ_TEST_PLUGIN_DIR) + "/jpeg_compression.so]");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "fab.hpp"  // plugins/attacks/common: the projection is tested directly
+#include "mini_clip_suite.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -24,44 +25,16 @@ struct AttackCase {
   bool scores_only = false;
 };
 
-void PrintTo(const AttackCase& c, std::ostream* os) { *os << c.spec; }
+void PrintTo(const AttackCase& c, std::ostream* os) {
+  *os << c.spec;
+}
 
-class ImageAttacks : public testing::TestWithParam<AttackCase> {
+class ImageAttacks : public test::MiniClipSuite<testing::TestWithParam<AttackCase>, 1000> {
  protected:
-  static void SetUpTestSuite() {
-    host_ = std::make_unique<core::PluginHost>(test::builtin_registry(), 0, 1);
-    std::unique_ptr<datasets::Dataset> data = datasets::open_dataset("fashion-mnist", core::dataset_manifest_dirs());
-    model_ = host_->create_model(parse_spec("mini_clip"));
-    prompts_ = {data->class_names(), data->templates()};
-    classifier_ = host_->create_classifier(model_, prompts_);
-    std::vector<cv::Mat> images;
-    std::vector<std::int64_t> labels;
-    for (const auto& s : data->samples()) {
-      if (images.size() == 64) break;
-      images.push_back(core::resize_center_crop(data->load(s), static_cast<int>(model_->preprocessing().resolution)));
-      labels.push_back(s.label);
-      seeds_.push_back(1000 + images.size());
-    }
-    images_ = core::to_tensor(images);
-    labels_ = at::tensor(labels, at::kLong);
-  }
-  static void TearDownTestSuite() {
-    classifier_.reset();
-    model_.reset();
-    host_.reset();
-  }
-
   AttackResult run(const std::string& spec) {
     return host_->create_attack(parse_spec(spec))->perturb(*classifier_, {images_, labels_, seeds_, &prompts_});
   }
   static double accuracy(const at::Tensor& images) { return test::accuracy(*classifier_, images, labels_); }
-
-  static inline std::unique_ptr<core::PluginHost> host_;
-  static inline std::shared_ptr<Model> model_;
-  static inline std::shared_ptr<Classifier> classifier_;
-  static inline PromptSet prompts_;
-  static inline at::Tensor images_, labels_;
-  static inline std::vector<std::uint64_t> seeds_;
 };
 
 TEST_P(ImageAttacks, LowersAccuracyInsideTheBallDeterministicallyWithoutTouchingTheModel) {
@@ -83,7 +56,8 @@ TEST_P(ImageAttacks, LowersAccuracyInsideTheBallDeterministicallyWithoutTouching
 
   EXPECT_TRUE(at::equal(a.images, run(c.spec).images)) << c.spec << ": not deterministic for the same seeds";
   std::vector<at::Tensor> after = model_->trainable_parameters();
-  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i])) << c.spec << " changed the model";
+  for (std::size_t i = 0; i < before.size(); ++i)
+    EXPECT_TRUE(at::equal(before[i], after[i])) << c.spec << " changed the model";
   EXPECT_GT(a.queries, 0) << c.spec;
   if (c.scores_only)
     EXPECT_EQ(a.gradient_evaluations, 0) << c.spec << " is score-based";
@@ -96,10 +70,12 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(AttackCase{"fgsm:eps=8/255", 8.0 / 255}, AttackCase{"bim:eps=4/255,steps=5", 4.0 / 255},
                     AttackCase{"pgd:eps=4/255,steps=5", 4.0 / 255}, AttackCase{"pgd:eps=1,norm=l2,steps=5", 1.0, true},
                     AttackCase{"mim:eps=4/255,steps=5", 4.0 / 255}, AttackCase{"dim:eps=4/255,steps=5", 4.0 / 255},
-                    AttackCase{"apgd_ce:eps=4/255,steps=10", 4.0 / 255}, AttackCase{"apgd_dlr:eps=4/255,steps=10", 4.0 / 255},
+                    AttackCase{"apgd_ce:eps=4/255,steps=10", 4.0 / 255},
+                    AttackCase{"apgd_dlr:eps=4/255,steps=10", 4.0 / 255},
                     AttackCase{"apgd_dlr:eps=4/255,steps=5,targeted=true,target_classes=2", 4.0 / 255},
                     AttackCase{"apgd_ce:eps=1,norm=l2,steps=10", 1.0, true},
                     AttackCase{"square:eps=8/255,queries=200", 8.0 / 255, false, true},
+                    AttackCase{"square:eps=1,norm=l2,queries=200", 1.0, true, true},
                     AttackCase{"nes:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
                     AttackCase{"spsa:eps=8/255,steps=5,samples=20", 8.0 / 255, false, true},
                     AttackCase{"transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)", 4.0 / 255},
@@ -172,7 +148,8 @@ TEST_F(ImageAttacks, MinEpsFindsSmallerBudgetsThanTheLargestItTries) {
   // not fooled below it)...
   EXPECT_LE(accuracy(a.images), accuracy(at_largest.images) + 1e-9);
   // ...and for many points with less: the median successful budget is below the largest.
-  at::Tensor fooled = classifier_->logits(a.images).argmax(1).ne(labels_) & classifier_->logits(images_).argmax(1).eq(labels_);
+  at::Tensor fooled =
+      classifier_->logits(a.images).argmax(1).ne(labels_) & classifier_->logits(images_).argmax(1).eq(labels_);
   ASSERT_GT(fooled.sum().item<std::int64_t>(), 3);
   EXPECT_LT(linf.masked_select(fooled).median().item<double>(), largest - 0.5 / 255);
   EXPECT_GT(a.gradient_evaluations, at_largest.gradient_evaluations);

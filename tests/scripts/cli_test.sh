@@ -6,20 +6,21 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$roz" --version | grep -q "plugin ABI 1.0" || fail "--version"
+abi=$(sed -n 's/^#define ROZ_ABI_MAJOR \([0-9]*\).*/\1/p' "$(dirname "$0")/../../sdk/include/roz/abi.hpp").$(sed -n 's/^#define ROZ_ABI_MINOR \([0-9]*\).*/\1/p' "$(dirname "$0")/../../sdk/include/roz/abi.hpp")
+"$roz" --version | grep -q "plugin ABI $abi" || fail "--version (expected plugin ABI $abi)"
 
 [ "$("$roz" tokenize "a diagram")" = "49406 320 22697 49407" ] || fail "tokenize"
 [ "$("$roz" tokenize --json "a photo of a" "Café")" = '{"ids":[49406,320,1125,539,320,49407],"text":"a photo of a"}
 {"ids":[49406,15304,49407],"text":"Café"}' ] || fail "tokenize --json"
 
 "$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
-python3 - "$tmp/list.json" <<'PY'
+python3 - "$tmp/list.json" "$abi" <<'PY'
 import json, sys
 listing = json.load(open(sys.argv[1]))
 kinds = {p["kind"] for p in listing["plugins"]}
 assert kinds == {"model", "attack", "corruption", "metric"}, kinds
 for p in listing["plugins"]:
-    assert p["abi"] == "1.0" and p["path"].endswith(".so") and p["version"], p
+    assert p["abi"] == sys.argv[2] and p["path"].endswith(".so") and p["version"], p
 PY
 
 # A broken plugin on the path: stdout is still valid JSON listing the good plugins, the error is

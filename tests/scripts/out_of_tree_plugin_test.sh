@@ -16,13 +16,14 @@ cmake --build "$tmp/plugin-build" > "$tmp/build.log"
 test -f "$tmp/plugin-build/random_noise.so"
 
 "$roz" plugins list --json --plugin-path "$tmp/plugin-build" > "$tmp/list.json"
-python3 - "$tmp/list.json" "$tmp" <<'PY'
+abi=$(sed -n 's/^#define ROZ_ABI_MAJOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp").$(sed -n 's/^#define ROZ_ABI_MINOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp")
+python3 - "$tmp/list.json" "$tmp" "$abi" <<'PY'
 import json, sys
 listing = json.load(open(sys.argv[1]))
 plugins = {p["name"]: p for p in listing["plugins"]}
 assert not listing["errors"], listing["errors"]
 rn = plugins["random_noise"]
-assert rn["kind"] == "attack" and rn["abi"] == "1.0" and rn["capabilities"] == ["black-box"], rn
+assert rn["kind"] == "attack" and rn["abi"] == sys.argv[3] and rn["capabilities"] == ["black-box"], rn
 assert rn["path"].startswith(sys.argv[2] + "/plugin-build"), rn["path"]
 # the built-ins come from the installed prefix, not from the build tree
 assert plugins["fgsm"]["path"].startswith(sys.argv[2] + "/prefix/"), plugins["fgsm"]["path"]

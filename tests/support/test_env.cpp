@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
+#include "roz/datasets/manifest.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/model.hpp"
 #include "roz/spec.hpp"
@@ -36,6 +38,24 @@ std::shared_ptr<core::ZeroShotClassifier> tiny_classifier(core::PluginHost& host
   ImageBatch support = load_cifar(support_per_class);
   auto head = core::ZeroShotHead::from_support_images(*model, support.tensor, support.labels, 10, 64);
   return std::make_shared<core::ZeroShotClassifier>(model, head);
+}
+
+TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n) {
+  std::unique_ptr<datasets::Dataset> data = datasets::open_dataset("fashion-mnist", core::dataset_manifest_dirs());
+  TrainedZeroShot out;
+  out.model = host.create_model(parse_spec("mini_clip"));
+  out.prompts = {data->class_names(), data->templates()};
+  out.classifier = host.create_classifier(out.model, out.prompts);
+  std::vector<cv::Mat> images;
+  std::vector<std::int64_t> labels;
+  for (const auto& s : data->samples()) {
+    if (images.size() == n) break;
+    images.push_back(core::resize_center_crop(data->load(s), static_cast<int>(out.model->preprocessing().resolution)));
+    labels.push_back(s.label);
+  }
+  out.images = core::to_tensor(images);
+  out.labels = at::tensor(labels, at::kLong);
+  return out;
 }
 
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels) {

@@ -8,6 +8,7 @@
 #include <opencv2/core/mat.hpp>
 #include <vector>
 
+#include "roz/classifier.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
 #include "roz/core/zero_shot_head.hpp"
@@ -27,6 +28,17 @@ ImageBatch load_cifar(std::size_t per_class, std::size_t offset = 0);
 
 // The tiny TorchScript model with a prototype head from the first `support_per_class` images per class.
 std::shared_ptr<core::ZeroShotClassifier> tiny_classifier(core::PluginHost& host, std::size_t support_per_class = 20);
+
+// The embedded mini-CLIP, its prompt head over Fashion-MNIST's classes and templates, and the first
+// `n` Fashion-MNIST test images: a trained zero-shot classifier on real data.
+struct TrainedZeroShot {
+  std::shared_ptr<Model> model;
+  std::shared_ptr<Classifier> classifier;
+  PromptSet prompts;
+  at::Tensor images;  // [n,3,28,28] in [0,1]
+  at::Tensor labels;  // [n]
+};
+TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n);
 
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels);
 

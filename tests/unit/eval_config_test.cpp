@@ -46,9 +46,10 @@ std::string error_of(const std::string& yaml) {
 }
 
 TEST(EvalConfig, ErrorsNameTheFileAndKey) {
-  EXPECT_EQ(error_of("sead: 3"),
-            "config 'bad.yaml': key 'sead': unknown key (known: attacks, batch_size, corruptions, dataset, limit, metrics, "
-            "model, per_class, seed, support_per_class, templates)");
+  EXPECT_EQ(
+      error_of("sead: 3"),
+      "config 'bad.yaml': key 'sead': unknown key (known: attacks, batch_size, corruptions, dataset, limit, metrics, "
+      "model, per_class, prompt_attack_points, seed, support_per_class, templates)");
   EXPECT_EQ(error_of("seed: many"), "config 'bad.yaml': key 'seed': 'many' is not a valid number");
   EXPECT_EQ(error_of("attacks:\n  - {eps: 3}"), "config 'bad.yaml': key 'attacks[0]': a spec map needs a 'name'");
   EXPECT_NE(error_of("attacks: [\"fgsm:eps=\"]").find("key 'attacks[0]': spec 'fgsm:eps=': key 'eps': empty value"),

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "roz/context.hpp"
+
 namespace roz::cli {
 
 struct GlobalOptions {
@@ -31,6 +33,20 @@ void add_bench_corruptions_command(CLI::App& bench, const GlobalOptions& global,
 void add_bench_attack_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
 void add_corrupt_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
+void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
+
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
+
+// While it lives, SIGINT cancels `token` (the work stops between batches) instead of killing roz.
+class InterruptGuard {
+ public:
+  explicit InterruptGuard(CancellationToken& token);
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  void (*previous_)(int);
+};
 
 }  // namespace roz::cli

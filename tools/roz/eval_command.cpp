@@ -1,7 +1,6 @@
 // roz eval: one model, one dataset, clean plus each --corruption and --attack condition.
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -9,9 +8,10 @@
 
 #include "commands.hpp"
 #include "roz/core/eval_config.hpp"
-#include "roz/core/head_cache.hpp"
 #include "roz/core/evaluator.hpp"
+#include "roz/core/head_cache.hpp"
 #include "roz/core/plugin_host.hpp"
+#include "roz/core/prompt_attack_json.hpp"
 #include "roz/core/registry.hpp"
 #include "roz/error.hpp"
 
@@ -21,12 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-// Ctrl-C asks the evaluation to stop between batches (a relaxed atomic store: signal-safe).
-CancellationToken* g_cancel = nullptr;
-extern "C" void on_interrupt(int) {
-  if (g_cancel != nullptr) g_cancel->cancel();
-}
-
 struct EvalArgs {
   std::string config;
   std::string model;
@@ -35,6 +29,7 @@ struct EvalArgs {
   std::size_t support_per_class = 0;
   std::size_t per_class = 0;
   std::size_t limit = 0;
+  std::size_t prompt_attack_points = 0;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
   int decode_threads = 1;
@@ -59,16 +54,18 @@ json report_json(const core::EvalReport& r) {
       if (v.ci_low) value["ci95"] = {*v.ci_low, *v.ci_high};
       values[v.name] = value;
     }
-    conditions.push_back({{"condition", c.info.condition},
-                          {"kind", c.info.kind},
-                          {"plugin_version", c.plugin_version},
-                          {"samples", c.samples},
-                          {"skipped", c.skipped},
-                          {"gradient_evaluations", c.gradient_evaluations},
-                          {"queries", c.queries},
-                          {"seconds", c.seconds},
-                          {"images_per_second", c.samples / std::max(c.seconds, 1e-9)},
-                          {"metrics", values}});
+    json condition = {{"condition", c.info.condition},
+                      {"kind", c.info.kind},
+                      {"plugin_version", c.plugin_version},
+                      {"samples", c.samples},
+                      {"skipped", c.skipped},
+                      {"gradient_evaluations", c.gradient_evaluations},
+                      {"queries", c.queries},
+                      {"seconds", c.seconds},
+                      {"images_per_second", c.samples / std::max(c.seconds, 1e-9)},
+                      {"metrics", values}};
+    if (c.prompt_attack) condition["prompt_attack"] = core::prompt_attack_json(*c.prompt_attack);
+    conditions.push_back(std::move(condition));
   }
   return {{"model", {{"spec", r.model_spec}, {"version", r.model_version}, {"sha256", r.model_hash}}},
           {"dataset", r.dataset},
@@ -89,8 +86,9 @@ void print_table(const core::EvalReport& r) {
   for (const auto& c : r.conditions)
     for (const auto& v : c.values)
       if (std::find(names.begin(), names.end(), v.name) == names.end()) names.push_back(v.name);
-  for (const auto& n : names) std::cout << std::setw(24) << n + " [95% CI]";
-  std::cout << std::setw(10) << "img/s" << "\n";
+  for (const auto& n : names) std::cout << std::setw(24) << n;
+  std::cout << std::setw(10) << "img/s"
+            << "\n";
   for (const auto& c : r.conditions) {
     std::string name = c.info.condition.size() > 42 ? c.info.condition.substr(0, 39) + "..." : c.info.condition;
     std::cout << std::left << std::setw(44) << name << std::right << std::setw(7) << c.samples;
@@ -107,7 +105,17 @@ void print_table(const core::EvalReport& r) {
     }
     std::cout << std::setw(10) << std::fixed << std::setprecision(1) << c.samples / std::max(c.seconds, 1e-9) << "\n";
   }
-  if (!r.unreadable.empty()) std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
+  for (const auto& c : r.conditions) {
+    if (!c.prompt_attack || c.prompt_attack->examples.empty()) continue;
+    const core::PromptAttackSummary& p = *c.prompt_attack;
+    std::cout << "\n"
+              << c.info.condition << ": " << p.prompts_changed << " of " << p.prompts << " prompts changed (at most "
+              << p.max_words_changed << " word(s)), attacked on " << p.points << " images, e.g.\n";
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, p.examples.size()); ++i)
+      std::cout << "  \"" << p.examples[i].first << "\" -> \"" << p.examples[i].second << "\"\n";
+  }
+  if (!r.unreadable.empty())
+    std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
   for (const std::string& w : r.warnings) std::cout << "\nwarning: " << w << "\n";
 }
 
@@ -126,33 +134,32 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (given("--support-per-class")) options.support_per_class = args.support_per_class;
   if (given("--per-class")) options.per_class = args.per_class;
   if (given("--limit")) options.limit = args.limit;
+  if (given("--prompt-attack-points")) options.prompt_attack_points = args.prompt_attack_points;
   if (given("--seed")) options.seed = args.seed;
   if (given("--batch-size")) options.batch_size = args.batch_size;
   if (given("--decode-threads")) options.decode_threads = args.decode_threads;
-  options.cache_dir = args.no_cache ? std::filesystem::path() : !args.cache_dir.empty() ? std::filesystem::path(args.cache_dir)
-                                                                                      : core::HeadCache::default_directory();
+  options.cache_dir = args.no_cache             ? std::filesystem::path()
+                      : !args.cache_dir.empty() ? std::filesystem::path(args.cache_dir)
+                                                : core::HeadCache::default_directory();
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
   core::PluginHost host(registry, options.seed, global.threads);
-  g_cancel = &host.cancellation();
-  std::signal(SIGINT, on_interrupt);
   core::EvalReport report;
-  try {
+  {
+    InterruptGuard interrupt(host.cancellation());
     report = core::evaluate(host, options);
-  } catch (...) {
-    g_cancel = nullptr;
-    throw;
   }
-  g_cancel = nullptr;
   json j = report_json(report);
   if (!args.out.empty()) {
     std::ofstream out(args.out);
     if (!(out << j.dump(2) << "\n")) throw Error("cannot write the report to '" + args.out + "'");
     spdlog::info("report written to {}", args.out);
   }
-  if (args.json) std::cout << j.dump(2) << "\n";
-  else print_table(report);
+  if (args.json)
+    std::cout << j.dump(2) << "\n";
+  else
+    print_table(report);
   return 0;
 }
 
@@ -168,12 +175,15 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
                    "ImageFolder root (ROOT/CLASS/IMAGE), manifest file, or manifest name (e.g. fashion-mnist)");
   eval->add_option("--corruption", args->corruptions, "corruption spec, e.g. jpeg_compression:severity=3 (repeatable)");
   eval->add_option("--attack", args->attacks, "attack spec, e.g. fgsm:eps=4/255 (repeatable)");
-  eval->add_option("--metric", args->metrics, "per-condition metric spec (repeatable; default accuracy and attack_success)");
+  eval->add_option("--metric", args->metrics,
+                   "per-condition metric spec (repeatable; default accuracy and attack_success)");
   eval->add_option("--template", args->templates, "prompt template with {} for the class name (repeatable)");
   eval->add_option("--support-per-class", args->support_per_class,
                    "build the head from the first K images of each class (class prototypes) instead of prompts");
   eval->add_option("--per-class", args->per_class, "evaluate at most N images per class (0: all)");
   eval->add_option("--limit", args->limit, "evaluate at most N images in all (0: all)");
+  eval->add_option("--prompt-attack-points", args->prompt_attack_points,
+                   "images a text-prompt attack edits the prompts on (balanced over classes; default 256)");
   eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   eval->add_option("--decode-threads", args->decode_threads, "image decoding workers beside the model")

@@ -2,10 +2,10 @@
 // run in sequence, each on the points the previous ones left correctly classified, as the reference
 // does. The members are the built-in plugins, created through the host with the shared eps and
 // norm; with the same seeds the ensemble is at least as strong as its strongest member.
-// L2: Square has no L2 version yet, so the L2 ensemble is APGD-CE, APGD-T and FAB-T.
 #include <ATen/ATen.h>
 
 #include "attack_ops.hpp"
+#include "attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 
@@ -20,9 +20,11 @@ class AutoAttack final : public roz::Attack {
     std::vector<std::string> members = {
         "apgd_ce:eps=" + eps + ",norm=" + norm + ",steps=" + steps,
         "apgd_dlr:eps=" + eps + ",norm=" + norm + ",steps=" + steps + ",targeted=true,target_classes=" + targets,
-        "fab:eps=" + eps + ",norm=" + norm + ",steps=" + steps + ",targeted=true,target_classes=" + targets};
-    if (norm == "linf") members.push_back("square:eps=" + eps + ",queries=" + std::to_string(p.get_int("square_queries")));
-    for (const std::string& spec : members) members_.emplace_back(spec, context.host->create_attack(roz::parse_spec(spec)));
+        "fab:eps=" + eps + ",norm=" + norm + ",steps=" + steps + ",targeted=true,target_classes=" + targets,
+        // p_init 0.8, as the reference configures Square inside AutoAttack
+        "square:eps=" + eps + ",norm=" + norm + ",p_init=0.8,queries=" + std::to_string(p.get_int("square_queries"))};
+    for (const std::string& spec : members)
+      members_.emplace_back(spec, context.host->create_attack(roz::parse_spec(spec)));
   }
 
   roz::AttackResult perturb(roz::Classifier& target, const roz::AttackBatch& batch) override {
@@ -53,18 +55,14 @@ class AutoAttack final : public roz::Attack {
 };
 
 roz::PluginDescriptor describe() {
-  return {.name = "autoattack",
-          .kind = roz::PluginKind::attack,
-          .version = "1.0.0",
-          .license = "Apache-2.0",
-          .description = "AutoAttack (standard): APGD-CE, APGD-T, FAB-T and Square in sequence on the points still correct",
-          .params = {roz::param::real("eps", 8.0 / 255, 0.0, 1.0, "perturbation budget in [0,1] pixel units"),
-                     roz::param::choice("norm", "linf", {"linf", "l2"}, "threat model"),
-                     roz::param::integer("steps", 100, 1, 100000, "iterations of APGD and FAB (the reference: 100)"),
-                     roz::param::integer("target_classes", 9, 1, 1000, "target classes of APGD-T and FAB-T (reference: 9)"),
-                     roz::param::integer("square_queries", 5000, 1, 1000000, "Square's query budget (reference: 5000)")},
-          .capabilities = roz::kNeedsGradients | roz::kNeedsScoresOnly,
-          .create = roz::factory<AutoAttack>()};
+  return roz::attacks::attack_descriptor(
+      "autoattack", "AutoAttack (standard): APGD-CE, APGD-T, FAB-T and Square in sequence on the points still correct",
+      {roz::param::real("eps", 8.0 / 255, 0.0, 1.0, "perturbation budget in [0,1] pixel units"),
+       roz::param::choice("norm", "linf", {"linf", "l2"}, "threat model"),
+       roz::param::integer("steps", 100, 1, 100000, "iterations of APGD and FAB (the reference: 100)"),
+       roz::param::integer("target_classes", 9, 1, 1000, "target classes of APGD-T and FAB-T (reference: 9)"),
+       roz::param::integer("square_queries", 5000, 1, 1000000, "Square's query budget (reference: 5000)")},
+      roz::kNeedsGradients | roz::kNeedsScoresOnly, roz::factory<AutoAttack>());
 }
 
 }  // namespace

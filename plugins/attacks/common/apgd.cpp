@@ -7,8 +7,9 @@
 namespace roz::attacks {
 
 std::vector<ParamSpec> apgd_params(const ApgdOptions& d) {
-  std::vector<ParamSpec> params = run_budget_params(d, "perturbation budget in [0,1] pixel units", 1.0,
-                                                    "APGD-T: target each of the top target_classes other classes in turn");
+  std::vector<ParamSpec> params =
+      run_budget_params(d, "perturbation budget in [0,1] pixel units", 1.0,
+                        "APGD-T: target each of the top target_classes other classes in turn");
   params.push_back(param::real("rho", d.rho, 0.0, 1.0, "share of steps that must raise the loss between checkpoints"));
   return params;
 }
@@ -32,12 +33,6 @@ std::vector<int> apgd_checkpoints(int steps) {
 }
 
 namespace {
-
-at::Tensor per_sample_view(const at::Tensor& v, const at::Tensor& like) {
-  std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
-  shape[0] = like.size(0);
-  return v.view(shape);
-}
 
 // One APGD run on a sub-batch (all rows active throughout: stalled rows are cheap compared with the
 // bookkeeping of removing them). Returns per sample: the best point (an adversarial one as soon as
@@ -70,8 +65,7 @@ Run apgd_run(Classifier& target, const AttackBatch& b, const at::Tensor& targets
   int since = 0;  // iterations since the last checkpoint
   for (int k = 0; k < o.steps; ++k) {
     at::Tensor z = project(x + per_sample_view(step, x) * ascent_direction(grad, o.norm), clean, o.eps, o.norm);
-    at::Tensor x_next = k == 0 ? z
-                               : project(x + alpha * (z - x) + (1 - alpha) * (x - x_prev), clean, o.eps, o.norm);
+    at::Tensor x_next = k == 0 ? z : project(x + alpha * (z - x) + (1 - alpha) * (x - x_prev), clean, o.eps, o.norm);
     x_prev = x;
     x = x_next.detach();
     lg = loss_gradient(target, x, b.labels, o.loss, targets);

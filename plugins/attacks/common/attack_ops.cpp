@@ -25,12 +25,6 @@ Loss parse_loss(const std::string& name) {
 
 namespace {
 
-at::Tensor view_per_sample(const at::Tensor& values, const at::Tensor& like) {
-  std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
-  shape[0] = like.size(0);
-  return values.view(shape);
-}
-
 // The largest logit other than `exclude`'s, per sample.
 at::Tensor max_other(const at::Tensor& logits, const at::Tensor& exclude) {
   at::Tensor masked = logits.clone();
@@ -39,6 +33,12 @@ at::Tensor max_other(const at::Tensor& logits, const at::Tensor& exclude) {
 }
 
 }  // namespace
+
+at::Tensor per_sample_view(const at::Tensor& values, const at::Tensor& like) {
+  std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
+  shape[0] = like.size(0);
+  return values.view(shape);
+}
 
 at::Tensor per_sample_norm(const at::Tensor& delta, Norm norm) {
   at::Tensor flat = delta.flatten(1);
@@ -52,17 +52,19 @@ at::Tensor project(const at::Tensor& adv, const at::Tensor& clean, double eps, N
   } else {
     at::Tensor n = per_sample_norm(delta, Norm::l2);
     at::Tensor factor = (eps / n.clamp_min(1e-12)).clamp_max(1.0);
-    delta = delta * view_per_sample(factor, delta);
+    delta = delta * per_sample_view(factor, delta);
   }
   return (clean + delta).clamp(0.0, 1.0);
 }
 
 at::Tensor ascent_direction(const at::Tensor& grad, Norm norm) {
   if (norm == Norm::linf) return grad.sign();
-  return grad / view_per_sample(per_sample_norm(grad, Norm::l2).clamp_min(1e-12), grad);
+  return grad / per_sample_view(per_sample_norm(grad, Norm::l2).clamp_min(1e-12), grad);
 }
 
-std::uint64_t sample_stream(std::uint64_t seed, std::uint64_t stream) { return mix64(seed ^ mix64(stream + 1)); }
+std::uint64_t sample_stream(std::uint64_t seed, std::uint64_t stream) {
+  return mix64(seed ^ mix64(stream + 1));
+}
 
 namespace {
 
@@ -89,8 +91,9 @@ at::Tensor uniform_like(const at::Tensor& like, std::span<const std::uint64_t> s
 }
 
 at::Tensor normal_like(const at::Tensor& like, std::span<const std::uint64_t> seeds, std::uint64_t stream) {
-  return per_sample(like, seeds, stream,
-                    [&](at::IntArrayRef shape, const at::TensorOptions& o, at::Generator& g) { return at::randn(shape, g, o); });
+  return per_sample(like, seeds, stream, [&](at::IntArrayRef shape, const at::TensorOptions& o, at::Generator& g) {
+    return at::randn(shape, g, o);
+  });
 }
 
 at::Tensor random_start(const at::Tensor& clean, double eps, Norm norm, std::span<const std::uint64_t> seeds,
@@ -103,7 +106,7 @@ at::Tensor random_start(const at::Tensor& clean, double eps, Norm norm, std::spa
     at::Tensor direction = ascent_direction(normal_like(clean, seeds, stream), Norm::l2);
     const double d = static_cast<double>(clean[0].numel());
     at::Tensor u = uniform_like(clean.flatten(1).narrow(1, 0, 1), seeds, stream + 7919).squeeze(1);
-    delta = direction * view_per_sample(u.pow(1.0 / d) * eps, clean);
+    delta = direction * per_sample_view(u.pow(1.0 / d) * eps, clean);
   }
   return (clean + delta).clamp(0.0, 1.0);
 }

@@ -27,6 +27,9 @@ at::Tensor project(const at::Tensor& adv, const at::Tensor& clean, double eps, N
 // The steepest-ascent unit step for a gradient: sign(g) (L-inf) or g / ||g||_2 (L2), per sample.
 at::Tensor ascent_direction(const at::Tensor& grad, Norm norm);
 
+// Per-sample values [N] shaped to broadcast against `like` ([N,1,1,1] for images).
+at::Tensor per_sample_view(const at::Tensor& values, const at::Tensor& like);
+
 // Per-sample L-inf and L2 norms of a batch of differences, [N].
 at::Tensor per_sample_norm(const at::Tensor& delta, Norm norm);
 

@@ -6,11 +6,14 @@
 namespace roz::attacks {
 
 std::vector<ParamSpec> fab_params(const FabOptions& d) {
-  std::vector<ParamSpec> params = run_budget_params(d, "budget: adversarials beyond it are dropped (0: unbounded)", 1000.0,
-                                                    "FAB-T: target each of the top target_classes other classes in turn");
-  params.insert(params.end(), {param::real("alpha_max", d.alpha_max, 0.0, 1.0, "largest weight of the original point's projection"),
-          param::real("eta", d.eta, 1.0, 10.0, "overshoot of each projection step"),
-          param::real("beta", d.beta, 0.0, 1.0, "after a success, the point moves to beta of its perturbation")});
+  std::vector<ParamSpec> params =
+      run_budget_params(d, "budget: adversarials beyond it are dropped (0: unbounded)", 1000.0,
+                        "FAB-T: target each of the top target_classes other classes in turn");
+  params.insert(
+      params.end(),
+      {param::real("alpha_max", d.alpha_max, 0.0, 1.0, "largest weight of the original point's projection"),
+       param::real("eta", d.eta, 1.0, 10.0, "overshoot of each projection step"),
+       param::real("beta", d.beta, 0.0, 1.0, "after a success, the point moves to beta of its perturbation")});
   return params;
 }
 
@@ -34,8 +37,8 @@ at::Tensor project_to_hyperplane(const at::Tensor& x, const at::Tensor& w, const
   const at::Tensor goal = cf.abs();
   auto reach = [&](const at::Tensor& s) { return (wf * step(s)).sum(1) * cf.sign(); };
   // Upper bracket: a scale that saturates every coordinate (or the largest useful one).
-  at::Tensor high = norm == Norm::linf ? at::ones_like(goal)
-                                       : (1.0 / wf.abs().clamp_min(1e-12)).amax(1).clamp_max(1e12);
+  at::Tensor high =
+      norm == Norm::linf ? at::ones_like(goal) : (1.0 / wf.abs().clamp_min(1e-12)).amax(1).clamp_max(1e12);
   at::Tensor low = at::zeros_like(goal);
   for (int i = 0; i < 60; ++i) {
     at::Tensor mid = (low + high) / 2;
@@ -47,12 +50,6 @@ at::Tensor project_to_hyperplane(const at::Tensor& x, const at::Tensor& w, const
 }
 
 namespace {
-
-at::Tensor per_sample_view(const at::Tensor& v, const at::Tensor& like) {
-  std::vector<std::int64_t> shape(static_cast<size_t>(like.dim()), 1);
-  shape[0] = like.size(0);
-  return v.view(shape);
-}
 
 // The linearised boundary to cross at x: (w, c) with the step d needing w.d = c, from the logit
 // difference f = z_k - z_y to the chosen class k (targeted: the target; else the closest by
@@ -79,7 +76,8 @@ std::pair<at::Tensor, at::Tensor> boundary(Classifier& target, const at::Tensor&
     auto [f, g] = difference(class_k);
     evaluations += n;
     at::Tensor dual = norm == Norm::linf ? g.flatten(1).abs().sum(1) : g.flatten(1).norm(2, 1);
-    at::Tensor distance = (f.abs() / dual.clamp_min(1e-12)).masked_fill(labels.eq(k), std::numeric_limits<double>::infinity());
+    at::Tensor distance =
+        (f.abs() / dual.clamp_min(1e-12)).masked_fill(labels.eq(k), std::numeric_limits<double>::infinity());
     at::Tensor closer = distance.lt(best_distance);
     best_distance = at::where(closer, distance, best_distance);
     best_w = at::where(per_sample_view(closer, x), g, best_w);
@@ -110,7 +108,8 @@ AttackResult fab_attack(Classifier& target, const AttackBatch& batch, const FabO
       for (int restart = 0; restart < runs_per_target; ++restart) {
         at::Tensor target_labels = o.targeted ? ranked.select(1, t + 1) : at::Tensor();
         const double radius = o.eps > 0 ? o.eps / 2 : 0.5 / 255;
-        at::Tensor x = restart == 0 ? clean.clone() : random_start(clean, radius, o.norm, b.seeds, 4000 + 100 * t + restart);
+        at::Tensor x =
+            restart == 0 ? clean.clone() : random_start(clean, radius, o.norm, b.seeds, 4000 + 100 * t + restart);
         for (int step = 0; step < o.steps; ++step) {
           auto [w, c_raw] = boundary(target, x, b.labels, target_labels, o.norm, out.gradient_evaluations);
           if (!warned) warned = warn_if_masked(w, context, name);

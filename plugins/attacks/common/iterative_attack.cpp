@@ -79,9 +79,9 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
         at::Tensor logits, grad;
         if (step < o.steps) {
           const bool diversify = o.diversity_prob > 0;
-          at::Tensor input = diversify ? diverse(x, active.seeds, 100000ull * (restart + 1) + step, o.diversity_prob,
-                                                 o.resize_rate)
-                                       : x;
+          at::Tensor input =
+              diversify ? diverse(x, active.seeds, 100000ull * (restart + 1) + step, o.diversity_prob, o.resize_rate)
+                        : x;
           LossGradient lg = loss_gradient(target, input, active.labels, o.loss);
           out.gradient_evaluations += rows.numel();
           grad = lg.grad;
@@ -89,7 +89,7 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
           if (!diversify) logits = lg.logits;
         }
         if (step == o.steps) break;  // the last iterate is the result whether it fools or not
-        if (!logits.defined()) {  // the loss was taken at a transformed input
+        if (!logits.defined()) {     // the loss was taken at a transformed input
           at::NoGradGuard no_grad;
           logits = target.logits(x).detach();
           out.queries += rows.numel();
@@ -114,9 +114,7 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
         at::Tensor direction;
         if (o.momentum > 0) {
           at::Tensor l1 = grad.abs().flatten(1).mean(1).clamp_min(1e-12);
-          std::vector<std::int64_t> shape(static_cast<size_t>(grad.dim()), 1);
-          shape[0] = grad.size(0);
-          velocity = o.momentum * velocity + grad / l1.view(shape);
+          velocity = o.momentum * velocity + grad / per_sample_view(l1, grad);
           direction = ascent_direction(velocity, o.norm);
         } else {
           direction = ascent_direction(grad, o.norm);

@@ -6,6 +6,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "attack_ops.hpp"
+#include "attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {
@@ -31,8 +32,6 @@ class CwL2 final : public roz::Attack {
       at::Tensor c = at::full({n}, c_init_, x.options()), lower = at::zeros({n}, x.options());
       at::Tensor upper = at::full({n}, 1e10, x.options());
       const at::Tensor w0 = at::atanh((x * 2 - 1).clamp(-1 + 1e-6, 1 - 1e-6));
-      std::vector<std::int64_t> shape(static_cast<size_t>(x.dim()), 1);
-      shape[0] = n;
       bool warned = false;
       for (int search = 0; search < searches_; ++search) {
         at::Tensor w = w0.clone(), m = at::zeros_like(w), v = at::zeros_like(w);
@@ -57,7 +56,7 @@ class CwL2 final : public roz::Attack {
           at::Tensor l2 = l2sq.detach().sqrt();
           at::Tensor better = fooled & l2.lt(best_l2) & (eps_ > 0 ? l2.le(eps_) : at::ones_like(fooled));
           best_l2 = at::where(better, l2, best_l2);
-          out.images = at::where(better.view(shape), adv.detach(), out.images);
+          out.images = at::where(per_sample_view(better, x), adv.detach(), out.images);
           succeeded_here = succeeded_here | fooled;
         }
         // Binary search on c: success -> smaller c, failure -> larger (x10 until bounded).
@@ -77,19 +76,15 @@ class CwL2 final : public roz::Attack {
 };
 
 roz::PluginDescriptor describe() {
-  return {.name = "cw_l2",
-          .kind = roz::PluginKind::attack,
-          .version = "1.0.0",
-          .license = "Apache-2.0",
-          .description = "Carlini-Wagner L2: minimal-L2 adversarials by Adam in tanh space, binary search on c",
-          .params = {roz::param::integer("steps", 100, 1, 100000, "Adam steps per binary-search step"),
-                     roz::param::integer("binary_search_steps", 5, 1, 100, "binary-search steps on c"),
-                     roz::param::real("c", 1.0, 1e-6, 1e6, "initial trade-off constant c"),
-                     roz::param::real("kappa", 0.0, 0.0, 1e6, "confidence margin kappa"),
-                     roz::param::real("lr", 0.01, 1e-6, 10.0, "Adam learning rate"),
-                     roz::param::real("eps", 0.0, 0.0, 1000.0, "largest L2 norm kept (0: unbounded)")},
-          .capabilities = roz::kNeedsGradients,
-          .create = roz::factory<CwL2>()};
+  return roz::attacks::attack_descriptor(
+      "cw_l2", "Carlini-Wagner L2: minimal-L2 adversarials by Adam in tanh space, binary search on c",
+      {roz::param::integer("steps", 100, 1, 100000, "Adam steps per binary-search step"),
+       roz::param::integer("binary_search_steps", 5, 1, 100, "binary-search steps on c"),
+       roz::param::real("c", 1.0, 1e-6, 1e6, "initial trade-off constant c"),
+       roz::param::real("kappa", 0.0, 0.0, 1e6, "confidence margin kappa"),
+       roz::param::real("lr", 0.01, 1e-6, 10.0, "Adam learning rate"),
+       roz::param::real("eps", 0.0, 0.0, 1000.0, "largest L2 norm kept (0: unbounded)")},
+      roz::kNeedsGradients, roz::factory<CwL2>());
 }
 
 }  // namespace

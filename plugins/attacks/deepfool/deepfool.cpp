@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "attack_ops.hpp"
+#include "attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {
@@ -26,8 +27,6 @@ class DeepFool final : public roz::Attack {
       const at::Tensor x = b.images;
       const std::int64_t n = x.size(0);
       roz::AttackResult out{x.detach().clone(), 0, 0};
-      std::vector<std::int64_t> shape(static_cast<size_t>(x.dim()), 1);
-      shape[0] = n;
       at::Tensor classes;  // [n, k]: the label first, then the next highest clean scores
       {
         at::NoGradGuard no_grad;
@@ -42,7 +41,8 @@ class DeepFool final : public roz::Attack {
         at::Tensor chosen = logits.gather(1, classes);  // [n, k]
         std::vector<at::Tensor> grads;
         for (std::int64_t j = 0; j < chosen.size(1); ++j)
-          grads.push_back(torch::autograd::grad({chosen.select(1, j).sum()}, {input}, {}, /*retain_graph=*/true)[0].detach());
+          grads.push_back(
+              torch::autograd::grad({chosen.select(1, j).sum()}, {input}, {}, /*retain_graph=*/true)[0].detach());
         out.gradient_evaluations += n * chosen.size(1);
         active = active & logits.detach().argmax(1).eq(b.labels);
         at::Tensor best_distance = at::full({n}, std::numeric_limits<double>::infinity(), x.options());
@@ -52,17 +52,17 @@ class DeepFool final : public roz::Attack {
           at::Tensor f = (chosen.select(1, j) - chosen.select(1, 0)).detach().abs();
           at::Tensor dual = norm_ == Norm::l2 ? w.flatten(1).norm(2, 1) : w.flatten(1).abs().sum(1);
           at::Tensor distance = (f + 1e-4) / dual.clamp_min(1e-12);
-          at::Tensor direction = norm_ == Norm::l2 ? w / dual.clamp_min(1e-12).view(shape) : w.sign();
+          at::Tensor direction = norm_ == Norm::l2 ? w / per_sample_view(dual.clamp_min(1e-12), x) : w.sign();
           at::Tensor closer = distance.lt(best_distance);
           best_distance = at::where(closer, distance, best_distance);
-          step_vec = at::where(closer.view(shape), distance.view(shape) * direction, step_vec);
+          step_vec = at::where(per_sample_view(closer, x), per_sample_view(distance, x) * direction, step_vec);
         }
-        total = total + at::where(active.view(shape), step_vec, at::zeros_like(step_vec));
+        total = total + at::where(per_sample_view(active, x), step_vec, at::zeros_like(step_vec));
         adv = (x + (1 + overshoot_) * total).clamp(0.0, 1.0).detach();
       }
       at::Tensor size = per_sample_norm(adv - x, norm_);
       at::Tensor keep = eps_ > 0 ? size.le(eps_) : at::ones({n}, at::kBool).to(x.device());
-      out.images = at::where(keep.view(shape), adv, x);
+      out.images = at::where(per_sample_view(keep, x), adv, x);
       return out;
     });
   }
@@ -75,18 +75,14 @@ class DeepFool final : public roz::Attack {
 };
 
 roz::PluginDescriptor describe() {
-  return {.name = "deepfool",
-          .kind = roz::PluginKind::attack,
-          .version = "1.0.0",
-          .license = "Apache-2.0",
-          .description = "DeepFool: steps to the nearest linearised decision boundary (minimal L2 or L-inf perturbations)",
-          .params = {roz::param::integer("steps", 50, 1, 10000, "largest number of linearisation steps"),
-                     roz::param::integer("candidates", 10, 2, 100000, "classes considered: the top scores on the clean image"),
-                     roz::param::real("overshoot", 0.02, 0.0, 10.0, "the total step is scaled by 1 + overshoot"),
-                     roz::param::choice("norm", "l2", {"l2", "linf"}, "threat model"),
-                     roz::param::real("eps", 0.0, 0.0, 1000.0, "largest norm kept (0: unbounded)")},
-          .capabilities = roz::kNeedsGradients,
-          .create = roz::factory<DeepFool>()};
+  return roz::attacks::attack_descriptor(
+      "deepfool", "DeepFool: steps to the nearest linearised decision boundary (minimal L2 or L-inf perturbations)",
+      {roz::param::integer("steps", 50, 1, 10000, "largest number of linearisation steps"),
+       roz::param::integer("candidates", 10, 2, 100000, "classes considered: the top scores on the clean image"),
+       roz::param::real("overshoot", 0.02, 0.0, 10.0, "the total step is scaled by 1 + overshoot"),
+       roz::param::choice("norm", "l2", {"l2", "linf"}, "threat model"),
+       roz::param::real("eps", 0.0, 0.0, 1000.0, "largest norm kept (0: unbounded)")},
+      roz::kNeedsGradients, roz::factory<DeepFool>());
 }
 
 }  // namespace

@@ -1,14 +1,15 @@
 // min_eps: the minimal-perturbation mode of any eps-parameterised attack. Per sample, the smallest
 // eps of `grid` at which the attack fools the model, then a binary search between it and the grid
-// value below until the interval is narrower than `tolerance`. Returns each point's adversarial at the smallest fooling eps found
-// (points never fooled stay clean), so the perturbation norms the host records are the minimal
-// budgets; attack_success reports their median, as the RoZ benchmark does.
+// value below until the interval is narrower than `tolerance`. Returns each point's adversarial at the smallest fooling
+// eps found (points never fooled stay clean), so the perturbation norms the host records are the minimal budgets;
+// attack_success reports their median, as the RoZ benchmark does.
 //   min_eps:attack=(pgd:steps=10),grid=[1/255,2/255,4/255,8/255,16/255],tolerance=0.25/255
 #include <ATen/ATen.h>
 
 #include <map>
 
 #include "attack_ops.hpp"
+#include "attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 
@@ -25,7 +26,10 @@ roz::Spec with_eps(roz::Spec spec, double eps) {
 class MinEps final : public roz::Attack {
  public:
   MinEps(const roz::Params& p, const roz::PluginContext& context)
-      : host_(context.host), attack_(p.get_spec("attack")), grid_(p.get_reals("grid")), tolerance_(p.get_real("tolerance")) {
+      : host_(context.host),
+        attack_(p.get_spec("attack")),
+        grid_(p.get_reals("grid")),
+        tolerance_(p.get_real("tolerance")) {
     if (host_ == nullptr) throw roz::Error("min_eps: created without a host, cannot create its attack");
     if (grid_.empty()) throw roz::Error("min_eps: grid is empty");
     std::sort(grid_.begin(), grid_.end());
@@ -96,17 +100,13 @@ class MinEps final : public roz::Attack {
 };
 
 roz::PluginDescriptor describe() {
-  return {.name = "min_eps",
-          .kind = roz::PluginKind::attack,
-          .version = "1.0.0",
-          .license = "Apache-2.0",
-          .description = "minimal-perturbation mode: per-sample smallest eps at which an attack fools the model",
-          .params = {roz::param::required(roz::param::spec("attack", "an eps-parameterised attack, e.g. (pgd:steps=10)")),
-                     roz::param::real_list("grid", {1.0 / 255, 2.0 / 255, 4.0 / 255, 8.0 / 255, 16.0 / 255},
-                                           "eps values tried first, smallest to largest"),
-                     roz::param::real("tolerance", 0.25 / 255, 1e-6, 1.0, "the binary search stops below this interval width")},
-          .capabilities = roz::kNeedsGradients,
-          .create = roz::factory<MinEps>()};
+  return roz::attacks::attack_descriptor(
+      "min_eps", "minimal-perturbation mode: per-sample smallest eps at which an attack fools the model",
+      {roz::param::required(roz::param::spec("attack", "an eps-parameterised attack, e.g. (pgd:steps=10)")),
+       roz::param::real_list("grid", {1.0 / 255, 2.0 / 255, 4.0 / 255, 8.0 / 255, 16.0 / 255},
+                             "eps values tried first, smallest to largest"),
+       roz::param::real("tolerance", 0.25 / 255, 1e-6, 1.0, "the binary search stops below this interval width")},
+      roz::kNeedsGradients, roz::factory<MinEps>());
 }
 
 }  // namespace

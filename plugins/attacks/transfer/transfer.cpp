@@ -4,17 +4,19 @@
 // differentiably) when the source expects another resolution.
 #include <ATen/ATen.h>
 
-#include "roz/plugin.hpp"
-#include "roz/model.hpp"
-#include "roz/error.hpp"
 #include "attack_ops.hpp"
+#include "attack_plugin.hpp"
+#include "roz/error.hpp"
+#include "roz/model.hpp"
+#include "roz/plugin.hpp"
 
 namespace {
 
 // The source classifier seen at the target's image size.
 class ResizedClassifier final : public roz::Classifier {
  public:
-  ResizedClassifier(std::shared_ptr<roz::Classifier> inner, std::int64_t side) : inner_(std::move(inner)), side_(side) {}
+  ResizedClassifier(std::shared_ptr<roz::Classifier> inner, std::int64_t side)
+      : inner_(std::move(inner)), side_(side) {}
   at::Tensor logits(const at::Tensor& images) override {
     if (images.size(-1) == side_ && images.size(-2) == side_) return inner_->logits(images);
     return inner_->logits(at::upsample_bilinear2d(images, {side_, side_}, false));
@@ -55,15 +57,11 @@ class Transfer final : public roz::Attack {
 };
 
 roz::PluginDescriptor describe() {
-  return {.name = "transfer",
-          .kind = roz::PluginKind::attack,
-          .version = "1.0.0",
-          .license = "Apache-2.0",
-          .description = "transfer attack: an attack computed on a source model, evaluated on the target",
-          .params = {roz::param::required(roz::param::spec("source", "source model spec, e.g. (torchscript:path=rn50.pt)")),
-                     roz::param::required(roz::param::spec("attack", "attack run on the source, e.g. (pgd:eps=4/255)"))},
-          .capabilities = roz::kNeedsSourceModel,
-          .create = roz::factory<Transfer>()};
+  return roz::attacks::attack_descriptor(
+      "transfer", "transfer attack: an attack computed on a source model, evaluated on the target",
+      {roz::param::required(roz::param::spec("source", "source model spec, e.g. (torchscript:path=rn50.pt)")),
+       roz::param::required(roz::param::spec("attack", "attack run on the source, e.g. (pgd:eps=4/255)"))},
+      roz::kNeedsSourceModel, roz::factory<Transfer>());
 }
 
 }  // namespace

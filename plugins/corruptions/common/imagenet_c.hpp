@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <string>
 
+#include "builtin_descriptor.hpp"
 #include "roz/corruption.hpp"
 #include "roz/error.hpp"
 #include "roz/params.hpp"
@@ -52,16 +53,8 @@ const T& by_severity(const Params& p, const cv::Mat& image, const std::array<T, 
 template <class T>
 PluginDescriptor corruption_descriptor(std::string name, std::string description, std::vector<ParamSpec> params,
                                        std::uint32_t capabilities = 0) {
-  PluginDescriptor d;
-  d.name = std::move(name);
-  d.kind = PluginKind::corruption;
-  d.version = "1.0.0";
-  d.license = "Apache-2.0";
-  d.description = std::move(description);
-  d.params = std::move(params);
-  d.capabilities = capabilities;
-  d.create = factory<T>();
-  return d;
+  return builtin::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params),
+                             capabilities, factory<T>());
 }
 
 // The constant for this image: the continuous parameter when given, else the severity's.
@@ -96,15 +89,20 @@ inline cv::Mat truncate_to_uint8(const cv::Mat& values, double scale = 1.0) {
   auto* d = out.ptr<unsigned char>();
   const size_t n = values.total() * static_cast<size_t>(values.channels());
   auto convert = [&](const auto* s) {
-    for (size_t i = 0; i < n; ++i) d[i] = static_cast<unsigned char>(std::clamp(static_cast<double>(s[i]) * scale, 0.0, 255.0));
+    for (size_t i = 0; i < n; ++i)
+      d[i] = static_cast<unsigned char>(std::clamp(static_cast<double>(s[i]) * scale, 0.0, 255.0));
   };
-  if (src.depth() == CV_32F) convert(src.ptr<float>());
-  else convert(src.ptr<double>());
+  if (src.depth() == CV_32F)
+    convert(src.ptr<float>());
+  else
+    convert(src.ptr<double>());
   return out;
 }
 
 // clip(x, 0, 1) * 255 then np.uint8's truncation, as the reference saves its images.
-inline cv::Mat to_uint8(const cv::Mat& unit) { return truncate_to_uint8(unit, 255.0); }
+inline cv::Mat to_uint8(const cv::Mat& unit) {
+  return truncate_to_uint8(unit, 255.0);
+}
 
 // skimage.color.rgb2hsv / hsv2rgb for one pixel (values in [0,1]), the conversions ImageNet-C's
 // brightness and saturate go through; ties pick the last maximal channel, as skimage does.
@@ -126,12 +124,18 @@ inline cv::Vec3d hsv_to_rgb(const cv::Vec3d& hsv) {
   const double hi = std::floor(h * 6), f = h * 6 - hi;
   const double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
   switch (static_cast<int>(hi) % 6) {
-    case 0: return {v, t, p};
-    case 1: return {q, v, p};
-    case 2: return {p, v, t};
-    case 3: return {p, q, v};
-    case 4: return {t, p, v};
-    default: return {v, p, q};
+    case 0:
+      return {v, t, p};
+    case 1:
+      return {q, v, p};
+    case 2:
+      return {p, v, t};
+    case 3:
+      return {p, q, v};
+    case 4:
+      return {t, p, v};
+    default:
+      return {v, p, q};
   }
 }
 
@@ -158,7 +162,8 @@ struct Levels {
 template <class Op>
 class PerValueCorruption final : public Corruption {
  public:
-  PerValueCorruption(const Params& params, Levels levels, Op op) : params_(params), levels_(std::move(levels)), op_(op) {}
+  PerValueCorruption(const Params& params, Levels levels, Op op)
+      : params_(params), levels_(std::move(levels)), op_(op) {}
 
   CorruptionOutput apply(const CorruptionInput& input) const override {
     const double lvl = level(params_, levels_.continuous, levels_.imagenet, levels_.cifar, input.image);
@@ -176,32 +181,13 @@ class PerValueCorruption final : public Corruption {
 };
 
 template <class Op>
-PluginDescriptor per_value_corruption(std::string name, std::string description, Levels levels, double min,
-                                      double max, std::string help, Op op) {
-  PluginDescriptor d;
-  d.name = std::move(name);
-  d.kind = PluginKind::corruption;
-  d.version = "1.0.0";
-  d.license = "Apache-2.0";
-  d.description = std::move(description);
-  d.params = severity_params(levels.continuous, min, max, help);
-  d.create = [levels, op](const Params& p, const PluginContext&) -> std::unique_ptr<Plugin> {
-    return std::make_unique<PerValueCorruption<Op>>(p, levels, op);
-  };
-  return d;
-}
-
-// Noise of the values' shape: N(0, sigma^2), or uniform in [0, 1).
-inline cv::Mat normal_noise(const cv::Mat& like, double sigma, cv::RNG& rng) {
-  cv::Mat noise(like.size(), CV_64F);
-  rng.fill(noise, cv::RNG::NORMAL, 0.0, sigma);
-  return noise;
-}
-
-inline cv::Mat uniform_noise(const cv::Mat& like, cv::RNG& rng) {
-  cv::Mat noise(like.size(), CV_64F);
-  rng.fill(noise, cv::RNG::UNIFORM, 0.0, 1.0);
-  return noise;
+PluginDescriptor per_value_corruption(std::string name, std::string description, Levels levels, double min, double max,
+                                      std::string help, Op op) {
+  std::vector<ParamSpec> params = severity_params(levels.continuous, min, max, help);
+  return builtin::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params), 0,
+                             [levels, op](const Params& p, const PluginContext&) -> std::unique_ptr<Plugin> {
+                               return std::make_unique<PerValueCorruption<Op>>(p, levels, op);
+                             });
 }
 
 }  // namespace roz::imagenet_c

@@ -3,22 +3,14 @@
 
 #include <array>
 
-#define ROZ_EMBED(symbol, file)                          \
-  __asm__(".pushsection .rodata." #symbol ", \"a\", @progbits\n" \
-          ".balign 16\n"                                 \
-          ".hidden " #symbol "_begin\n"                  \
-          ".hidden " #symbol "_end\n" #symbol "_begin:\n" \
-          ".incbin \"" ROZ_FROST_DIR "/" file "\"\n" #symbol "_end:\n" \
-          ".popsection\n");                              \
-  extern "C" const unsigned char symbol##_begin[];       \
-  extern "C" const unsigned char symbol##_end[];
+#include "roz/embed_file.hpp"
 
-ROZ_EMBED(roz_frost1, "frost1.png")
-ROZ_EMBED(roz_frost2, "frost2.png")
-ROZ_EMBED(roz_frost3, "frost3.png")
-ROZ_EMBED(roz_frost4, "frost4.jpg")
-ROZ_EMBED(roz_frost5, "frost5.jpg")
-ROZ_EMBED(roz_frost6, "frost6.jpg")
+ROZ_EMBED_FILE(roz_frost1, ROZ_FROST_DIR "/frost1.png");
+ROZ_EMBED_FILE(roz_frost2, ROZ_FROST_DIR "/frost2.png");
+ROZ_EMBED_FILE(roz_frost3, ROZ_FROST_DIR "/frost3.png");
+ROZ_EMBED_FILE(roz_frost4, ROZ_FROST_DIR "/frost4.jpg");
+ROZ_EMBED_FILE(roz_frost5, ROZ_FROST_DIR "/frost5.jpg");
+ROZ_EMBED_FILE(roz_frost6, ROZ_FROST_DIR "/frost6.jpg");
 
 namespace roz::frost {
 

@@ -1,8 +1,8 @@
 // attack_success: what an attack or a typographic attack achieved, per condition.
 // Attack conditions (records with perturbation norms and the clean prediction): clean accuracy,
 // robust accuracy, attack success rate (share of the clean-correct points the attack turns wrong),
-// the mean L-inf / L2 size of the perturbations and the median size of the successful ones. Typographic conditions (records with a
-// written label): the share of predictions equal to the written class. Other conditions: nothing.
+// the mean L-inf / L2 size of the perturbations and the median size of the successful ones. Typographic conditions
+// (records with a written label): the share of predictions equal to the written class. Other conditions: nothing.
 #include <algorithm>
 #include <string>
 
@@ -15,10 +15,15 @@ std::int64_t argmax(const std::vector<float>& logits) {
   return static_cast<std::int64_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-roz::MetricValue value(std::string name, double v) { return {std::move(name), v, std::nullopt, std::nullopt}; }
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
 
 class AttackSuccessAccumulator final : public roz::MetricAccumulator {
  public:
+  // A text-prompt attack leaves the images alone: its perturbation norms say nothing.
+  explicit AttackSuccessAccumulator(bool image_norms) : image_norms_(image_norms) {}
+
   void add(const roz::SampleRecord& r) override {
     const std::int64_t predicted = argmax(r.logits);
     if (auto written = r.metadata.find("written_label"); written != r.metadata.end()) {
@@ -46,20 +51,25 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
       const auto n = static_cast<double>(attacked_);
       out.push_back(value("clean_accuracy", clean_correct_ / n));
       out.push_back(value("robust_accuracy", robust_correct_ / n));
-      out.push_back(value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
-      out.push_back(value("mean_linf", linf_ / n));
-      out.push_back(value("mean_l2", l2_ / n));
+      out.push_back(
+          value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
+      if (image_norms_) {
+        out.push_back(value("mean_linf", linf_ / n));
+        out.push_back(value("mean_l2", l2_ / n));
+      }
       // The typical size of a successful perturbation: with min_eps, the median minimal budget.
-      if (!flipped_linf_.empty()) {
+      if (image_norms_ && !flipped_linf_.empty()) {
         out.push_back(value("median_linf_success", median(flipped_linf_)));
         out.push_back(value("median_l2_success", median(flipped_l2_)));
       }
     }
-    if (typographic_ > 0) out.push_back(value("typographic_success_rate", typographic_hits_ / static_cast<double>(typographic_)));
+    if (typographic_ > 0)
+      out.push_back(value("typographic_success_rate", typographic_hits_ / static_cast<double>(typographic_)));
     return out;
   }
 
  private:
+  bool image_norms_;
   std::int64_t attacked_ = 0, clean_correct_ = 0, robust_correct_ = 0, flipped_ = 0;
   std::int64_t typographic_ = 0, typographic_hits_ = 0;
   double linf_ = 0, l2_ = 0;
@@ -75,8 +85,8 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
 class AttackSuccess final : public roz::Metric {
  public:
   explicit AttackSuccess(const roz::Params&) {}
-  std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo&) override {
-    return std::make_unique<AttackSuccessAccumulator>();
+  std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo& condition) override {
+    return std::make_unique<AttackSuccessAccumulator>(condition.kind != "text_attack");
   }
 };
 
@@ -85,7 +95,8 @@ roz::PluginDescriptor describe() {
           .kind = roz::PluginKind::metric,
           .version = "1.0.0",
           .license = "Apache-2.0",
-          .description = "attack success rate, clean and robust accuracy, mean perturbation norms; typographic success rate",
+          .description =
+              "attack success rate, clean and robust accuracy, mean perturbation norms; typographic success rate",
           .params = {},
           .capabilities = roz::kPerCondition,
           .create = roz::factory<AttackSuccess>()};

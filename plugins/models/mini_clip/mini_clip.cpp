@@ -7,21 +7,13 @@
 
 #include "mini_clip_net.hpp"
 #include "roz/clip_tokenizer.hpp"
+#include "roz/embed_file.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"
 
 #ifdef ROZ_MINI_CLIP_DEFAULT_WEIGHTS
-__asm__(".pushsection .rodata.roz_mini_clip, \"a\", @progbits\n"
-        ".balign 16\n"
-        ".hidden roz_mini_clip_weights_begin\n"
-        ".hidden roz_mini_clip_weights_end\n"
-        "roz_mini_clip_weights_begin:\n"
-        ".incbin \"" ROZ_MINI_CLIP_DEFAULT_WEIGHTS "\"\n"
-        "roz_mini_clip_weights_end:\n"
-        ".popsection\n");
-extern "C" const char roz_mini_clip_weights_begin[];
-extern "C" const char roz_mini_clip_weights_end[];
+ROZ_EMBED_FILE(roz_mini_clip_weights, ROZ_MINI_CLIP_DEFAULT_WEIGHTS);
 #endif
 
 namespace {
@@ -41,24 +33,30 @@ class MiniClip final : public roz::Model {
       c.text_layers = params.get_int("text_layers");
       c.text_heads = params.get_int("text_heads");
       c.context_length = params.get_int("context_length");
-      if (c.text_width % c.text_heads != 0) throw roz::ParamError("mini_clip: text_width must be a multiple of text_heads");
+      if (c.text_width % c.text_heads != 0)
+        throw roz::ParamError("mini_clip: text_width must be a multiple of text_heads");
       torch::manual_seed(static_cast<std::uint64_t>(params.get_int("seed")));
       net_ = Net(c);
     } else if (weights == "default") {
 #ifdef ROZ_MINI_CLIP_DEFAULT_WEIGHTS
       const auto size = static_cast<size_t>(roz_mini_clip_weights_end - roz_mini_clip_weights_begin);
-      load_archive([&](torch::serialize::InputArchive& a) { a.load_from(roz_mini_clip_weights_begin, size); });
+      load_archive([&](torch::serialize::InputArchive& a) {
+        a.load_from(reinterpret_cast<const char*>(roz_mini_clip_weights_begin), size);
+      });
 #else
       throw roz::Error("mini_clip: this build has no default weights; train them with `roz train` (docs/training.md)");
 #endif
     } else {
-      if (!std::ifstream(weights, std::ios::binary)) throw roz::DataError("mini_clip: cannot read weights file '" + weights + "'");
+      if (!std::ifstream(weights, std::ios::binary))
+        throw roz::DataError("mini_clip: cannot read weights file '" + weights + "'");
       load_archive([&](torch::serialize::InputArchive& a) { a.load_from(weights); });
     }
     net_->eval();
     hash_ = weights_hash();
-    mean_ = torch::tensor(std::vector<double>(net_->config.mean.begin(), net_->config.mean.end()), torch::kFloat).view({1, 3, 1, 1});
-    std_ = torch::tensor(std::vector<double>(net_->config.std.begin(), net_->config.std.end()), torch::kFloat).view({1, 3, 1, 1});
+    mean_ = torch::tensor(std::vector<double>(net_->config.mean.begin(), net_->config.mean.end()), torch::kFloat)
+                .view({1, 3, 1, 1});
+    std_ = torch::tensor(std::vector<double>(net_->config.std.begin(), net_->config.std.end()), torch::kFloat)
+               .view({1, 3, 1, 1});
     context.log(roz::LogLevel::debug, "mini_clip: " + net_->config.to_string());
   }
 
@@ -69,12 +67,15 @@ class MiniClip final : public roz::Model {
     p.std = net_->config.std;
     return p;
   }
-  std::int64_t embedding_dim() const override { return net_->config.embed_dim; }
+  std::int64_t embedding_dim() const override {
+    return net_->config.embed_dim;
+  }
 
   at::Tensor encode_image(const at::Tensor& images) override {
     const std::int64_t r = net_->config.resolution;
     if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
-      throw roz::DataError("mini_clip: encode_image expects [N,3," + std::to_string(r) + "," + std::to_string(r) + "] images");
+      throw roz::DataError("mini_clip: encode_image expects [N,3," + std::to_string(r) + "," + std::to_string(r) +
+                           "] images");
     return net_->encode_image((images.to(torch::kFloat) - mean_) / std_);
   }
 
@@ -89,12 +90,22 @@ class MiniClip final : public roz::Model {
     return tokens;
   }
 
-  at::Tensor encode_text(const at::Tensor& tokens) override { return net_->encode_text(tokens); }
-  double logit_scale() const override { return std::min(100.0, std::exp(net_->log_logit_scale.item<double>())); }
-  at::Tensor learnable_log_logit_scale() override { return net_->log_logit_scale; }
+  at::Tensor encode_text(const at::Tensor& tokens) override {
+    return net_->encode_text(tokens);
+  }
+  double logit_scale() const override {
+    return std::min(100.0, std::exp(net_->log_logit_scale.item<double>()));
+  }
+  at::Tensor learnable_log_logit_scale() override {
+    return net_->log_logit_scale;
+  }
 
-  std::vector<at::Tensor> trainable_parameters() override { return net_->parameters(); }
-  void set_training(bool training) override { net_->train(training); }
+  std::vector<at::Tensor> trainable_parameters() override {
+    return net_->parameters();
+  }
+  void set_training(bool training) override {
+    net_->train(training);
+  }
 
   void save(const std::string& path) const override {
     torch::serialize::OutputArchive archive;
@@ -113,7 +124,9 @@ class MiniClip final : public roz::Model {
     hash_ = weights_hash();
   }
 
-  std::string content_hash() const override { return hash_; }
+  std::string content_hash() const override {
+    return hash_;
+  }
 
  private:
   // SHA-256 of the architecture and every tensor's bytes: equal weights hash equally, whatever
@@ -151,8 +164,9 @@ roz::PluginDescriptor describe() {
       .kind = roz::PluginKind::model,
       .version = "1.0.0",
       .license = "Apache-2.0",
-      .description = "RoZ's small CLIP-style model (CNN image tower, transformer text tower over CLIP BPE), "
-                     "trained on Fashion-MNIST by roz train",
+      .description =
+          "RoZ's small CLIP-style model (CNN image tower, transformer text tower over CLIP BPE), "
+          "trained on Fashion-MNIST by roz train",
       .params = {roz::param::string("weights", "default", "'default' (embedded, trained), 'random', or a weights file"),
                  roz::param::integer("seed", 0, 0, 1ll << 62, "initialisation seed (weights=random)"),
                  roz::param::integer("resolution", c.resolution, 8, 512, "input side (weights=random)"),

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #define ROZ_ABI_MAJOR 1
-#define ROZ_ABI_MINOR 0
+#define ROZ_ABI_MINOR 1  // 1: roz/gzip.hpp, roz/words.hpp
 
 // The one symbol a plugin library exports (extern "C", so its name is not mangled).
 #define ROZ_PLUGIN_ENTRY_SYMBOL "roz_plugin_entry"

@@ -19,6 +19,9 @@ struct PromptSet {
   std::vector<std::string> templates;  // "{}" stands for the class name
 };
 
+// Every template filled with every class name: [class][template]. A template without "{}" throws.
+std::vector<std::vector<std::string>> class_prompts(const PromptSet& prompts);
+
 class Classifier {
  public:
   virtual ~Classifier();

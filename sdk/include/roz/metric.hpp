@@ -25,15 +25,22 @@ struct SampleRecord {
   std::optional<float> perturbation_linf;
   std::optional<float> perturbation_l2;
   std::map<std::string, std::string> metadata;  // corruption output metadata, etc.
+  std::vector<float> embedding;                 // L2-normalised image embedding, when the host keeps them
 };
 
 struct ConditionInfo {
   std::string model;      // resolved model spec
   std::string dataset;    // dataset name or path
   std::string condition;  // e.g. "clean", "jpeg_compression:severity=3"
-  std::string kind;       // clean | natural | corruption | attack | typographic | text
+  std::string kind;       // clean | natural | corruption | attack | text_attack (class prompts attacked)
   std::int64_t num_classes = 0;
-  std::map<std::string, std::string> attributes;  // e.g. {"severity": "3"}
+  // What metrics across conditions group by. Keys the host sets where they apply:
+  //   role         in_distribution | shift | ood (the dataset's role in the run)
+  //   corruption   the corruption plugin's name; severity: its level 1-5
+  //   attack       the attack plugin's name; eps: its budget
+  //   logit_scale  the zero-shot head's scale (logits = logit_scale * cosine)
+  //   perturbation_group  conditions whose embeddings are compared per sample (embedding stability)
+  std::map<std::string, std::string> attributes;
 };
 
 struct MetricValue {
@@ -56,8 +63,7 @@ class MetricAccumulator {
 };
 
 // Streams a condition's records back to metrics that need them across conditions.
-using RecordReader =
-    std::function<void(const ConditionInfo&, const std::function<void(const SampleRecord&)>&)>;
+using RecordReader = std::function<void(const ConditionInfo&, const std::function<void(const SampleRecord&)>&)>;
 
 class Metric : public Plugin {
  public:
@@ -65,11 +71,10 @@ class Metric : public Plugin {
   // kPerCondition
   virtual std::unique_ptr<MetricAccumulator> accumulate(const ConditionInfo& condition);
   // kAcrossConditions: the conditions of one model on one dataset family.
-  virtual std::vector<ConditionSummary> across_conditions(
-      const std::vector<ConditionSummary>& conditions, const RecordReader& records);
+  virtual std::vector<ConditionSummary> across_conditions(const std::vector<ConditionSummary>& conditions,
+                                                          const RecordReader& records);
   // kAcrossModels: one entry per model, each the summaries of its conditions.
-  virtual std::vector<ConditionSummary> across_models(
-      const std::vector<std::vector<ConditionSummary>>& models);
+  virtual std::vector<ConditionSummary> across_models(const std::vector<std::vector<ConditionSummary>>& models);
 };
 
 }  // namespace roz

@@ -15,7 +15,7 @@
 namespace roz::core {
 
 // Reads the file into options (keys: model, dataset, corruptions, attacks, metrics, templates,
-// support_per_class, per_class, seed, batch_size). Unknown keys and malformed values throw
+// support_per_class, per_class, limit, seed, batch_size, prompt_attack_points). Unknown keys and malformed values throw
 // SpecError naming the file and the key.
 EvalOptions load_eval_config(const std::filesystem::path& path);
 

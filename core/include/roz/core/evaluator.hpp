@@ -4,11 +4,20 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "roz/metric.hpp"
 #include "roz/spec.hpp"
+
+namespace roz {
+struct PromptSet;
+}
+namespace roz::datasets {
+class Dataset;
+}
 
 namespace roz::core {
 
@@ -27,6 +36,9 @@ struct EvalOptions {
   std::vector<std::string> templates;
   std::size_t per_class = 0;  // evaluated images per class; 0 = all
   std::size_t limit = 0;      // evaluated images in all (the first, after per_class); 0 = all
+  // Text-prompt attacks edit the prompts once per condition, on the first points / classes (rounded
+  // up) evaluation images of each class; the attacked head then classifies every evaluated image.
+  std::size_t prompt_attack_points = 256;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
   std::filesystem::path cache_dir;  // prompt-head cache; empty: no caching
@@ -34,6 +46,17 @@ struct EvalOptions {
   // decode worker keeps up with real models without stalling their OpenMP barriers (measured with
   // roz bench throughput; raise it for cheap models on many cores).
   int decode_threads = 1;
+};
+
+// What a text-prompt attack did to the class prompts (words changed: word-level edit distance to
+// the original prompt, counted by the host).
+struct PromptAttackSummary {
+  std::int64_t points = 0;   // images the prompts were attacked on
+  std::int64_t prompts = 0;  // class x template prompts
+  std::int64_t prompts_changed = 0;
+  std::int64_t max_words_changed = 0;
+  double mean_words_changed = 0;
+  std::vector<std::pair<std::string, std::string>> examples;  // (original, attacked), the first changed ones
 };
 
 struct ConditionReport {
@@ -45,6 +68,7 @@ struct ConditionReport {
   std::int64_t gradient_evaluations = 0;
   std::int64_t queries = 0;
   double seconds = 0;
+  std::optional<PromptAttackSummary> prompt_attack;  // text-prompt attack conditions
 };
 
 struct EvalReport {
@@ -62,6 +86,10 @@ struct EvalReport {
 };
 
 EvalReport evaluate(PluginHost& host, const EvalOptions& options);
+
+// The class prompts of a dataset: its class names with `templates`, else its own templates, else
+// "a photo of a {}.".
+PromptSet dataset_prompts(const datasets::Dataset& dataset, const std::vector<std::string>& templates);
 
 // Where `--dataset NAME` looks for NAME.yaml: ROZ_DATASET_PATH, the install's manifests, the source tree's.
 std::vector<std::filesystem::path> dataset_manifest_dirs();

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "roz/classifier.hpp"
 
@@ -18,6 +20,9 @@ class ZeroShotHead {
   // The CLIP prompt ensemble: every template filled with every class name, text embeddings
   // L2-normalised, averaged per class, renormalised.
   static ZeroShotHead from_prompts(Model& model, const PromptSet& prompts, std::int64_t batch_size);
+  // The same ensemble over explicit prompts, one list per class (e.g. attacked prompts).
+  static ZeroShotHead from_class_prompts(Model& model, const std::vector<std::vector<std::string>>& prompts,
+                                         std::int64_t batch_size);
   // Class prototypes from labelled support images (few-shot head): normalised image embeddings
   // averaged per class, renormalised. Every class needs at least one image.
   static ZeroShotHead from_support_images(Model& model, const at::Tensor& images, const at::Tensor& labels,

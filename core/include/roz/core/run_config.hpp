@@ -1,0 +1,65 @@
+// The config of `roz run`: a grid of models x datasets x conditions.
+//
+//   seed: 0
+//   batch_size: 256
+//   models: [mini_clip]                      # spec strings or maps with `name`
+//   datasets:
+//     - {name: fashion-mnist, role: in_distribution, per_class: 100}
+//     - {name: mnist, role: ood, limit: 1000}          # in_distribution | shift | ood
+//   corruptions:                                       # on in-distribution datasets
+//     - {name: all, severities: [1, 3, 5]}             # every installed ImageNet-C-style plugin
+//     - {name: jpeg_compression, severities: [1, 5], limit: 500}
+//   attacks:                                           # image, text-prompt and multimodal attacks
+//     - fgsm:eps=1/255
+//     - {name: pgd, eps: 1/255, steps: 10, limit: 200}
+//   metrics: [accuracy, attack_success]                # default: every built-in metric
+//   templates: ["a photo of a {}."]                    # default: each dataset's own
+//   prompt_attack_points: 256
+//   embeddings: true                                   # keep image embeddings (embedding stability)
+//   bootstrap: 200                                     # resamples for per-condition 95% intervals
+//
+// In a corruption or attack map, `severities` expands one entry per level and `limit` caps the
+// images of that condition (the first of each dataset's evaluation order); they are not plugin keys.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+struct RunDataset {
+  std::string name;  // manifest name, manifest file or ImageFolder root
+  std::string role = "in_distribution";
+  std::size_t per_class = 0;
+  std::size_t limit = 0;
+};
+
+struct RunCondition {
+  Spec spec;              // `all` (corruptions): every installed plugin with a severity parameter
+  std::size_t limit = 0;  // 0: all of the dataset's evaluated images
+};
+
+struct RunConfig {
+  std::vector<Spec> models;
+  std::vector<RunDataset> datasets;
+  std::vector<RunCondition> corruptions;
+  std::vector<RunCondition> attacks;
+  std::vector<Spec> metrics;
+  std::vector<std::string> templates;
+  std::uint64_t seed = 0;
+  std::int64_t batch_size = 64;
+  std::size_t prompt_attack_points = 256;
+  bool embeddings = false;
+  int bootstrap = 200;
+  std::string source;  // the file, for messages
+  std::string text;    // the YAML as given, stored with the results
+};
+
+RunConfig parse_run_config(const std::string& yaml, const std::string& source);
+RunConfig load_run_config(const std::filesystem::path& path);
+
+}  // namespace roz::core

@@ -1,0 +1,252 @@
+#include "roz/core/condition_pipeline.hpp"
+
+#include <ATen/ATen.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <iterator>
+#include <set>
+
+#include "roz/attack.hpp"
+#include "roz/core/batch_loader.hpp"
+#include "roz/core/image_pipeline.hpp"
+#include "roz/core/plugin_host.hpp"
+#include "roz/core/zero_shot_head.hpp"
+#include "roz/corruption.hpp"
+#include "roz/error.hpp"
+#include "roz/model.hpp"
+#include "roz/seed.hpp"
+#include "roz/words.hpp"
+
+namespace roz::core {
+
+namespace {
+
+using datasets::SampleInfo;
+
+constexpr std::uint32_t kImageAttackCapabilities = kNeedsGradients | kNeedsScoresOnly | kNeedsSourceModel;
+
+// The spec's own value of `key` when it is a plain number or word (severity=3, eps=0.0039...).
+void copy_attribute(const std::string& resolved_spec, const std::string& key, ConditionInfo& info) {
+  for (const auto& [name, value] : parse_spec(resolved_spec).params)
+    if (name == key && value.kind == SpecValue::Kind::scalar) info.attributes[key] = value.text;
+}
+
+}  // namespace
+
+Condition clean_condition(ConditionInfo base) {
+  base.condition = "clean";
+  base.kind = "clean";
+  return {std::move(base), "", nullptr, nullptr, false, false};
+}
+
+Condition corruption_condition(PluginHost& host, const Spec& spec, ConditionInfo base) {
+  ResolvedPlugin p = host.resolve(PluginKind::corruption, spec);
+  base.condition = p.spec;
+  base.kind = "corruption";
+  base.attributes["corruption"] = p.descriptor().name;
+  base.attributes["perturbation_group"] = p.descriptor().name;
+  copy_attribute(p.spec, "severity", base);
+  return {std::move(base), p.descriptor().version, host.create_corruption(p), nullptr, false, false};
+}
+
+Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo base, bool prompt_head) {
+  ResolvedPlugin p = host.resolve(PluginKind::attack, spec);
+  const std::uint32_t capabilities = p.descriptor().capabilities;
+  const bool prompts = (capabilities & kAttacksText) != 0;
+  if (prompts && !prompt_head)
+    throw Error(p.label +
+                " attacks the class prompts, but this head is built from support images "
+                "(drop --support-per-class)");
+  base.condition = p.spec;
+  base.kind = prompts ? "text_attack" : "attack";
+  base.attributes["attack"] = p.descriptor().name;
+  copy_attribute(p.spec, "eps", base);
+  return {std::move(base), p.descriptor().version,
+          nullptr,         host.create_attack(p),
+          prompts,         (capabilities & kImageAttackCapabilities) != 0};
+}
+
+ConditionPipeline::ConditionPipeline(PluginHost& host, const datasets::Dataset& dataset, std::shared_ptr<Model> model,
+                                     std::shared_ptr<ZeroShotClassifier> classifier, PromptSet prompts,
+                                     PipelineSettings settings, std::function<void(const std::string&)> on_unreadable)
+    : host_(host),
+      dataset_(dataset),
+      model_(std::move(model)),
+      classifier_(std::move(classifier)),
+      prompts_(std::move(prompts)),
+      settings_(settings),
+      on_unreadable_(std::move(on_unreadable)),
+      resolution_(static_cast<int>(model_->preprocessing().resolution)) {}
+
+void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>& samples,
+                            const std::vector<SampleInfo>& attack_set,
+                            const std::function<void(BatchOutcome&)>& on_batch,
+                            std::optional<PromptAttackSummary>* prompt_attack) {
+  std::shared_ptr<ZeroShotClassifier> classifier = classifier_;
+  std::int64_t prompt_queries = 0;
+  if (condition.attacks_prompts) {
+    PromptAttackSummary summary;
+    classifier = attack_prompts(condition, attack_set, prompt_queries, summary);
+    if (prompt_attack != nullptr) *prompt_attack = std::move(summary);
+  }
+  const auto batch_size = static_cast<std::size_t>(settings_.batch_size);
+  BatchLoader batches(dataset_, samples, resolution_, batch_size, std::max(1, settings_.decode_threads),
+                      on_unreadable_);
+  std::size_t first = 0;  // the loader takes the samples in consecutive chunks of batch_size
+  for (LoadedBatch batch; batches.next(batch); first += batch_size) {
+    if (host_.cancellation().cancelled())
+      throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
+    BatchOutcome out;
+    out.queries = std::exchange(prompt_queries, 0);
+    std::set<std::string> loaded;
+    for (const SampleInfo& s : batch.samples) loaded.insert(s.id);
+    for (std::size_t i = first; i < std::min(samples.size(), first + batch_size); ++i)
+      if (!loaded.count(samples[i].id)) out.unreadable.push_back(samples[i].id);
+
+    std::vector<std::map<std::string, std::string>> metadata(batch.images.size());
+    if (condition.corruption) corrupt(condition, batch.samples, batch.images, metadata, out.skipped);
+    if (batch.images.empty()) {
+      on_batch(out);
+      continue;
+    }
+    std::vector<std::uint64_t> seeds;
+    std::vector<std::int64_t> labels;
+    for (const SampleInfo& s : batch.samples) {
+      seeds.push_back(derive_seed(settings_.seed, condition.info.condition, s.id));
+      labels.push_back(s.label);
+    }
+    at::Tensor images = to_tensor(batch.images);
+    const at::Tensor clean = images;
+    std::vector<std::int64_t> clean_predictions;
+    if (condition.attack) {
+      {
+        at::NoGradGuard no_grad;  // the clean prediction is the original head's
+        at::Tensor predicted = classifier_->logits(images).argmax(1).to(at::kCPU).contiguous();
+        clean_predictions.assign(predicted.data_ptr<std::int64_t>(),
+                                 predicted.data_ptr<std::int64_t>() + predicted.numel());
+      }
+      if (condition.attacks_images) {
+        AttackBatch attack_batch{images, at::tensor(labels, at::kLong), seeds, &prompts_};
+        AttackResult result = condition.attack->perturb(*classifier, attack_batch);
+        images = result.images.detach();
+        out.gradient_evaluations += result.gradient_evaluations;
+        out.queries += result.queries;
+      }
+    }
+    at::Tensor logits, embeddings;
+    {
+      at::NoGradGuard no_grad;
+      at::Tensor raw = model_->encode_image(images).to(at::kFloat);
+      logits = classifier->head().logits(raw).contiguous();
+      if (settings_.keep_embeddings) embeddings = (raw / raw.norm(2, 1, true).clamp_min(1e-12)).contiguous();
+    }
+    at::Tensor linf, l2;
+    if (condition.attack) {
+      at::Tensor delta = (images - clean).flatten(1);
+      linf = delta.abs().amax(1);
+      l2 = delta.norm(2, 1);
+    }
+    for (std::size_t i = 0; i < batch.samples.size(); ++i) {
+      const auto row = static_cast<std::int64_t>(i);
+      SampleRecord record;
+      record.sample_id = batch.samples[i].id;
+      record.label = batch.samples[i].label;
+      record.accepted_labels = batch.samples[i].accepted;
+      const float* values = logits[row].data_ptr<float>();
+      record.logits.assign(values, values + logits.size(1));
+      if (embeddings.defined()) {
+        const float* e = embeddings[row].data_ptr<float>();
+        record.embedding.assign(e, e + embeddings.size(1));
+      }
+      if (condition.attack) {
+        record.perturbation_linf = linf[row].item<float>();
+        record.perturbation_l2 = l2[row].item<float>();
+        metadata[i]["clean_prediction"] = std::to_string(clean_predictions[i]);
+      }
+      record.metadata = std::move(metadata[i]);
+      out.records.push_back(std::move(record));
+    }
+    on_batch(out);
+  }
+}
+
+// Runs a text-prompt attack once for the condition, on the first prompt_attack_points / classes
+// (rounded up) images of each class of the attack set, and returns the classifier over the
+// attacked prompts.
+std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition& condition,
+                                                                      const std::vector<SampleInfo>& attack_set,
+                                                                      std::int64_t& queries,
+                                                                      PromptAttackSummary& summary) {
+  const std::size_t classes = prompts_.class_names.size();
+  const std::size_t per_class = (settings_.prompt_attack_points + classes - 1) / classes;
+  std::vector<SampleInfo> chosen;
+  if (per_class > 0) chosen = datasets::split_per_class(attack_set, per_class).first;
+  std::vector<cv::Mat> images;
+  std::vector<std::int64_t> labels;
+  std::vector<std::uint64_t> seeds;
+  BatchLoader chosen_loader(dataset_, chosen, resolution_, static_cast<std::size_t>(settings_.batch_size),
+                            std::max(1, settings_.decode_threads), on_unreadable_);
+  for (LoadedBatch batch; chosen_loader.next(batch);) {
+    for (const SampleInfo& s : batch.samples) {
+      labels.push_back(s.label);
+      seeds.push_back(derive_seed(settings_.seed, condition.info.condition, s.id));
+    }
+    std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
+  }
+  at::Tensor tensor = images.empty() ? at::empty({0, 3, resolution_, resolution_}) : to_tensor(images);
+  AttackBatch batch{tensor, at::tensor(labels, at::kLong), seeds, &prompts_};
+  PromptAttackResult result = condition.attack->perturb_prompts(*classifier_, prompts_, batch);
+  queries += result.queries;
+
+  summary.points = static_cast<std::int64_t>(labels.size());
+  const std::vector<std::vector<std::string>> original = class_prompts(prompts_);
+  std::int64_t words = 0;
+  for (std::size_t c = 0; c < original.size(); ++c)
+    for (std::size_t t = 0; t < original[c].size(); ++t) {
+      const std::size_t changed = words_changed(original[c][t], result.prompts[c][t]);
+      ++summary.prompts;
+      words += static_cast<std::int64_t>(changed);
+      summary.max_words_changed = std::max(summary.max_words_changed, static_cast<std::int64_t>(changed));
+      if (changed == 0) continue;
+      ++summary.prompts_changed;
+      if (summary.examples.size() < 20) summary.examples.emplace_back(original[c][t], result.prompts[c][t]);
+    }
+  summary.mean_words_changed =
+      static_cast<double>(words) / static_cast<double>(std::max<std::int64_t>(1, summary.prompts));
+  spdlog::info("{}: {} of {} prompts changed, at most {} word(s) each, on {} images", condition.info.condition,
+               summary.prompts_changed, summary.prompts, summary.max_words_changed, summary.points);
+  return std::make_shared<ZeroShotClassifier>(
+      model_, ZeroShotHead::from_class_prompts(*model_, result.prompts, settings_.batch_size));
+}
+
+// Applies the condition's corruption to every image of the batch (worker threads), seeded per
+// sample; drops samples the corruption skips.
+void ConditionPipeline::corrupt(const Condition& condition, std::vector<SampleInfo>& samples,
+                                std::vector<cv::Mat>& images, std::vector<std::map<std::string, std::string>>& metadata,
+                                std::vector<std::string>& skipped) const {
+  std::vector<CorruptionOutput> outputs(images.size());
+  parallel_for(images.size(), host_.threads(), [&](std::size_t i) {
+    const SampleInfo& s = samples[i];
+    CorruptionInput input{images[i], derive_seed(settings_.seed, condition.info.condition, s.id), s.label,
+                          prompts_.class_names, s.id};
+    outputs[i] = condition.corruption->apply(input);
+  });
+  std::vector<SampleInfo> kept_samples;
+  std::vector<cv::Mat> kept_images;
+  std::vector<std::map<std::string, std::string>> kept_metadata;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].skipped) {
+      skipped.push_back(samples[i].id);
+      continue;
+    }
+    kept_samples.push_back(samples[i]);
+    kept_images.push_back(std::move(outputs[i].image));
+    kept_metadata.push_back(std::move(outputs[i].metadata));
+  }
+  samples = std::move(kept_samples);
+  images = std::move(kept_images);
+  metadata = std::move(kept_metadata);
+}
+
+}  // namespace roz::core

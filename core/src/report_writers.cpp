@@ -1,0 +1,432 @@
+#include "report_writers.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "roz/core/prompt_attack_json.hpp"
+#include "roz/core/svg_chart.hpp"
+#include "roz/error.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+namespace {
+
+using nlohmann::json;
+
+// Headline per-condition values, in table order; every value is in summary.csv and report.json.
+const char* const kHeadline[] = {"top1", "top5", "robust_accuracy", "attack_success_rate", "typographic_success_rate",
+                                 "ece",  "nll"};
+
+const StoredSummary* find_value(const ReportData& d, std::int64_t condition_id, const std::string& name,
+                                const std::string& scope = "condition") {
+  for (const StoredSummary& r : d.rows)
+    if (r.scope == scope && r.condition_id == condition_id && r.value.name == name) return &r;
+  return nullptr;
+}
+
+std::optional<double> top1(const ReportData& d, const StoredCondition& c) {
+  const StoredSummary* r = find_value(d, c.id, "top1");
+  return r ? std::optional(r->value.value) : std::nullopt;
+}
+
+// (model, dataset) groups of conditions, in the order they were run.
+std::vector<std::vector<const StoredCondition*>> groups(const ReportData& d) {
+  std::vector<std::vector<const StoredCondition*>> out;
+  for (const StoredCondition& c : d.conditions) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) {
+      return g.front()->info.model == c.info.model && g.front()->info.dataset == c.info.dataset;
+    });
+    if (it == out.end())
+      out.push_back({&c});
+    else
+      it->push_back(&c);
+  }
+  return out;
+}
+
+std::string attribute(const StoredCondition& c, const std::string& key) {
+  auto it = c.info.attributes.find(key);
+  return it == c.info.attributes.end() ? "" : it->second;
+}
+
+// The condition as the config wrote it (the resolved spec is in the tooltip and the data files).
+std::string label(const StoredCondition& c) {
+  const std::string written = attribute(c, "label");
+  return written.empty() ? c.info.condition : written;
+}
+
+// A model spec's plugin name, e.g. "mini_clip" for "mini_clip:weights=default,...".
+std::string model_name(const std::string& spec) {
+  return spec.substr(0, spec.find(':'));
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+// Shares as percentages, everything else (norms, ece, nll, temperatures) as plain numbers.
+bool is_share(const std::string& name) {
+  return name.rfind("top", 0) == 0 || name.find("accuracy") != std::string::npos ||
+         name.find("rate") != std::string::npos || name.rfind("pm", 0) == 0;
+}
+
+std::string format_value(const StoredSummary& r, bool with_interval) {
+  const bool share = is_share(r.value.name);
+  auto shown = [&](double v) { return share ? fixed(100 * v, 2) : fixed(v, 4); };
+  std::string text = shown(r.value.value);
+  if (with_interval && r.boot_low) text += " [" + shown(*r.boot_low) + ", " + shown(*r.boot_high) + "]";
+  return text;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string optional_number(const std::optional<double>& v) {
+  return v ? format_number(*v) : "";
+}
+
+// The attack family of a condition: its spec without eps (robust accuracy vs eps draws one line each).
+std::string attack_family(const std::string& condition) {
+  Spec spec = parse_spec(condition);
+  Spec family{spec.name, {}};
+  for (const auto& p : spec.params)
+    if (p.first != "eps") family.params.push_back(p);
+  return family.to_string();
+}
+
+std::string headline_table_markdown(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+  std::vector<std::string> names;
+  for (const char* n : kHeadline)
+    for (const StoredCondition* c : group)
+      if (find_value(d, c->id, n) && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  std::ostringstream out;
+  out << "| condition | kind | N |";
+  for (const auto& n : names) out << " " << n << " |";
+  out << "\n|---|---|---:|";
+  for (std::size_t i = 0; i < names.size(); ++i) out << "---:|";
+  out << "\n";
+  for (const StoredCondition* c : group) {
+    out << "| `" << label(*c) << "` | " << c->info.kind << " | " << c->samples << " |";
+    for (const auto& n : names) {
+      const StoredSummary* r = find_value(d, c->id, n);
+      out << " " << (r ? format_value(*r, true) : "") << " |";
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string scope_table_markdown(const ReportData& d, const std::string& scope) {
+  std::ostringstream out;
+  bool any = false;
+  for (const StoredSummary& r : d.rows) {
+    if (r.scope != scope) continue;
+    if (!any) out << "| metric | model | dataset | condition | value |\n|---|---|---|---|---:|\n";
+    any = true;
+    out << "| `" << r.metric << "` | " << model_name(r.info.model) << " | " << r.info.dataset << " | `"
+        << r.info.condition << "` | " << r.value.name << " = " << format_value(r, false) << " |\n";
+  }
+  return any ? out.str() : "none\n";
+}
+
+std::string html_table(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+  std::vector<std::string> names;
+  for (const char* n : kHeadline)
+    for (const StoredCondition* c : group)
+      if (find_value(d, c->id, n) && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  std::ostringstream out;
+  out << "<table><tr><th>condition</th><th>kind</th><th>N</th>";
+  for (const auto& n : names) out << "<th>" << svg::escape(n) << " [bootstrap 95%]</th>";
+  out << "<th>img/s</th></tr>";
+  for (const StoredCondition* c : group) {
+    out << "<tr><td title=\"" << svg::escape(c->info.condition) << "\"><code>" << svg::escape(label(*c))
+        << "</code></td><td>" << c->info.kind << "</td><td>" << c->samples << "</td>";
+    for (const auto& n : names) {
+      const StoredSummary* r = find_value(d, c->id, n);
+      out << "<td>" << (r ? svg::escape(format_value(*r, true)) : "") << "</td>";
+    }
+    out << "<td>" << fixed(static_cast<double>(c->samples) / std::max(c->seconds, 1e-9), 1) << "</td></tr>";
+  }
+  out << "</table>";
+  return out.str();
+}
+
+std::string charts_for_dataset(const ReportData& d, const std::string& dataset) {
+  std::vector<const StoredCondition*> in_dataset;
+  for (const StoredCondition& c : d.conditions)
+    if (c.info.dataset == dataset) in_dataset.push_back(&c);
+  std::map<std::string, std::optional<double>> clean;  // per model
+  for (const StoredCondition* c : in_dataset)
+    if (c->info.kind == "clean") clean[c->info.model] = top1(d, *c);
+  std::ostringstream out;
+
+  // Accuracy vs severity, one chart per corruption, one line per model (severity 0: clean).
+  std::map<std::string, std::map<std::string, svg::Series>> corruption;
+  for (const StoredCondition* c : in_dataset) {
+    const std::string severity = attribute(*c, "severity");
+    const std::optional<double> acc = top1(d, *c);
+    if (c->info.kind != "corruption" || severity.empty() || !acc) continue;
+    svg::Series& s = corruption[attribute(*c, "corruption")][c->info.model];
+    if (s.points.empty() && clean[c->info.model]) s.points.emplace_back(0, *clean[c->info.model]);
+    s.name = model_name(c->info.model);
+    s.points.emplace_back(std::stod(severity), *acc);
+  }
+  if (!corruption.empty()) out << "<h3>Accuracy vs severity</h3><div class=\"grid\">";
+  for (auto& [name, by_model] : corruption) {
+    std::vector<svg::Series> series;
+    for (auto& [model, s] : by_model) series.push_back(s);
+    out << svg::line_chart({name, {"severity (0 = clean)", 0, 5}, {"top-1", 0, 1, svg::Scale::linear, true}, 300, 200},
+                           series);
+  }
+  if (!corruption.empty()) out << "</div>";
+
+  // Robust accuracy vs eps, one line per attack family and model.
+  std::map<std::string, svg::Series> attacks;
+  double largest = 0;
+  for (const StoredCondition* c : in_dataset) {
+    const std::string eps = attribute(*c, "eps");
+    const std::optional<double> acc = top1(d, *c);
+    double value = 0;
+    if (c->info.kind != "attack" || eps.empty() || !acc || !parse_number(eps, value)) continue;
+    svg::Series& s = attacks[attack_family(c->info.condition) + " / " + c->info.model];
+    s.name = attack_family(label(*c));
+    if (s.points.empty() && clean[c->info.model]) s.points.emplace_back(0, *clean[c->info.model]);
+    s.points.emplace_back(value * 255, *acc);
+    largest = std::max(largest, value * 255);
+  }
+  if (!attacks.empty()) {
+    std::vector<svg::Series> series;
+    for (auto& [key, s] : attacks) {
+      std::sort(s.points.begin(), s.points.end());
+      series.push_back(s);
+    }
+    out << "<h3>Robust accuracy vs eps</h3>"
+        << svg::line_chart({"robust accuracy vs eps",
+                            {"eps (x 1/255)", 0, std::max(largest, 1.0)},
+                            {"top-1 under attack", 0, 1, svg::Scale::linear, true},
+                            520,
+                            300},
+                           series);
+  }
+
+  // Reliability diagrams from the calibration metric's bins, for clean conditions.
+  for (const StoredCondition* c : in_dataset) {
+    if (c->info.kind != "clean") continue;
+    svg::Series observed{"accuracy", {}, false}, ideal{"perfect calibration", {{0, 0}, {1, 1}}, true};
+    for (int bin = 0; bin < 100; ++bin) {
+      const StoredSummary* conf = find_value(d, c->id, "bin" + std::to_string(bin) + "_confidence");
+      const StoredSummary* acc = find_value(d, c->id, "bin" + std::to_string(bin) + "_accuracy");
+      if (conf && acc) observed.points.emplace_back(conf->value.value, acc->value.value);
+    }
+    if (observed.points.empty()) continue;
+    out << "<h3>Reliability</h3>"
+        << svg::line_chart({"reliability: " + model_name(c->info.model),
+                            {"confidence", 0, 1, svg::Scale::linear, true},
+                            {"accuracy", 0, 1, svg::Scale::linear, true},
+                            320,
+                            260},
+                           {observed, ideal});
+  }
+  return out.str();
+}
+
+// Effective robustness: each shift dataset's clean accuracy against the in-distribution one, per
+// model, on logit axes, with the fit the effective_robustness metric used.
+std::string effective_robustness_charts(const ReportData& d) {
+  std::map<std::string, std::optional<double>> id_accuracy;
+  for (const StoredCondition& c : d.conditions)
+    if (c.info.kind == "clean" && attribute(c, "role") == "in_distribution") id_accuracy[c.info.model] = top1(d, c);
+  std::ostringstream out;
+  std::map<std::string, svg::Series> by_dataset;
+  for (const StoredCondition& c : d.conditions) {
+    const std::optional<double> acc = top1(d, c);
+    if (c.info.kind != "clean" || attribute(c, "role") != "shift" || !acc || !id_accuracy[c.info.model]) continue;
+    svg::Series& s = by_dataset[c.info.dataset];
+    s.name = "models";
+    s.points.emplace_back(*id_accuracy[c.info.model], *acc);
+  }
+  for (const auto& [dataset, series] : by_dataset) {
+    std::optional<std::pair<double, double>> fit;
+    std::optional<double> slope, intercept;
+    for (const StoredSummary& r : d.rows)
+      if (r.scope == "across_models" && r.info.dataset == dataset) {
+        if (r.value.name == "fit_slope") slope = r.value.value;
+        if (r.value.name == "fit_intercept") intercept = r.value.value;
+      }
+    if (slope && intercept) fit = std::make_pair(*slope, *intercept);
+    out << svg::scatter_chart({"effective robustness: " + dataset,
+                               {"in-distribution top-1", 0.01, 0.99, svg::Scale::logit, true},
+                               {dataset + " top-1", 0.01, 0.99, svg::Scale::logit, true},
+                               380,
+                               300},
+                              {series}, fit);
+  }
+  return out.str();
+}
+
+}  // namespace
+
+void write_file(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary);
+  if (!(out << text)) throw Error("cannot write '" + file.string() + "'");
+}
+
+std::string json_report(const ReportData& d) {
+  json run = json::object();
+  for (const char* key : {"config", "config_source", "seed", "shard", "roz_version"})
+    if (std::optional<std::string> v = d.store.meta(key)) run[key] = *v;
+  json conditions = json::array();
+  for (const StoredCondition& c : d.conditions) {
+    json metrics = json::object();
+    for (const StoredSummary& r : d.rows) {
+      if (r.scope != "condition" || r.condition_id != c.id) continue;
+      json v{{"value", r.value.value}, {"metric", r.metric}};
+      if (r.value.ci_low) v["ci95"] = {*r.value.ci_low, *r.value.ci_high};
+      if (r.boot_low) v["bootstrap95"] = {*r.boot_low, *r.boot_high};
+      metrics[r.value.name] = v;
+    }
+    json entry{{"model", c.info.model},
+               {"model_sha256", c.model_hash},
+               {"model_version", c.model_version},
+               {"dataset", c.info.dataset},
+               {"condition", c.info.condition},
+               {"kind", c.info.kind},
+               {"plugin_version", c.plugin_version},
+               {"attributes", c.info.attributes},
+               {"samples", c.samples},
+               {"skipped", c.skipped},
+               {"unreadable", c.unreadable},
+               {"gradient_evaluations", c.gradient_evaluations},
+               {"queries", c.queries},
+               {"seconds", c.seconds},
+               {"metrics", metrics}};
+    if (c.prompt_attack) entry["prompt_attack"] = prompt_attack_json(*c.prompt_attack);
+    conditions.push_back(entry);
+  }
+  json summaries = json::array();
+  for (const StoredSummary& r : d.rows) {
+    if (r.scope == "condition") continue;
+    json row{{"scope", r.scope},
+             {"metric", r.metric},
+             {"model", r.info.model},
+             {"dataset", r.info.dataset},
+             {"condition", r.info.condition},
+             {"kind", r.info.kind},
+             {"name", r.value.name},
+             {"value", r.value.value}};
+    if (r.value.ci_low) row["ci95"] = {*r.value.ci_low, *r.value.ci_high};
+    summaries.push_back(row);
+  }
+  return json{{"run", run}, {"conditions", conditions}, {"summaries", summaries}, {"warnings", d.warnings}}.dump(2) +
+         "\n";
+}
+
+std::string csv_report(const ReportData& d) {
+  std::ostringstream out;
+  out << "scope,metric,model,dataset,condition,kind,name,value,ci_low,ci_high,boot_low,boot_high\n";
+  for (const StoredSummary& r : d.rows)
+    out << csv_field(r.scope) << "," << csv_field(r.metric) << "," << csv_field(r.info.model) << ","
+        << csv_field(r.info.dataset) << "," << csv_field(r.info.condition) << "," << csv_field(r.info.kind) << ","
+        << csv_field(r.value.name) << "," << format_number(r.value.value) << "," << optional_number(r.value.ci_low)
+        << "," << optional_number(r.value.ci_high) << "," << optional_number(r.boot_low) << ","
+        << optional_number(r.boot_high) << "\n";
+  return out.str();
+}
+
+std::string markdown_report(const ReportData& d) {
+  std::ostringstream out;
+  out << "# RoZ report\n\nResults store `" << d.store.file().string() << "`, seed "
+      << d.store.meta("seed").value_or("?") << ", roz " << d.store.meta("roz_version").value_or("?")
+      << ". Shares in %, bootstrap 95% intervals in brackets; every value is in `summary.csv`.\n";
+  for (const auto& group : groups(d)) {
+    out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"
+        << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n"
+        << headline_table_markdown(d, group);
+  }
+  out << "\n## Across conditions\n\n" << scope_table_markdown(d, "across_conditions");
+  out << "\n## Across models\n\n" << scope_table_markdown(d, "across_models");
+  if (!d.warnings.empty()) {
+    out << "\n## Warnings\n\n";
+    for (const std::string& w : d.warnings) out << "- " << w << "\n";
+  }
+  return out.str();
+}
+
+std::string html_report(const ReportData& d) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>RoZ report</title><style>"
+         "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}"
+         "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}td:nth-child(n+3){text-align:right}"
+         ".grid{display:flex;flex-wrap:wrap;gap:8px}.chart-title{font-size:12px;font-weight:bold}"
+         ".tick,.legend{font-size:10px}.axis-label{font-size:11px}code{font-size:12px}</style></head><body>"
+      << "<h1>RoZ report</h1><p>seed " << svg::escape(d.store.meta("seed").value_or("?")) << ", roz "
+      << svg::escape(d.store.meta("roz_version").value_or("?")) << ", config <code>"
+      << svg::escape(d.store.meta("config_source").value_or("?")) << "</code></p>";
+  if (!d.warnings.empty()) {
+    out << "<h2>Warnings</h2><ul>";
+    for (const std::string& w : d.warnings) out << "<li>" << svg::escape(w) << "</li>";
+    out << "</ul>";
+  }
+  std::vector<std::string> datasets_done;
+  for (const auto& group : groups(d)) {
+    const StoredCondition& first = *group.front();
+    out << "<h2>" << svg::escape(first.info.dataset) << " &mdash; " << svg::escape(model_name(first.info.model))
+        << "</h2><p>model <code>" << svg::escape(first.info.model) << "</code>, sha256 <code>" << first.model_hash
+        << "</code></p>";
+    std::vector<std::pair<std::string, double>> bars;
+    for (const StoredCondition* c : group)
+      if (std::optional<double> acc = top1(d, *c)) bars.emplace_back(label(*c), *acc);
+    out << svg::bar_chart({"top-1 accuracy per condition", {"top-1", 0, 1, svg::Scale::linear, true}, {}, 760, 120},
+                          bars)
+        << html_table(d, group);
+    for (const StoredCondition* c : group)
+      if (c->prompt_attack && !c->prompt_attack->examples.empty()) {
+        out << "<p>Prompts attacked by <code>" << svg::escape(label(*c)) << "</code> ("
+            << c->prompt_attack->prompts_changed << " changed, at most " << c->prompt_attack->max_words_changed
+            << " word(s)):</p><ul>";
+        for (std::size_t i = 0; i < std::min<std::size_t>(5, c->prompt_attack->examples.size()); ++i)
+          out << "<li>" << svg::escape(c->prompt_attack->examples[i].first) << " &rarr; "
+              << svg::escape(c->prompt_attack->examples[i].second) << "</li>";
+        out << "</ul>";
+      }
+    if (std::find(datasets_done.begin(), datasets_done.end(), first.info.dataset) == datasets_done.end()) {
+      datasets_done.push_back(first.info.dataset);
+      out << charts_for_dataset(d, first.info.dataset);
+    }
+  }
+  const std::string robustness = effective_robustness_charts(d);
+  if (!robustness.empty()) out << "<h2>Effective robustness</h2>" << robustness;
+  for (const char* scope : {"across_conditions", "across_models"}) {
+    out << "<h2>" << (std::string(scope) == "across_conditions" ? "Across conditions" : "Across models")
+        << "</h2><table><tr><th>metric</th><th>model</th><th>dataset</th><th>condition</th><th>name</th><th>value</"
+           "th></tr>";
+    for (const StoredSummary& r : d.rows)
+      if (r.scope == scope)
+        out << "<tr><td><code>" << svg::escape(r.metric) << "</code></td><td title=\"" << svg::escape(r.info.model)
+            << "\">" << svg::escape(model_name(r.info.model)) << "</td><td>" << svg::escape(r.info.dataset)
+            << "</td><td><code>" << svg::escape(r.info.condition) << "</code></td><td>" << svg::escape(r.value.name)
+            << "</td><td>" << format_value(r, false) << "</td></tr>";
+    out << "</table>";
+  }
+  // Marks the page once the browser has laid out every chart with a non-empty box (the report test
+  // reads it from headless Chromium's DOM).
+  out << "<script>window.addEventListener('load',function(){var c=document.querySelectorAll('svg.chart'),n=0;"
+         "c.forEach(function(s){var b=s.getBBox();if(b.width>0&&b.height>0)n++;});"
+         "document.body.setAttribute('data-charts',c.length);document.body.setAttribute('data-charts-rendered',n);});"
+         "</script></body></html>\n";
+  return out.str();
+}
+
+}  // namespace roz::core

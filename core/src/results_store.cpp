@@ -1,0 +1,438 @@
+#include "roz/core/results_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "roz/core/prompt_attack_json.hpp"
+#include "roz/error.hpp"
+
+namespace roz::core {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchemaVersion = "1";
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conditions(
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, cell INTEGER NOT NULL, model TEXT NOT NULL, model_hash TEXT, model_version TEXT,
+  dataset TEXT NOT NULL, condition TEXT NOT NULL, kind TEXT NOT NULL, plugin_version TEXT, attributes TEXT,
+  num_classes INTEGER, status TEXT NOT NULL, samples INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0,
+  unreadable INTEGER DEFAULT 0, gradient_evaluations INTEGER DEFAULT 0, queries INTEGER DEFAULT 0,
+  seconds REAL DEFAULT 0, prompt_attack TEXT);
+CREATE TABLE IF NOT EXISTS records(
+  condition_id INTEGER NOT NULL REFERENCES conditions(id), sample_id TEXT NOT NULL, status TEXT NOT NULL,
+  label INTEGER, accepted TEXT, prediction INTEGER, correct INTEGER, confidence REAL, topk TEXT,
+  written_label INTEGER, logits BLOB, embedding BLOB, linf REAL, l2 REAL, metadata TEXT,
+  PRIMARY KEY(condition_id, sample_id));
+CREATE TABLE IF NOT EXISTS summaries(
+  scope TEXT NOT NULL, metric TEXT NOT NULL, condition_id INTEGER, condition TEXT NOT NULL, name TEXT NOT NULL,
+  value REAL, ci_low REAL, ci_high REAL, boot_low REAL, boot_high REAL);
+)sql";
+
+// A prepared statement, finalised on scope exit; errors name the database file.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql, const std::filesystem::path& file) : db_(db), file_(file) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+  Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
+  Statement& bind(int i, const std::string& v) {
+    return check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  Statement& bind(int i, const std::optional<double>& v) {
+    return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
+  }
+  Statement& bind_floats(int i, const std::vector<float>& v) {
+    if (v.empty()) return check(sqlite3_bind_null(stmt_, i));
+    return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size() * sizeof(float)), SQLITE_TRANSIENT));
+  }
+  Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }
+
+  // True while rows come; false when done.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail("step");
+    return false;
+  }
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
+  double real(int i) const { return sqlite3_column_double(stmt_, i); }
+  bool null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+  std::optional<double> optional_real(int i) const { return null(i) ? std::nullopt : std::optional(real(i)); }
+  std::string text(int i) const {
+    const auto* t = sqlite3_column_text(stmt_, i);
+    return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, i));
+  }
+  std::vector<float> floats(int i) const {
+    const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i));
+    std::vector<float> out(bytes / sizeof(float));
+    if (bytes > 0) std::memcpy(out.data(), sqlite3_column_blob(stmt_, i), out.size() * sizeof(float));
+    return out;
+  }
+
+ private:
+  Statement& check(int rc) {
+    if (rc != SQLITE_OK) fail("bind");
+    return *this;
+  }
+  [[noreturn]] void fail(const char* what) const {
+    throw DataError("results store '" + file_.string() + "': " + what + " failed: " + sqlite3_errmsg(db_));
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  const std::filesystem::path& file_;
+};
+
+json attributes_json(const std::map<std::string, std::string>& attributes) {
+  return json(attributes);
+}
+
+std::map<std::string, std::string> attributes_from(const std::string& text) {
+  if (text.empty()) return {};
+  return json::parse(text).get<std::map<std::string, std::string>>();
+}
+
+constexpr const char* kConditionColumns =
+    "id, key, model, model_hash, model_version, dataset, condition, kind, plugin_version, attributes, num_classes, "
+    "status, samples, skipped, unreadable, gradient_evaluations, queries, seconds, prompt_attack, cell";
+
+StoredCondition condition_from(const Statement& s) {
+  StoredCondition c;
+  c.id = s.integer(0);
+  c.key = s.text(1);
+  c.info.model = s.text(2);
+  c.model_hash = s.text(3);
+  c.model_version = s.text(4);
+  c.info.dataset = s.text(5);
+  c.info.condition = s.text(6);
+  c.info.kind = s.text(7);
+  c.plugin_version = s.text(8);
+  c.info.attributes = attributes_from(s.text(9));
+  c.info.num_classes = s.integer(10);
+  c.status = s.text(11);
+  c.samples = s.integer(12);
+  c.skipped = s.integer(13);
+  c.unreadable = s.integer(14);
+  c.gradient_evaluations = s.integer(15);
+  c.queries = s.integer(16);
+  c.seconds = s.real(17);
+  if (!s.null(18)) c.prompt_attack = prompt_attack_from_json(json::parse(s.text(18)));
+  c.cell = s.integer(19);
+  return c;
+}
+
+json info_json(const ConditionInfo& info) {
+  return {{"model", info.model}, {"dataset", info.dataset},         {"condition", info.condition},
+          {"kind", info.kind},   {"num_classes", info.num_classes}, {"attributes", info.attributes}};
+}
+
+ConditionInfo info_from(const std::string& text) {
+  const json j = json::parse(text);
+  ConditionInfo info;
+  info.model = j.at("model");
+  info.dataset = j.at("dataset");
+  info.condition = j.at("condition");
+  info.kind = j.at("kind");
+  info.num_classes = j.at("num_classes");
+  info.attributes = j.at("attributes").get<std::map<std::string, std::string>>();
+  return info;
+}
+
+}  // namespace
+
+ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
+  if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw DataError("results store '" + file.string() + "': cannot open: " + message);
+  }
+  try {
+    sqlite3_busy_timeout(db_, 10000);
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    exec(kSchema);
+    if (std::optional<std::string> version = meta("schema_version")) {
+      if (*version != kSchemaVersion)
+        throw DataError("results store '" + file.string() + "': schema version " + *version + ", this roz writes " +
+                        kSchemaVersion);
+    } else {
+      set_meta("schema_version", kSchemaVersion);
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+ResultsStore::~ResultsStore() {
+  sqlite3_close(db_);
+}
+
+void ResultsStore::exec(const std::string& sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    throw DataError("results store '" + file_.string() + "': " + message +
+                    (message.find("not a database") != std::string::npos ? " (not a RoZ results store?)" : ""));
+  }
+}
+
+std::optional<std::string> ResultsStore::meta(const std::string& key) const {
+  Statement s(db_, "SELECT value FROM meta WHERE key = ?", file_);
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void ResultsStore::set_meta(const std::string& key, const std::string& value) {
+  Statement s(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+              file_);
+  s.bind(1, key).bind(2, value).run();
+}
+
+StoredCondition ResultsStore::open_condition(const StoredCondition& cell) {
+  {
+    Statement find(db_, std::string("SELECT ") + kConditionColumns + " FROM conditions WHERE key = ?", file_);
+    find.bind(1, cell.key);
+    if (find.step()) return condition_from(find);
+  }
+  Statement insert(db_,
+                   "INSERT INTO conditions(key, model, model_hash, model_version, dataset, condition, kind, "
+                   "plugin_version, attributes, num_classes, cell, status) VALUES(?,?,?,?,?,?,?,?,?,?,?,'running')",
+                   file_);
+  insert.bind(1, cell.key)
+      .bind(2, cell.info.model)
+      .bind(3, cell.model_hash)
+      .bind(4, cell.model_version)
+      .bind(5, cell.info.dataset)
+      .bind(6, cell.info.condition)
+      .bind(7, cell.info.kind)
+      .bind(8, cell.plugin_version)
+      .bind(9, attributes_json(cell.info.attributes).dump())
+      .bind(10, cell.info.num_classes)
+      .bind(11, cell.cell)
+      .run();
+  StoredCondition out = cell;
+  out.id = sqlite3_last_insert_rowid(db_);
+  out.status = "running";
+  return out;
+}
+
+std::vector<StoredCondition> ResultsStore::conditions() const {
+  Statement s(db_, std::string("SELECT ") + kConditionColumns + " FROM conditions ORDER BY cell, id", file_);
+  std::vector<StoredCondition> out;
+  while (s.step()) out.push_back(condition_from(s));
+  return out;
+}
+
+std::set<std::string> ResultsStore::recorded_samples(std::int64_t condition_id) const {
+  Statement s(db_, "SELECT sample_id FROM records WHERE condition_id = ?", file_);
+  s.bind(1, condition_id);
+  std::set<std::string> out;
+  while (s.step()) out.insert(s.text(0));
+  return out;
+}
+
+void ResultsStore::add_batch(std::int64_t condition_id, const BatchOutcome& batch, double seconds) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement record(db_,
+                     "INSERT INTO records(condition_id, sample_id, status, label, accepted, prediction, correct, "
+                     "confidence, topk, written_label, logits, embedding, linf, l2, metadata) "
+                     "VALUES(?,?,'ok',?,?,?,?,?,?,?,?,?,?,?,?)",
+                     file_);
+    for (const SampleRecord& r : batch.records) {
+      const auto& l = r.logits;
+      std::vector<std::int64_t> order(l.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+      const std::size_t k = std::min<std::size_t>(5, order.size());
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                        [&](std::int64_t a, std::int64_t b) { return l[a] > l[b]; });
+      order.resize(k);
+      const std::int64_t prediction = order.empty() ? -1 : order[0];
+      double denominator = 0;
+      for (float v : l) denominator += std::exp(static_cast<double>(v) - l[static_cast<std::size_t>(prediction)]);
+      const std::vector<std::int64_t> accepted = r.accepted_labels.empty() ? std::vector{r.label} : r.accepted_labels;
+      const bool correct = std::find(accepted.begin(), accepted.end(), prediction) != accepted.end();
+      record.bind(1, condition_id).bind(2, r.sample_id).bind(3, r.label).bind(4, json(r.accepted_labels).dump());
+      record.bind(5, prediction).bind(6, static_cast<std::int64_t>(correct)).bind(7, 1.0 / denominator);
+      record.bind(8, json(order).dump());
+      if (auto w = r.metadata.find("written_label"); w != r.metadata.end())
+        record.bind(9, static_cast<std::int64_t>(std::stoll(w->second)));
+      else
+        record.bind_null(9);
+      record.bind_floats(10, r.logits).bind_floats(11, r.embedding);
+      record.bind(12, r.perturbation_linf ? std::optional<double>(*r.perturbation_linf) : std::nullopt);
+      record.bind(13, r.perturbation_l2 ? std::optional<double>(*r.perturbation_l2) : std::nullopt);
+      record.bind(14, json(r.metadata).dump()).run();
+    }
+    Statement other(db_, "INSERT INTO records(condition_id, sample_id, status) VALUES(?,?,?)", file_);
+    for (const std::string& id : batch.skipped) other.bind(1, condition_id).bind(2, id).bind(3, "skipped").run();
+    for (const std::string& id : batch.unreadable) other.bind(1, condition_id).bind(2, id).bind(3, "unreadable").run();
+    Statement counters(
+        db_,
+        "UPDATE conditions SET samples = samples + ?, skipped = skipped + ?, unreadable = unreadable + ?, "
+        "gradient_evaluations = gradient_evaluations + ?, queries = queries + ?, seconds = seconds + ? "
+        "WHERE id = ?",
+        file_);
+    counters.bind(1, static_cast<std::int64_t>(batch.records.size()))
+        .bind(2, static_cast<std::int64_t>(batch.skipped.size()))
+        .bind(3, static_cast<std::int64_t>(batch.unreadable.size()))
+        .bind(4, batch.gradient_evaluations)
+        .bind(5, batch.queries)
+        .bind(6, seconds)
+        .bind(7, condition_id)
+        .run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+void ResultsStore::finish_condition(std::int64_t condition_id,
+                                    const std::optional<PromptAttackSummary>& prompt_attack) {
+  Statement s(db_, "UPDATE conditions SET status = 'done', prompt_attack = ? WHERE id = ?", file_);
+  if (prompt_attack)
+    s.bind(1, prompt_attack_json(*prompt_attack).dump());
+  else
+    s.bind_null(1);
+  s.bind(2, condition_id).run();
+}
+
+void ResultsStore::read_records(std::int64_t condition_id,
+                                const std::function<void(const SampleRecord&)>& visit) const {
+  Statement s(db_,
+              "SELECT sample_id, label, accepted, logits, embedding, linf, l2, metadata FROM records "
+              "WHERE condition_id = ? AND status = 'ok' ORDER BY rowid",
+              file_);
+  s.bind(1, condition_id);
+  while (s.step()) {
+    SampleRecord r;
+    r.sample_id = s.text(0);
+    r.label = s.integer(1);
+    r.accepted_labels = json::parse(s.text(2)).get<std::vector<std::int64_t>>();
+    r.logits = s.floats(3);
+    r.embedding = s.floats(4);
+    if (!s.null(5)) r.perturbation_linf = static_cast<float>(s.real(5));
+    if (!s.null(6)) r.perturbation_l2 = static_cast<float>(s.real(6));
+    r.metadata = attributes_from(s.text(7));
+    visit(r);
+  }
+}
+
+void ResultsStore::replace_summaries(const std::vector<StoredSummary>& rows) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec("DELETE FROM summaries");
+    Statement s(db_,
+                "INSERT INTO summaries(scope, metric, condition_id, condition, name, value, ci_low, ci_high, "
+                "boot_low, boot_high) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                file_);
+    for (const StoredSummary& r : rows) {
+      s.bind(1, r.scope).bind(2, r.metric);
+      if (r.condition_id > 0)
+        s.bind(3, r.condition_id);
+      else
+        s.bind_null(3);
+      s.bind(4, info_json(r.info).dump()).bind(5, r.value.name).bind(6, r.value.value);
+      s.bind(7, r.value.ci_low).bind(8, r.value.ci_high).bind(9, r.boot_low).bind(10, r.boot_high).run();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<StoredSummary> ResultsStore::summaries() const {
+  Statement s(db_,
+              "SELECT scope, metric, condition_id, condition, name, value, ci_low, ci_high, boot_low, boot_high "
+              "FROM summaries ORDER BY rowid",
+              file_);
+  std::vector<StoredSummary> out;
+  while (s.step()) {
+    StoredSummary r;
+    r.scope = s.text(0);
+    r.metric = s.text(1);
+    r.condition_id = s.null(2) ? 0 : s.integer(2);
+    r.info = info_from(s.text(3));
+    r.value = {s.text(4), s.real(5), s.optional_real(6), s.optional_real(7)};
+    r.boot_low = s.optional_real(8);
+    r.boot_high = s.optional_real(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void ResultsStore::merge_from(const std::filesystem::path& other) {
+  ResultsStore source(other);  // validates the schema
+  const std::vector<StoredCondition> mine = conditions();
+  for (const StoredCondition& c : source.conditions()) {
+    auto existing = std::find_if(mine.begin(), mine.end(), [&](const StoredCondition& m) { return m.key == c.key; });
+    if (existing != mine.end()) {
+      if (existing->status == "done" && c.status == "done" && existing->samples != c.samples)
+        throw DataError("merge: condition '" + c.key + "' is finished in both '" + file_.string() + "' and '" +
+                        other.string() + "' with different sample counts");
+      if (existing->status == "done" || c.status != "done") continue;
+      Statement drop(db_, "DELETE FROM records WHERE condition_id = ?", file_);
+      drop.bind(1, existing->id).run();
+      Statement drop_condition(db_, "DELETE FROM conditions WHERE id = ?", file_);
+      drop_condition.bind(1, existing->id).run();
+    }
+    Statement attach(db_, "ATTACH DATABASE ? AS source", file_);
+    attach.bind(1, other.string()).run();
+    try {
+      exec("BEGIN IMMEDIATE");
+      StoredCondition copy = open_condition(c);
+      Statement counters(db_,
+                         "UPDATE conditions SET status = ?, samples = ?, skipped = ?, unreadable = ?, "
+                         "gradient_evaluations = ?, queries = ?, seconds = ?, prompt_attack = "
+                         "(SELECT prompt_attack FROM source.conditions WHERE id = ?) WHERE id = ?",
+                         file_);
+      counters.bind(1, c.status)
+          .bind(2, c.samples)
+          .bind(3, c.skipped)
+          .bind(4, c.unreadable)
+          .bind(5, c.gradient_evaluations)
+          .bind(6, c.queries)
+          .bind(7, c.seconds)
+          .bind(8, c.id)
+          .bind(9, copy.id)
+          .run();
+      Statement records(db_,
+                        "INSERT INTO records SELECT ?, sample_id, status, label, accepted, prediction, correct, "
+                        "confidence, topk, written_label, logits, embedding, linf, l2, metadata "
+                        "FROM source.records WHERE condition_id = ? ORDER BY rowid",
+                        file_);
+      records.bind(1, copy.id).bind(2, c.id).run();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      exec("DETACH DATABASE source");
+      throw;
+    }
+    exec("DETACH DATABASE source");
+  }
+}
+
+}  // namespace roz::core

@@ -1,0 +1,101 @@
+#include "roz/core/run_config.hpp"
+
+#include "config_reader.hpp"
+
+namespace roz::core {
+
+namespace {
+
+const std::set<std::string> kRoles = {"in_distribution", "shift", "ood"};
+
+// A corruption or attack entry: a spec, or a map whose `severities` and `limit` are the runner's.
+std::vector<RunCondition> conditions(const ConfigReader& r, const YAML::Node& node, const std::string& key) {
+  if (!node.IsSequence()) r.fail(key, "expected a list of specs");
+  std::vector<RunCondition> out;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string item = key + "[" + std::to_string(i) + "]";
+    YAML::Node entry = YAML::Clone(node[i]);
+    std::size_t limit = 0;
+    std::vector<std::string> severities;
+    if (entry.IsMap()) {
+      if (entry["limit"]) limit = r.number<std::size_t>(entry["limit"], item + ".limit");
+      if (entry["severities"]) severities = r.strings(entry["severities"], item + ".severities");
+      entry.remove("limit");
+      entry.remove("severities");
+    }
+    Spec spec = r.spec(entry, item);
+    if (severities.empty()) {
+      out.push_back({spec, limit});
+      continue;
+    }
+    for (const std::string& s : severities) {
+      Spec level = spec;
+      level.params.emplace_back("severity", SpecValue{SpecValue::Kind::scalar, s, {}, {}});
+      out.push_back({level, limit});
+    }
+  }
+  return out;
+}
+
+RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::string& key) {
+  RunDataset d;
+  if (node.IsScalar()) {
+    d.name = node.Scalar();
+    return d;
+  }
+  if (!node.IsMap() || !node["name"]) r.fail(key, "expected a dataset name or a map with 'name'");
+  for (const auto& entry : node) {
+    const std::string field = entry.first.as<std::string>(), path = key + "." + field;
+    r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit"});
+    if (field == "name") d.name = r.scalar(entry.second, path);
+    if (field == "role") d.role = r.scalar(entry.second, path);
+    if (field == "per_class") d.per_class = r.number<std::size_t>(entry.second, path);
+    if (field == "limit") d.limit = r.number<std::size_t>(entry.second, path);
+  }
+  if (!kRoles.count(d.role)) r.fail(key + ".role", "'" + d.role + "' is not in_distribution, shift or ood");
+  return d;
+}
+
+}  // namespace
+
+RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
+  ConfigReader r(source);
+  const YAML::Node root = r.load(yaml);
+  static const std::set<std::string> kKeys = {
+      "models", "datasets",   "corruptions",          "attacks",    "metrics",  "templates",
+      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap"};
+  RunConfig c;
+  c.source = source;
+  c.text = yaml;
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node& node = entry.second;
+    r.check_known(key, kKeys);
+    if (key == "models") c.models = r.specs(node, key);
+    if (key == "datasets") {
+      if (!node.IsSequence()) r.fail(key, "expected a list of datasets");
+      for (std::size_t i = 0; i < node.size(); ++i)
+        c.datasets.push_back(dataset(r, node[i], key + "[" + std::to_string(i) + "]"));
+    }
+    if (key == "corruptions") c.corruptions = conditions(r, node, key);
+    if (key == "attacks") c.attacks = conditions(r, node, key);
+    if (key == "metrics") c.metrics = r.specs(node, key);
+    if (key == "templates") c.templates = r.strings(node, key);
+    if (key == "seed") c.seed = r.number<std::uint64_t>(node, key);
+    if (key == "batch_size") c.batch_size = r.number<std::int64_t>(node, key);
+    if (key == "prompt_attack_points") c.prompt_attack_points = r.number<std::size_t>(node, key);
+    if (key == "embeddings") c.embeddings = r.number<bool>(node, key);
+    if (key == "bootstrap") c.bootstrap = r.number<int>(node, key);
+  }
+  if (c.models.empty()) r.fail("models", "at least one model is needed");
+  if (c.datasets.empty()) r.fail("datasets", "at least one dataset is needed");
+  if (c.batch_size <= 0) r.fail("batch_size", "must be positive");
+  if (c.bootstrap < 0) r.fail("bootstrap", "must be 0 (off) or a number of resamples");
+  return c;
+}
+
+RunConfig load_run_config(const std::filesystem::path& path) {
+  return parse_run_config(read_config_file(path), path.string());
+}
+
+}  // namespace roz::core

@@ -1,0 +1,94 @@
+// anchor_accuracy: pm-k accuracy of ImageNet-Vid-Robust and YTBB-Robust (Shankar et al. 2021, "Do Image
+// Classifiers Generalize Across Time?"), as modestyachts/imagenet-testbed computes it. Each record of
+// such a dataset carries metadata["pm_anchor"], the sample id of its set's anchor frame (an anchor
+// names itself); the set is the anchor and its reviewed neighbour frames within k frames.
+//   pm0     = share of anchors whose own prediction is correct;
+//   pmk     = share of anchors whose prediction and every prediction of their set are correct (the
+//             worst case over the set);
+//   anchors = the number of anchors, the denominator of both.
+// A prediction is correct as the accuracy plugin's top1: no class scores strictly higher than the best
+// accepted label (accepted_labels, or label). Records without pm_anchor are ignored; a neighbour
+// whose anchor is not among the records has no set to count in. No record with pm_anchor: nothing.
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "builtin_descriptor.hpp"
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+
+namespace anchor_accuracy {
+namespace {
+
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
+
+bool correct(const roz::SampleRecord& r) {
+  const std::vector<std::int64_t> labels =
+      r.accepted_labels.empty() ? std::vector<std::int64_t>{r.label} : r.accepted_labels;
+  for (std::int64_t label : labels)
+    if (label < 0 || label >= static_cast<std::int64_t>(r.logits.size()))
+      throw roz::DataError("anchor_accuracy: sample '" + r.sample_id + "': label " + std::to_string(label) +
+                           " outside the " + std::to_string(r.logits.size()) + " classes");
+  float best = r.logits[static_cast<size_t>(labels.front())];
+  for (std::int64_t label : labels) best = std::max(best, r.logits[static_cast<size_t>(label)]);
+  return std::none_of(r.logits.begin(), r.logits.end(), [&](float z) { return z > best; });
+}
+
+class AnchorAccumulator final : public roz::MetricAccumulator {
+ public:
+  void add(const roz::SampleRecord& r) override {
+    auto anchor = r.metadata.find("pm_anchor");
+    if (anchor == r.metadata.end()) return;
+    any_ = true;
+    Set& set = sets_[anchor->second];
+    const bool ok = correct(r);
+    set.all_correct = set.all_correct && ok;
+    if (anchor->second == r.sample_id) {
+      set.has_anchor = true;
+      set.anchor_correct = ok;
+    }
+  }
+
+  std::vector<roz::MetricValue> finish() override {
+    if (!any_) return {};
+    std::int64_t anchors = 0, pm0 = 0, pmk = 0;
+    for (const auto& [id, set] : sets_) {
+      if (!set.has_anchor) continue;
+      ++anchors;
+      pm0 += set.anchor_correct;
+      pmk += set.all_correct;
+    }
+    if (anchors == 0) return {value("anchors", 0)};
+    const auto n = static_cast<double>(anchors);
+    return {value("pm0", static_cast<double>(pm0) / n), value("pmk", static_cast<double>(pmk) / n),
+            value("anchors", n)};
+  }
+
+ private:
+  struct Set {
+    bool has_anchor = false, anchor_correct = false, all_correct = true;
+  };
+  std::map<std::string, Set> sets_;  // anchor sample id -> its set
+  bool any_ = false;
+};
+
+class AnchorAccuracy final : public roz::Metric {
+ public:
+  explicit AnchorAccuracy(const roz::Params&) {}
+  std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo&) override {
+    return std::make_unique<AnchorAccumulator>();
+  }
+};
+
+roz::PluginDescriptor describe() {
+  return roz::builtin::descriptor("anchor_accuracy", roz::PluginKind::metric,
+                                  "pm-0 and pm-k accuracy over anchor-frame sets (ImageNet-Vid-Robust, YTBB-Robust)",
+                                  {}, roz::kPerCondition, roz::factory<AnchorAccuracy>());
+}
+
+}  // namespace
+}  // namespace anchor_accuracy
+
+ROZ_PLUGIN(anchor_accuracy::describe)

@@ -1,0 +1,96 @@
+// calibration: do the softmax confidences match the accuracy? (Guo et al. 2017, "On Calibration of
+// Modern Neural Networks".)
+// Per condition: `ece` (expected calibration error over `bins` equal-width confidence bins) and `nll`
+// (mean negative log-likelihood of the correct label under softmax(logits)).
+// Across the conditions of a model: one temperature T fitted on the in-distribution clean condition
+// (kind clean with role in_distribution; when no condition has a role, the first clean condition),
+// then for every condition whose records the host keeps a row with that condition's info and
+// `temperature` (T), `ece_ts` and `nll_ts` of softmax(logits / T). Without such a reference
+// condition, or without its records, there is nothing to fit and nothing is reported across conditions.
+#include <algorithm>
+#include <memory>
+
+#include "builtin_descriptor.hpp"
+#include "calibration_stats.hpp"
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+#include "softmax.hpp"
+#include "temperature_fit.hpp"
+
+namespace calibration {
+namespace {
+
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
+
+const roz::ConditionInfo* in_distribution_clean(const std::vector<roz::ConditionSummary>& conditions) {
+  const bool has_roles =
+      std::any_of(conditions.begin(), conditions.end(), [](const auto& c) { return c.info.attributes.count("role"); });
+  for (const auto& c : conditions) {
+    auto role = c.info.attributes.find("role");
+    if (c.info.kind == "clean" &&
+        (!has_roles || (role != c.info.attributes.end() && role->second == "in_distribution")))
+      return &c.info;
+  }
+  return nullptr;
+}
+
+class CalibrationAccumulator final : public roz::MetricAccumulator {
+ public:
+  explicit CalibrationAccumulator(std::int64_t bins) : stats_(bins, 1.0) {}
+  void add(const roz::SampleRecord& record) override { stats_.add(record); }
+  std::vector<roz::MetricValue> finish() override {
+    if (stats_.count() == 0) return {};
+    return {value("ece", stats_.ece()), value("nll", stats_.nll())};
+  }
+
+ private:
+  CalibrationStats stats_;
+};
+
+class Calibration final : public roz::Metric {
+ public:
+  explicit Calibration(const roz::Params& params) : bins_(params.get_int("bins")) {}
+
+  std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo&) override {
+    return std::make_unique<CalibrationAccumulator>(bins_);
+  }
+
+  std::vector<roz::ConditionSummary> across_conditions(const std::vector<roz::ConditionSummary>& conditions,
+                                                       const roz::RecordReader& records) override {
+    const roz::ConditionInfo* reference = in_distribution_clean(conditions);
+    if (!reference) return {};
+    std::vector<LabelledLogits> held_out;
+    records(*reference, [&](const roz::SampleRecord& r) { held_out.push_back({r.logits, correct_labels(r)}); });
+    if (held_out.empty()) return {};
+    const double temperature = fit_temperature(held_out);
+
+    std::vector<roz::ConditionSummary> out;
+    for (const auto& c : conditions) {
+      CalibrationStats stats(bins_, temperature);
+      records(c.info, [&](const roz::SampleRecord& r) { stats.add(r); });
+      if (stats.count() == 0) continue;
+      out.push_back(
+          {c.info, {value("temperature", temperature), value("ece_ts", stats.ece()), value("nll_ts", stats.nll())}});
+    }
+    return out;
+  }
+
+ private:
+  std::int64_t bins_;
+};
+
+roz::PluginDescriptor describe() {
+  return roz::builtin::descriptor(
+      "calibration", roz::PluginKind::metric,
+      "expected calibration error and NLL per condition; after temperature scaling fitted on the in-distribution "
+      "clean condition, across conditions",
+      {roz::param::integer("bins", 15, 1, std::nullopt, "equal-width confidence bins of the ECE")},
+      roz::kPerCondition | roz::kAcrossConditions, roz::factory<Calibration>());
+}
+
+}  // namespace
+}  // namespace calibration
+
+ROZ_PLUGIN(calibration::describe)

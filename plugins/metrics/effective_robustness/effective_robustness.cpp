@@ -1,0 +1,115 @@
+// effective_robustness: robustness to natural distribution shifts beyond what in-distribution
+// accuracy predicts (Taori et al. 2020, "Measuring Robustness to Natural Distribution Shifts in Image
+// Classification"). Accuracies are the accuracy plugin's top1 on each model's in-distribution clean
+// condition (kind clean, role in_distribution) and on each shift dataset (kind clean, role shift).
+// Per (model, shift dataset), a row with the shift condition's info and
+//   relative_robustness  = acc_shift - acc_id (negative when the shift hurts);
+//   effective_robustness = acc_shift - sigmoid(slope * logit(acc_id) + intercept), with the fit
+//                          reported as fit_slope and fit_intercept.
+// The fit is the parameters slope and intercept when given (a published trend; the same one for every
+// shift dataset), else the least-squares line in logit space over the run's models on that shift
+// dataset (logit_fit.hpp). With fewer than two distinct in-distribution accuracies there is no fit and
+// only relative_robustness is reported.
+#include <map>
+
+#include "builtin_descriptor.hpp"
+#include "logit_fit.hpp"
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+
+namespace effective_robustness {
+namespace {
+
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
+
+bool has_role(const roz::ConditionInfo& c, const std::string& role) {
+  auto it = c.attributes.find("role");
+  return c.kind == "clean" && it != c.attributes.end() && it->second == role;
+}
+
+double top1(const roz::ConditionSummary& c) {
+  for (const auto& v : c.values)
+    if (v.name == "top1") return v.value;
+  throw roz::DataError("effective_robustness: condition '" + c.info.condition + "' of '" + c.info.dataset +
+                       "' (model '" + c.info.model + "') has no top1 value (add the accuracy metric)");
+}
+
+// One model's accuracies: in-distribution, and its shift conditions.
+struct ModelAccuracy {
+  double id = 0;
+  std::vector<const roz::ConditionSummary*> shifts;
+};
+
+ModelAccuracy model_accuracy(const std::vector<roz::ConditionSummary>& conditions) {
+  ModelAccuracy m;
+  const roz::ConditionSummary* id = nullptr;
+  for (const auto& c : conditions) {
+    if (!id && has_role(c.info, "in_distribution")) id = &c;
+    if (has_role(c.info, "shift")) m.shifts.push_back(&c);
+  }
+  if (m.shifts.empty()) return m;
+  if (!id)
+    throw roz::DataError("effective_robustness: model '" + conditions.front().info.model +
+                         "' has shift datasets but no in-distribution clean condition");
+  m.id = top1(*id);
+  return m;
+}
+
+class EffectiveRobustness final : public roz::Metric {
+ public:
+  explicit EffectiveRobustness(const roz::Params& params) {
+    if (params.has("slope") != params.has("intercept"))
+      throw roz::ParamError("effective_robustness: give both slope and intercept, or neither (then they are fitted)");
+    if (params.has("slope")) given_ = LogitFit{params.get_real("slope"), params.get_real("intercept")};
+  }
+
+  std::vector<roz::ConditionSummary> across_models(
+      const std::vector<std::vector<roz::ConditionSummary>>& models) override {
+    std::vector<ModelAccuracy> accuracies;
+    std::map<std::string, std::vector<std::pair<double, double>>> by_dataset;  // shift dataset -> (id, shift)
+    for (const auto& conditions : models) {
+      if (conditions.empty()) continue;
+      accuracies.push_back(model_accuracy(conditions));
+      for (const auto* shift : accuracies.back().shifts)
+        by_dataset[shift->info.dataset].emplace_back(accuracies.back().id, top1(*shift));
+    }
+    std::map<std::string, std::optional<LogitFit>> fits;
+    for (const auto& [dataset, points] : by_dataset) fits[dataset] = given_ ? given_ : fit_logit_line(points);
+
+    std::vector<roz::ConditionSummary> out;
+    for (const auto& m : accuracies)
+      for (const auto* shift : m.shifts) {
+        const double acc = top1(*shift);
+        roz::ConditionSummary row{shift->info, {value("relative_robustness", acc - m.id)}};
+        if (const auto& fit = fits[shift->info.dataset]) {
+          row.values.push_back(value("effective_robustness", acc - fit->predict(m.id)));
+          row.values.push_back(value("fit_slope", fit->slope));
+          row.values.push_back(value("fit_intercept", fit->intercept));
+        }
+        out.push_back(std::move(row));
+      }
+    return out;
+  }
+
+ private:
+  std::optional<LogitFit> given_;
+};
+
+roz::PluginDescriptor describe() {
+  return roz::builtin::descriptor(
+      "effective_robustness", roz::PluginKind::metric,
+      "effective and relative robustness on role=shift datasets against a logit-space linear trend (Taori et al. "
+      "2020), fitted over the run's models or given",
+      {roz::param::optional(
+           roz::param::real("slope", 1, std::nullopt, std::nullopt, "slope of a published logit-space trend")),
+       roz::param::optional(
+           roz::param::real("intercept", 0, std::nullopt, std::nullopt, "intercept of a published logit-space trend"))},
+      roz::kAcrossModels, roz::factory<EffectiveRobustness>());
+}
+
+}  // namespace
+}  // namespace effective_robustness
+
+ROZ_PLUGIN(effective_robustness::describe)

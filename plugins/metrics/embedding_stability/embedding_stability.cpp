@@ -1,0 +1,162 @@
+// embedding_stability: how far perturbations move a sample's image embedding. Conditions sharing
+// attributes["perturbation_group"] (the severities of one corruption, repeated seeded draws, ...) form
+// a group, per dataset; each sample's clean embedding e0 (from the dataset's kind clean condition) is
+// compared with its perturbed embeddings e_1..e_m, one per condition of the group, all L2-normalised.
+// One row per group: kind "summary", condition "group:NAME" (NAME the group's), attributes["perturbation_group"],
+// the group's model and dataset, and
+//   mean_cosine      mean over samples and perturbations of cos(e0, e_i);
+//   mean_distance    mean Euclidean distance |e0 - e_i|;
+//   mean_meb_radius  mean over samples of the radius of the minimum enclosing ball of {e_1..e_m}
+//                    (min_enclosing_ball.hpp, `meb_iterations` iterations);
+//   samples          the samples compared; skipped: those lacking an embedding (or the record) in the
+//                    clean condition or in one of the group's conditions, left out of the means.
+// The means are absent when no sample could be compared.
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+
+#include "builtin_descriptor.hpp"
+#include "min_enclosing_ball.hpp"
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+
+namespace embedding_stability {
+namespace {
+
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
+
+std::string label(const roz::ConditionInfo& c) {
+  return "condition '" + c.condition + "' of '" + c.dataset + "'";
+}
+
+struct Group {
+  std::string name;
+  std::vector<const roz::ConditionInfo*> conditions;
+};
+
+// Reads a condition's embeddings, L2-normalised, by sample id; checks every one has `dim` entries
+// (set from the first embedding seen when 0).
+std::map<std::string, std::vector<float>> read_embeddings(const roz::ConditionInfo& c, const roz::RecordReader& records,
+                                                          std::set<std::string>& seen, size_t& dim) {
+  std::map<std::string, std::vector<float>> out;
+  records(c, [&](const roz::SampleRecord& r) {
+    seen.insert(r.sample_id);
+    if (r.embedding.empty()) return;
+    if (dim == 0) dim = r.embedding.size();
+    if (r.embedding.size() != dim)
+      throw roz::DataError("embedding_stability: " + label(c) + ": sample '" + r.sample_id + "' has a " +
+                           std::to_string(r.embedding.size()) + "-dimensional embedding, others have " +
+                           std::to_string(dim));
+    double norm = 0;
+    for (float v : r.embedding) norm += static_cast<double>(v) * v;
+    norm = std::sqrt(norm);
+    if (!(norm > 0))
+      throw roz::DataError("embedding_stability: " + label(c) + ": sample '" + r.sample_id + "' has a zero embedding");
+    std::vector<float>& e = out[r.sample_id];
+    for (float v : r.embedding) e.push_back(static_cast<float>(v / norm));
+  });
+  return out;
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+  double d = 0;
+  for (size_t k = 0; k < a.size(); ++k) d += static_cast<double>(a[k]) * b[k];
+  return d;
+}
+
+double distance(const std::vector<float>& a, const std::vector<float>& b) {
+  double d = 0;
+  for (size_t k = 0; k < a.size(); ++k) d += (static_cast<double>(a[k]) - b[k]) * (static_cast<double>(a[k]) - b[k]);
+  return std::sqrt(d);
+}
+
+class EmbeddingStability final : public roz::Metric {
+ public:
+  explicit EmbeddingStability(const roz::Params& params) : iterations_(params.get_int("meb_iterations")) {}
+
+  std::vector<roz::ConditionSummary> across_conditions(const std::vector<roz::ConditionSummary>& conditions,
+                                                       const roz::RecordReader& records) override {
+    std::map<std::string, const roz::ConditionInfo*> clean;  // dataset -> its clean condition
+    std::vector<Group> groups;
+    std::map<std::pair<std::string, std::string>, size_t> group_index;  // (dataset, group) -> groups[i]
+    for (const auto& c : conditions) {
+      if (c.info.kind == "clean") {
+        clean.emplace(c.info.dataset, &c.info);
+        continue;
+      }
+      auto g = c.info.attributes.find("perturbation_group");
+      if (g == c.info.attributes.end()) continue;
+      auto [it, fresh] = group_index.emplace(std::pair{c.info.dataset, g->second}, groups.size());
+      if (fresh) groups.push_back({g->second, {}});
+      groups[it->second].conditions.push_back(&c.info);
+    }
+    std::vector<roz::ConditionSummary> out;
+    for (const auto& g : groups) out.push_back(compare(g, clean, records));
+    return out;
+  }
+
+ private:
+  roz::ConditionSummary compare(const Group& g, const std::map<std::string, const roz::ConditionInfo*>& clean,
+                                const roz::RecordReader& records) const {
+    const roz::ConditionInfo& first = *g.conditions.front();
+    auto reference = clean.find(first.dataset);
+    if (reference == clean.end())
+      throw roz::DataError("embedding_stability: perturbation group '" + g.name + "' of '" + first.dataset +
+                           "' has no clean condition to compare with");
+    std::set<std::string> seen;
+    size_t dim = 0;
+    const auto e0 = read_embeddings(*reference->second, records, seen, dim);
+    std::vector<std::map<std::string, std::vector<float>>> perturbed;
+    for (const auto* c : g.conditions) perturbed.push_back(read_embeddings(*c, records, seen, dim));
+
+    double cosine = 0, dist = 0, radius = 0;
+    std::int64_t samples = 0, pairs = 0;
+    for (const auto& [id, clean_embedding] : e0) {
+      std::vector<std::vector<float>> points;
+      for (const auto& p : perturbed)
+        if (auto it = p.find(id); it != p.end()) points.push_back(it->second);
+      if (points.size() != perturbed.size()) continue;
+      for (const auto& e : points) {
+        cosine += dot(clean_embedding, e);
+        dist += distance(clean_embedding, e);
+        ++pairs;
+      }
+      radius += meb_radius(points, iterations_);
+      ++samples;
+    }
+
+    roz::ConditionInfo info = first;
+    info.condition = "group:" + g.name;  // apart from real conditions: a corruption without parameters is named "fog"
+    info.kind = "summary";
+    info.attributes = {{"perturbation_group", g.name}};
+    roz::ConditionSummary row{info, {}};
+    if (samples > 0) {
+      row.values.push_back(value("mean_cosine", cosine / static_cast<double>(pairs)));
+      row.values.push_back(value("mean_distance", dist / static_cast<double>(pairs)));
+      row.values.push_back(value("mean_meb_radius", radius / static_cast<double>(samples)));
+    }
+    row.values.push_back(value("samples", static_cast<double>(samples)));
+    row.values.push_back(value("skipped", static_cast<double>(static_cast<std::int64_t>(seen.size()) - samples)));
+    return row;
+  }
+
+  std::int64_t iterations_;
+};
+
+roz::PluginDescriptor describe() {
+  return roz::builtin::descriptor(
+      "embedding_stability", roz::PluginKind::metric,
+      "per perturbation group: cosine and distance of perturbed to clean image embeddings, and the radius of "
+      "the perturbed embeddings' minimum enclosing ball",
+      {roz::param::integer("meb_iterations", 100, 1, std::nullopt,
+                           "Badoiu-Clarkson iterations N (radius within 1 + 1/sqrt(N) of the optimum)")},
+      roz::kAcrossConditions, roz::factory<EmbeddingStability>());
+}
+
+}  // namespace
+}  // namespace embedding_stability
+
+ROZ_PLUGIN(embedding_stability::describe)

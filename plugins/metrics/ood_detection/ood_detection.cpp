@@ -1,0 +1,106 @@
+// ood_detection: how well a model's confidence separates in-distribution from out-of-distribution
+// images. In-distribution: the clean condition with role in_distribution (when no condition has a
+// role, the first clean condition); OOD sets: every condition with role ood. Scores (ood_scores.hpp):
+// MSP and MCM, the latter at temperature `mcm_temperature` on cosine = logits / logit_scale, the
+// condition's attributes["logit_scale"]. Each OOD condition gets a row with its own info and
+// `auroc_msp`, `fpr95_msp`, `auroc_mcm`, `fpr95_mcm` (detection_metrics.hpp: in-distribution samples
+// are the positives). Without the in-distribution condition or its records, or for an OOD condition
+// without records, there is nothing to compare and no row.
+#include <algorithm>
+#include <string>
+
+#include "builtin_descriptor.hpp"
+#include "detection_metrics.hpp"
+#include "ood_scores.hpp"
+#include "roz/metric.hpp"
+#include "roz/plugin.hpp"
+#include "roz/spec.hpp"
+
+namespace ood_detection {
+namespace {
+
+roz::MetricValue value(std::string name, double v) {
+  return {std::move(name), v, std::nullopt, std::nullopt};
+}
+
+std::string label(const roz::ConditionInfo& c) {
+  return "condition '" + c.condition + "' of '" + c.dataset + "'";
+}
+
+bool has_role(const roz::ConditionInfo& c, const std::string& role) {
+  auto it = c.attributes.find("role");
+  return it != c.attributes.end() && it->second == role;
+}
+
+const roz::ConditionInfo* in_distribution_clean(const std::vector<roz::ConditionSummary>& conditions) {
+  const bool has_roles =
+      std::any_of(conditions.begin(), conditions.end(), [](const auto& c) { return c.info.attributes.count("role"); });
+  for (const auto& c : conditions)
+    if (c.info.kind == "clean" && (!has_roles || has_role(c.info, "in_distribution"))) return &c.info;
+  return nullptr;
+}
+
+double logit_scale(const roz::ConditionInfo& c) {
+  auto it = c.attributes.find("logit_scale");
+  if (it == c.attributes.end())
+    throw roz::DataError("ood_detection: " + label(c) + " has no logit_scale attribute (MCM needs the cosines)");
+  double scale = 0;
+  if (!roz::parse_number(it->second, scale) || !(scale > 0))
+    throw roz::DataError("ood_detection: " + label(c) + ": logit_scale '" + it->second + "' is not a positive number");
+  return scale;
+}
+
+struct Scores {
+  std::vector<double> msp, mcm;
+};
+
+Scores score(const roz::ConditionInfo& c, const roz::RecordReader& records, double tau) {
+  const double scale = logit_scale(c);
+  Scores s;
+  records(c, [&](const roz::SampleRecord& r) {
+    if (r.logits.empty())
+      throw roz::DataError("ood_detection: " + label(c) + ": sample '" + r.sample_id + "' has no logits");
+    s.msp.push_back(msp(r.logits));
+    s.mcm.push_back(mcm(r.logits, scale, tau));
+  });
+  return s;
+}
+
+class OodDetection final : public roz::Metric {
+ public:
+  explicit OodDetection(const roz::Params& params) : tau_(params.get_real("mcm_temperature")) {}
+
+  std::vector<roz::ConditionSummary> across_conditions(const std::vector<roz::ConditionSummary>& conditions,
+                                                       const roz::RecordReader& records) override {
+    const roz::ConditionInfo* reference = in_distribution_clean(conditions);
+    if (!reference) return {};
+    const Scores id = score(*reference, records, tau_);
+    if (id.msp.empty()) return {};
+    std::vector<roz::ConditionSummary> out;
+    for (const auto& c : conditions) {
+      if (!has_role(c.info, "ood")) continue;
+      const Scores ood = score(c.info, records, tau_);
+      if (ood.msp.empty()) continue;
+      out.push_back({c.info,
+                     {value("auroc_msp", auroc(id.msp, ood.msp)), value("fpr95_msp", fpr_at_95_tpr(id.msp, ood.msp)),
+                      value("auroc_mcm", auroc(id.mcm, ood.mcm)), value("fpr95_mcm", fpr_at_95_tpr(id.mcm, ood.mcm))}});
+    }
+    return out;
+  }
+
+ private:
+  double tau_;
+};
+
+roz::PluginDescriptor describe() {
+  return roz::builtin::descriptor(
+      "ood_detection", roz::PluginKind::metric,
+      "OOD detection (AUROC, FPR at 95% TPR) of the MSP and MCM scores, in-distribution clean vs each role=ood set",
+      {roz::param::real("mcm_temperature", 1.0, 1e-6, std::nullopt, "MCM's softmax temperature tau on the cosines")},
+      roz::kAcrossConditions, roz::factory<OodDetection>());
+}
+
+}  // namespace
+}  // namespace ood_detection
+
+ROZ_PLUGIN(ood_detection::describe)

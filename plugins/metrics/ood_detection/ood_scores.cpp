@@ -1,0 +1,16 @@
+// OOD scores (see ood_scores.hpp).
+#include "ood_scores.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ood_detection {
+
+double max_softmax(const std::vector<float>& logits, double beta) {
+  const double top = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float z : logits) sum += std::exp(beta * (z - top));
+  return 1 / sum;  // the top class's term is exp(0)
+}
+
+}  // namespace ood_detection

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# roz run end to end: a run killed with SIGKILL and resumed ends with the same records and report as
+# an uninterrupted one; two shards merged give it too; bad input is one clear error line, exit code
+# non-zero, nothing stored lost; the HTML report renders its charts in headless Chromium.
+set -euo pipefail
+roz=$1 config=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export ROZ_CACHE_DIR="$tmp/cache"
+count() { /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM records').fetchone()[0])" "$1" 2> /dev/null || echo 0; }
+
+"$roz" --threads 1 run "$config" --out "$tmp/straight" 2> "$tmp/straight.err" > "$tmp/straight.out" || { cat "$tmp/straight.err"; fail "uninterrupted run"; }
+grep -q "report.html" "$tmp/straight.out" || fail "roz run does not say where the report is"
+total=$(count "$tmp/straight/results.db")
+
+# Killed in the middle (inside the PGD condition), then resumed.
+"$roz" --threads 1 run "$config" --out "$tmp/killed" 2> /dev/null > /dev/null &
+pid=$!
+for _ in $(seq 1200); do
+  [ "$(count "$tmp/killed/results.db")" -ge 1700 ] && break
+  sleep 0.05
+done
+kill -9 "$pid"
+wait "$pid" 2> /dev/null || true
+stored=$(count "$tmp/killed/results.db")
+[ "$stored" -lt "$total" ] || fail "the killed run had finished before the kill ($stored of $total records)"
+[ "$stored" -gt 0 ] || fail "nothing stored before the kill"
+
+# Without --resume the stored run is refused and kept.
+if "$roz" run "$config" --out "$tmp/killed" 2> "$tmp/again.err" > /dev/null; then fail "a second run over a stored one must fail"; fi
+grep -q -- "--resume" "$tmp/again.err" || fail "the refusal does not mention --resume: $(cat "$tmp/again.err")"
+[ "$(count "$tmp/killed/results.db")" = "$stored" ] || fail "the refused run changed the store"
+
+"$roz" --threads 1 run "$config" --out "$tmp/killed" --resume 2> "$tmp/resume.err" > /dev/null || { cat "$tmp/resume.err"; fail "resume"; }
+grep -q "finished earlier, kept\|resuming" "$tmp/resume.err" || fail "the second run did not resume"
+
+# Two shards, merged.
+"$roz" --threads 1 run "$config" --out "$tmp/sharded" --shard 0/2 2> /dev/null > /dev/null || fail "shard 0/2"
+"$roz" --threads 1 run "$config" --out "$tmp/sharded" --shard 1/2 2> /dev/null > /dev/null || fail "shard 1/2"
+"$roz" merge "$tmp/sharded" 2> "$tmp/merge.err" > /dev/null || { cat "$tmp/merge.err"; fail "merge"; }
+
+/usr/bin/python3 - "$tmp/straight" "$tmp/killed" "$tmp/sharded" <<'PY'
+import json, sqlite3, sys
+def records(d):
+    db = sqlite3.connect(d + "/results.db")
+    rows = db.execute("SELECT c.key, r.sample_id, r.status, r.label, r.prediction, r.logits, r.embedding, r.linf, r.l2,"
+                      " r.metadata FROM records r JOIN conditions c ON c.id = r.condition_id").fetchall()
+    done = db.execute("SELECT COUNT(*) FROM conditions WHERE status != 'done'").fetchone()[0]
+    assert done == 0, d + ": unfinished conditions"
+    return sorted(rows)
+straight = records(sys.argv[1])
+assert len(straight) > 1500, len(straight)
+for other in sys.argv[2:]:
+    o = records(other)
+    assert o == straight, "%s: %d records differ from the uninterrupted run's" % (other, sum(a != b for a, b in zip(o, straight)))
+    a, b = (open(p + "/summary.csv").read() for p in (sys.argv[1], other))
+    assert a == b, other + ": summary.csv differs"
+report = json.load(open(sys.argv[1] + "/report.json"))
+kinds = {c["kind"] for c in report["conditions"]}
+assert kinds == {"clean", "corruption", "attack", "text_attack"}, kinds
+clean = [c for c in report["conditions"] if c["kind"] == "clean" and c["dataset"] == "fashion-mnist"][0]
+top1 = clean["metrics"]["top1"]
+assert top1["value"] > 0.8 and top1["bootstrap95"][0] < top1["value"] < top1["bootstrap95"][1], top1
+for c in report["conditions"]:
+    if c["kind"] != "clean":
+        assert c["metrics"]["top1"]["value"] < top1["value"], (c["condition"], c["metrics"]["top1"])
+assert report["run"]["seed"] == "3"
+print("run kill/resume and shard/merge: %d records identical" % len(straight))
+PY
+
+# Bad input: one error line naming the key, plugin or path; exit code non-zero.
+expect_error() {  # name, fragment, config text
+  printf '%s\n' "$3" > "$tmp/$1.yaml"
+  if "$roz" run "$tmp/$1.yaml" --out "$tmp/bad-$1" 2> "$tmp/$1.err" > /dev/null; then fail "$1: exit code 0"; fi
+  [ "$(grep -c "error" "$tmp/$1.err")" = 1 ] || fail "$1: not one error line: $(cat "$tmp/$1.err")"
+  grep -q -- "$2" "$tmp/$1.err" || fail "$1: the error does not name '$2': $(cat "$tmp/$1.err")"
+}
+expect_error malformed "line 2" $'models: [mini_clip\ndatasets: ]]'
+expect_error unknown_key "sead" $'models: [mini_clip]\ndatasets: [fashion-mnist]\nsead: 3'
+expect_error unknown_plugin "no_such_attack" $'models: [mini_clip]\ndatasets: [fashion-mnist]\nattacks: [no_such_attack]'
+expect_error unknown_param "epsilon" $'models: [mini_clip]\ndatasets: [fashion-mnist]\nattacks: ["fgsm:epsilon=1"]'
+expect_error missing_dataset "/nonexistent/data" $'models: [mini_clip]\ndatasets: [/nonexistent/data]'
+expect_error bad_role "role" $'models: [mini_clip]\ndatasets: [{name: mnist, role: train}]'
+
+# The HTML report renders its charts in headless Chromium (no network).
+chromium --headless --no-sandbox --disable-gpu --disable-background-networking --virtual-time-budget=5000 \
+  --dump-dom "file://$tmp/straight/report.html" > "$tmp/dom.html" 2> "$tmp/chromium.err" || { cat "$tmp/chromium.err"; fail "chromium"; }
+/usr/bin/python3 - "$tmp/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+charts = re.search(r'data-charts="(\d+)"', dom)
+rendered = re.search(r'data-charts-rendered="(\d+)"', dom)
+assert charts and rendered, "the report's check script did not run"
+assert int(charts.group(1)) >= 4 and charts.group(1) == rendered.group(1), (charts.group(1), rendered.group(1))
+for title in ("top-1 accuracy per condition", "gaussian_noise", "robust accuracy vs eps"):
+    assert title in dom, title
+print("report renders %s charts" % rendered.group(1))
+PY
+echo "run test passed"
