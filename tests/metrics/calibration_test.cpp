@@ -30,8 +30,12 @@ TEST(Calibration, EceWeighsEachBinsGapByItsShare) {
   // ECE = 1/2 * 0.45 + 1/2 * 0.3 = 0.375. NLL = -(ln 0.95 + ln 0.05 + 2 ln 0.7) / 4.
   std::vector<SampleRecord> rs = {binary("a", 0, 0.95), binary("b", 1, 0.95), binary("c", 0, 0.7), binary("d", 0, 0.7)};
   auto values = per_condition("calibration", rs);
-  ASSERT_EQ(values.size(), 2u);
+  ASSERT_EQ(values.size(), 6u);  // ece, nll, and the two non-empty bins' reliability points
   EXPECT_NEAR(value_of(values, "ece"), 0.375, 1e-6);
+  EXPECT_NEAR(value_of(values, "bin14_confidence"), 0.95, 1e-6);
+  EXPECT_NEAR(value_of(values, "bin14_accuracy"), 0.5, 1e-12);
+  EXPECT_NEAR(value_of(values, "bin10_confidence"), 0.7, 1e-6);
+  EXPECT_NEAR(value_of(values, "bin10_accuracy"), 1.0, 1e-12);
   EXPECT_NEAR(value_of(values, "nll"), -(std::log(0.95) + std::log(0.05) + 2 * std::log(0.7)) / 4, 1e-6);
   // One bin: |mean accuracy - mean confidence| = |0.75 - 0.825|.
   EXPECT_NEAR(value_of(per_condition("calibration:bins=1", rs), "ece"), 0.075, 1e-6);

@@ -66,6 +66,16 @@ TEST(CorruptionError, CeAgainstAlexNetIsTheMeanErrorOverAlexNetsMean) {
   EXPECT_FALSE(test::find_value(mce.values, "relative_mce"));
 }
 
+TEST(CorruptionError, CorruptionsWithoutSeverityAreNotPartOfIt) {
+  std::vector<ConditionSummary> cs = one_model();
+  ConditionSummary typographic = corrupted("typographic", 1, 0.1);
+  typographic.info.attributes.erase("severity");
+  cs.push_back(typographic);
+  auto rows = across_conditions("corruption_error", cs);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_NEAR(value_of(test::row(rows, "imagenet", "mce").values, "mce"), (0.6 / 0.886428 + 0.3 / 0.564592) / 2, 1e-12);
+}
+
 TEST(CorruptionError, RelativeCeAgainstAlexNetNeedsItsCleanError) {
   auto rows = across_conditions("corruption_error:baseline_clean_error=0.4", one_model());
   const double gaussian = (0.6 - 0.2) / (0.886428 - 0.4), brightness = (0.3 - 0.2) / (0.564592 - 0.4);
@@ -107,10 +117,11 @@ TEST(CorruptionError, MissingTopOneOrAttributesOrARepeatedSeverityIsAnError) {
   EXPECT_NE(message.find("condition 'clean' of 'imagenet' has no top1 value"), std::string::npos) << message;
 
   cs = one_model();
-  cs[1].info.attributes.erase("severity");
+  cs[1].info.attributes.erase("corruption");
   message = test::error_of([&] { across_conditions("corruption_error", cs); });
-  EXPECT_NE(message.find("corruption condition 'gaussian_noise:severity=1' of 'imagenet' has no 'severity' attribute"),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("corruption condition 'gaussian_noise:severity=1' of 'imagenet' has no 'corruption' attribute"),
+      std::string::npos)
       << message;
 
   cs = one_model();

@@ -21,8 +21,9 @@ roz::MetricValue value(std::string name, double v) {
 
 class AttackSuccessAccumulator final : public roz::MetricAccumulator {
  public:
-  // A text-prompt attack leaves the images alone: its perturbation norms say nothing.
-  explicit AttackSuccessAccumulator(bool image_norms) : image_norms_(image_norms) {}
+  // A text-prompt attack leaves the images alone: its (zero) perturbation norms say nothing; a
+  // multimodal one (also a text_attack condition) perturbs them, so its norms are reported.
+  explicit AttackSuccessAccumulator(bool text_attack) : text_attack_(text_attack) {}
 
   void add(const roz::SampleRecord& r) override {
     const std::int64_t predicted = argmax(r.logits);
@@ -38,6 +39,7 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
     robust_correct_ += robust_correct;
     flipped_ += clean_correct && !robust_correct;
     linf_ += *r.perturbation_linf;
+    perturbed_ = perturbed_ || *r.perturbation_linf > 0;
     l2_ += r.perturbation_l2.value_or(0.0f);
     if (clean_correct && !robust_correct) {
       flipped_linf_.push_back(*r.perturbation_linf);
@@ -49,16 +51,17 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
     std::vector<roz::MetricValue> out;
     if (attacked_ > 0) {
       const auto n = static_cast<double>(attacked_);
+      const bool image_norms = !text_attack_ || perturbed_;
       out.push_back(value("clean_accuracy", clean_correct_ / n));
       out.push_back(value("robust_accuracy", robust_correct_ / n));
       out.push_back(
           value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
-      if (image_norms_) {
+      if (image_norms) {
         out.push_back(value("mean_linf", linf_ / n));
         out.push_back(value("mean_l2", l2_ / n));
       }
       // The typical size of a successful perturbation: with min_eps, the median minimal budget.
-      if (image_norms_ && !flipped_linf_.empty()) {
+      if (image_norms && !flipped_linf_.empty()) {
         out.push_back(value("median_linf_success", median(flipped_linf_)));
         out.push_back(value("median_l2_success", median(flipped_l2_)));
       }
@@ -69,7 +72,8 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
   }
 
  private:
-  bool image_norms_;
+  bool text_attack_;
+  bool perturbed_ = false;
   std::int64_t attacked_ = 0, clean_correct_ = 0, robust_correct_ = 0, flipped_ = 0;
   std::int64_t typographic_ = 0, typographic_hits_ = 0;
   double linf_ = 0, l2_ = 0;
@@ -86,7 +90,7 @@ class AttackSuccess final : public roz::Metric {
  public:
   explicit AttackSuccess(const roz::Params&) {}
   std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo& condition) override {
-    return std::make_unique<AttackSuccessAccumulator>(condition.kind != "text_attack");
+    return std::make_unique<AttackSuccessAccumulator>(condition.kind == "text_attack");
   }
 };
 

@@ -1,7 +1,8 @@
 // calibration: do the softmax confidences match the accuracy? (Guo et al. 2017, "On Calibration of
 // Modern Neural Networks".)
-// Per condition: `ece` (expected calibration error over `bins` equal-width confidence bins) and `nll`
-// (mean negative log-likelihood of the correct label under softmax(logits)).
+// Per condition: `ece` (expected calibration error over `bins` equal-width confidence bins), `nll`
+// (mean negative log-likelihood of the correct label under softmax(logits)), and for each non-empty
+// bin k its reliability point `bin<k>_confidence` and `bin<k>_accuracy`.
 // Across the conditions of a model: one temperature T fitted on the in-distribution clean condition
 // (kind clean with role in_distribution; when no condition has a role, the first clean condition),
 // then for every condition whose records the host keeps a row with that condition's info and
@@ -42,7 +43,15 @@ class CalibrationAccumulator final : public roz::MetricAccumulator {
   void add(const roz::SampleRecord& record) override { stats_.add(record); }
   std::vector<roz::MetricValue> finish() override {
     if (stats_.count() == 0) return {};
-    return {value("ece", stats_.ece()), value("nll", stats_.nll())};
+    std::vector<roz::MetricValue> out{value("ece", stats_.ece()), value("nll", stats_.nll())};
+    // The reliability diagram: mean confidence and accuracy of every non-empty bin.
+    const std::vector<CalibrationStats::Bin> bins = stats_.bins();
+    for (size_t k = 0; k < bins.size(); ++k) {
+      if (bins[k].count == 0) continue;
+      out.push_back(value("bin" + std::to_string(k) + "_confidence", bins[k].confidence));
+      out.push_back(value("bin" + std::to_string(k) + "_accuracy", bins[k].accuracy));
+    }
+    return out;
   }
 
  private:

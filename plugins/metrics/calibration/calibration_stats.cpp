@@ -37,3 +37,16 @@ double CalibrationStats::ece() const {
 }
 
 }  // namespace calibration
+
+namespace calibration {
+
+std::vector<CalibrationStats::Bin> CalibrationStats::bins() const {
+  std::vector<Bin> out;
+  for (size_t k = 0; k < bin_count_.size(); ++k) {
+    const auto n = static_cast<double>(std::max<std::int64_t>(bin_count_[k], 1));
+    out.push_back({bin_count_[k], bin_confidence_[k] / n, static_cast<double>(bin_correct_[k]) / n});
+  }
+  return out;
+}
+
+}  // namespace calibration

@@ -20,6 +20,14 @@ class CalibrationStats {
   double ece() const;
   double nll() const { return nll_sum_ / static_cast<double>(n_); }
 
+  // One bin of the reliability diagram.
+  struct Bin {
+    std::int64_t count;
+    double confidence;  // mean confidence of its records
+    double accuracy;
+  };
+  std::vector<Bin> bins() const;
+
  private:
   double beta_;  // 1 / T
   std::vector<std::int64_t> bin_count_, bin_correct_;

@@ -34,7 +34,8 @@ std::vector<ModelErrors> collect_errors(const std::vector<roz::ConditionSummary>
   std::map<std::string, size_t> index;  // dataset -> out[i]
   std::map<std::tuple<std::string, std::string, std::int64_t>, const roz::ConditionInfo*> seen;
   for (const auto& c : conditions) {
-    if (c.info.kind != "corruption") continue;
+    // Only leveled corruptions (ImageNet-C style) enter CE; typographic, resize, compose have no severity.
+    if (c.info.kind != "corruption" || !c.info.attributes.count("severity")) continue;
     const std::string& name = attribute(c.info, "corruption");
     long long severity = 0;
     if (!roz::parse_integer(attribute(c.info, "severity"), severity))

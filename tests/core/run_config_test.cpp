@@ -1,0 +1,85 @@
+// roz run's config and results store: severities expand, limits and roles are read, errors name the
+// file and key; a file that is not a results store is a named error.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "roz/core/results_store.hpp"
+#include "roz/core/run_config.hpp"
+#include "roz/error.hpp"
+
+namespace roz {
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    core::parse_run_config(yaml, "run.yaml");
+  } catch (const SpecError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RunConfig, ExpandsSeveritiesAndReadsRolesAndLimits) {
+  core::RunConfig c = core::parse_run_config(R"(
+models: [mini_clip, "torchscript:path=a.pt"]
+datasets:
+  - {name: fashion-mnist, per_class: 10}
+  - {name: mnist, role: ood, limit: 50}
+corruptions:
+  - {name: fog, severities: [1, 3, 5], limit: 20}
+  - jpeg_compression:quality=10
+attacks:
+  - {name: pgd, eps: 1/255, steps: 5, limit: 7}
+embeddings: true
+bootstrap: 0
+)",
+                                             "run.yaml");
+  ASSERT_EQ(c.models.size(), 2u);
+  EXPECT_EQ(c.models[1].to_string(), "torchscript:path=a.pt");
+  ASSERT_EQ(c.datasets.size(), 2u);
+  EXPECT_EQ(c.datasets[0].role, "in_distribution");
+  EXPECT_EQ(c.datasets[0].per_class, 10u);
+  EXPECT_EQ(c.datasets[1].role, "ood");
+  EXPECT_EQ(c.datasets[1].limit, 50u);
+  ASSERT_EQ(c.corruptions.size(), 4u);
+  EXPECT_EQ(c.corruptions[0].spec.to_string(), "fog:severity=1");
+  EXPECT_EQ(c.corruptions[2].spec.to_string(), "fog:severity=5");
+  EXPECT_EQ(c.corruptions[2].limit, 20u);
+  EXPECT_EQ(c.corruptions[3].limit, 0u);
+  ASSERT_EQ(c.attacks.size(), 1u);
+  EXPECT_EQ(c.attacks[0].spec.to_string(), "pgd:eps=1/255,steps=5");
+  EXPECT_EQ(c.attacks[0].limit, 7u);
+  EXPECT_TRUE(c.embeddings);
+  EXPECT_EQ(c.bootstrap, 0);
+}
+
+TEST(RunConfig, ErrorsNameTheFileAndKey) {
+  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nsead: 1").find("config 'run.yaml': key 'sead': unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("datasets: [d]").find("key 'models': at least one model"), std::string::npos);
+  EXPECT_NE(error_of("models: [m]\ndatasets: [{name: d, role: train}]").find("key 'datasets[0].role'"),
+            std::string::npos);
+  EXPECT_NE(error_of("models: [m]\ndatasets: [{name: d, size: 3}]").find("key 'datasets[0].size': unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nattacks: [{name: pgd, limit: many}]")
+                .find("key 'attacks[0].limit': 'many' is not a valid number"),
+            std::string::npos);
+  EXPECT_NE(error_of("models: [m\n").find("malformed YAML at line"), std::string::npos);
+}
+
+TEST(ResultsStore, AFileThatIsNotAStoreIsANamedError) {
+  const auto file = std::filesystem::temp_directory_path() / "roz_not_a_store.db";
+  std::ofstream(file) << "this is not an SQLite database, just text long enough to have a header page....\n";
+  try {
+    core::ResultsStore store(file);
+    ADD_FAILURE() << "opened a text file as a results store";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace roz
