@@ -165,6 +165,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
         metadata[i]["clean_prediction"] = std::to_string(clean_predictions[i]);
       }
       record.metadata = std::move(metadata[i]);
+      record.metadata.insert(batch.samples[i].metadata.begin(), batch.samples[i].metadata.end());
       out.records.push_back(std::move(record));
     }
     on_batch(out);

@@ -30,7 +30,7 @@ class CifarBinary final : public Dataset {
         int label = static_cast<unsigned char>(bytes[i * record + static_cast<size_t>(label_byte)]);
         max_label = std::max(max_label, label);
         samples_.push_back({batch.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {},
-                            records_.size()});
+                            records_.size(), {}});
         records_.push_back({batches_.size(), i * record + label_bytes_});
       }
       batches_.push_back({batch.string(), std::move(bytes)});

@@ -6,6 +6,16 @@ namespace roz::datasets {
 
 Dataset::~Dataset() = default;
 
+std::size_t Dataset::annotate(const std::string& key, const std::map<std::string, std::string>& values) {
+  std::size_t found = 0;
+  for (SampleInfo& s : samples_)
+    if (auto it = values.find(s.id); it != values.end()) {
+      s.metadata[key] = it->second;
+      ++found;
+    }
+  return found;
+}
+
 void Dataset::name_classes_by_number(std::int64_t max_label) {
   class_names_.clear();
   for (std::int64_t c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));

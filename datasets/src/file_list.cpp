@@ -33,7 +33,7 @@ class FileList final : public FileDataset {
       std::string path = line.substr(0, cut);
       while (!path.empty() && (path.back() == ' ' || path.back() == '\t' || path.back() == ',')) path.pop_back();
       max_label = std::max(max_label, label);
-      add({path, std::to_string(label), label, {}, 0}, root / path);
+      add({path, std::to_string(label), label, {}, 0, {}}, root / path);
     }
     if (samples_.empty()) throw DataError("file list '" + list.string() + "': no entries");
     name_ = list.stem().string();

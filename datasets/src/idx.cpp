@@ -41,7 +41,7 @@ class Idx final : public Dataset {
     for (size_t i = 0; i < n; ++i) {
       int label = static_cast<unsigned char>(label_bytes[8 + i]);
       max_label = std::max(max_label, label);
-      samples_.push_back({images.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {}, i});
+      samples_.push_back({images.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {}, i, {}});
     }
     name_classes_by_number(max_label);
   }

@@ -40,7 +40,7 @@ class ImageFolder final : public FileDataset {
       std::replace(name.begin(), name.end(), '_', ' ');
       auto label = static_cast<std::int64_t>(class_names_.size());
       class_names_.push_back(name);
-      for (const fs::path& f : images) add({fs::relative(f, root).generic_string(), folder, label, {}, 0}, f);
+      for (const fs::path& f : images) add({fs::relative(f, root).generic_string(), folder, label, {}, 0, {}}, f);
     }
     if (samples_.empty())
       throw DataError("dataset '" + root.string() + "': no CLASS/IMAGE files found (expected the ImageFolder layout)");

@@ -35,7 +35,7 @@ class JsonLabels final : public FileDataset {
         raw += (raw.empty() ? "" : ",") + std::to_string(l);
         max_label = std::max(max_label, l);
       }
-      add({path, raw, list.front(), list.size() > 1 ? list : std::vector<std::int64_t>{}, 0}, image_root / path);
+      add({path, raw, list.front(), list.size() > 1 ? list : std::vector<std::int64_t>{}, 0, {}}, image_root / path);
     }
     if (samples_.empty()) throw DataError("labels file '" + labels.string() + "': no entries");
     name_ = labels.stem().string();

@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <algorithm>
 #include <set>
 
 #include "roz/datasets/readers.hpp"
@@ -31,9 +31,10 @@ class ManifestReader {
                       std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
     if (!root_.IsMap()) throw DataError("dataset manifest '" + path_.string() + "': expected a map of keys");
-    static const std::set<std::string> kKeys = {"name",  "reader", "root",       "images",     "labels",  "batches",
-                                                "label_bytes", "label_byte", "list", "classes", "templates", "image_dir",
-                                                "class_keys", "description", "source", "license"};
+    static const std::set<std::string> kKeys = {"name",      "reader",      "root",       "images",  "labels",
+                                                "batches",   "label_bytes", "label_byte", "list",    "classes",
+                                                "templates", "image_dir",   "class_keys", "pm_sets", "description",
+                                                "source",    "license"};
     for (const auto& entry : root_) {
       std::string key = entry.first.as<std::string>();
       if (!kKeys.count(key)) fail(key, "unknown key");
@@ -67,6 +68,7 @@ class ManifestReader {
     dataset->set_name(has("name") ? text("name") : path_.stem().string());
     if (has("classes")) apply_classes(*dataset);
     if (has("templates")) dataset->set_templates(lines_or_list("templates"));
+    if (has("pm_sets")) apply_pm_sets(*dataset, root);
     return dataset;
   }
 
@@ -106,9 +108,12 @@ class ManifestReader {
         size_t dash = inner.find(":-");
         std::string var = inner.substr(0, dash);
         const char* env = std::getenv(var.c_str());
-        if (env != nullptr && *env != '\0') out += env;
-        else if (dash != std::string::npos) out += inner.substr(dash + 2);
-        else fail("root", "environment variable " + var + " is not set");
+        if (env != nullptr && *env != '\0')
+          out += env;
+        else if (dash != std::string::npos)
+          out += inner.substr(dash + 2);
+        else
+          fail("root", "environment variable " + var + " is not set");
         i = end + 1;
       } else {
         out += value[i++];
@@ -118,6 +123,28 @@ class ManifestReader {
   }
 
   fs::path resolve(const fs::path& p) const { return p.is_absolute() ? p : dir_ / p; }
+
+  // pm_sets: {anchor frame: [its similar neighbour frames]} (ImageNet-Vid-Robust / YTBB-Robust
+  // pmsets.json, frame paths as in the labels file): every frame of a set gets metadata pm_anchor =
+  // its anchor, which the anchor_accuracy (pm-k) metric groups by.
+  void apply_pm_sets(Dataset& dataset, const fs::path& root) const {
+    const fs::path file = root / text("pm_sets");
+    std::ifstream in(file);
+    if (!in) fail("pm_sets", "cannot open '" + file.string() + "'");
+    std::map<std::string, std::string> anchor_of;
+    try {
+      const nlohmann::json sets = nlohmann::json::parse(in);
+      if (!sets.is_object()) fail("pm_sets", "'" + file.string() + "': expected {\"anchor frame\": [frames]}");
+      for (const auto& [anchor, frames] : sets.items()) {
+        anchor_of[anchor] = anchor;
+        for (const auto& frame : frames) anchor_of[frame.get<std::string>()] = anchor;
+      }
+    } catch (const nlohmann::json::exception& e) {
+      fail("pm_sets", "'" + file.string() + "': " + e.what());
+    }
+    if (dataset.annotate("pm_anchor", anchor_of) == 0)
+      fail("pm_sets", "no frame of '" + file.string() + "' is a sample of the dataset");
+  }
 
   std::vector<std::string> read_lines(const std::string& key, const fs::path& file) const {
     std::ifstream in(resolve(file));
@@ -169,9 +196,10 @@ class ManifestReader {
         if (mapping["key"]) map = map.at(mapping["key"].as<std::string>());  // a nested object
         for (const auto& [raw, labels] : map.items()) {
           std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()
-                                                              : std::vector<std::int64_t>{labels.get<std::int64_t>()};
+                                                             : std::vector<std::int64_t>{labels.get<std::int64_t>()};
           for (std::int64_t l : list)
-            if (l < 0 || l >= count) fail("class_keys", "label " + std::to_string(l) + " for '" + raw + "' is not a class");
+            if (l < 0 || l >= count)
+              fail("class_keys", "label " + std::to_string(l) + " for '" + raw + "' is not a class");
           keys[raw] = list;
         }
       } catch (const nlohmann::json::exception& e) {
@@ -215,7 +243,9 @@ class ManifestReader {
 
 }  // namespace
 
-std::unique_ptr<Dataset> open_manifest(const fs::path& manifest) { return ManifestReader(manifest).open(); }
+std::unique_ptr<Dataset> open_manifest(const fs::path& manifest) {
+  return ManifestReader(manifest).open();
+}
 
 std::unique_ptr<Dataset> open_dataset(const std::string& what, const std::vector<fs::path>& manifest_dirs) {
   std::error_code ec;

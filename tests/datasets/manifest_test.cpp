@@ -3,11 +3,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/core.hpp>
 
 #include "roz/core/evaluator.hpp"
+#include "roz/core/plugin_host.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
+#include "test_env.hpp"
 
 namespace roz::datasets {
 namespace {
@@ -28,7 +31,9 @@ fs::path wnid_folder(const std::string& name, const std::vector<std::string>& wn
   return dir;
 }
 
-void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 TEST(Manifest, ShippedManifestsOpenByName) {
   auto dirs = core::dataset_manifest_dirs();
@@ -53,9 +58,10 @@ TEST(Manifest, ClassSubsetWithWnidKeys) {
   write(dir / "subset.txt", "1\n4\n5\n");
   write(dir / "keys.txt", "n01\nn04\nn05\n");
   setenv("ROZ_TEST_SUBSET_ROOT", (dir / "images").c_str(), 1);
-  write(dir / "m.yaml", "name: subset\nreader: image_folder\nroot: ${ROZ_TEST_SUBSET_ROOT}\n"
-                        "classes: {file: classes.txt, subset: subset.txt}\nclass_keys: {file: keys.txt}\n"
-                        "templates: [\"a {}\"]\n");
+  write(dir / "m.yaml",
+        "name: subset\nreader: image_folder\nroot: ${ROZ_TEST_SUBSET_ROOT}\n"
+        "classes: {file: classes.txt, subset: subset.txt}\nclass_keys: {file: keys.txt}\n"
+        "templates: [\"a {}\"]\n");
   auto d = open_manifest(dir / "m.yaml");
   EXPECT_EQ(d->name(), "subset");
   EXPECT_EQ(d->class_names(), (std::vector<std::string>{"one", "four", "five"}));
@@ -68,8 +74,9 @@ TEST(Manifest, ClassSubsetWithWnidKeys) {
 TEST(Manifest, JsonLabelSetsLikeObjectNet) {
   fs::path dir = wnid_folder("objectnet", {"air_freshener", "banana", "unmapped"});
   write(dir / "map.json", R"({"air_freshener": [2, 4], "banana": 1})");
-  write(dir / "m.yaml", "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\n"
-                        "class_keys: {json: map.json}\n");
+  write(dir / "m.yaml",
+        "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\n"
+        "class_keys: {json: map.json}\n");
   auto d = open_manifest(dir / "m.yaml");
   ASSERT_EQ(d->samples().size(), 6u);
   EXPECT_EQ(d->samples()[0].label, 2);
@@ -91,13 +98,15 @@ std::string error_of(const fs::path& manifest) {
 TEST(Manifest, ErrorsNameTheManifestAndKey) {
   fs::path dir = wnid_folder("errors", {"n01", "n02"});
   write(dir / "a.yaml", "reader: image_folder\nroot: images\nclases: [x]\n");
-  EXPECT_EQ(error_of(dir / "a.yaml"), "dataset manifest '" + (dir / "a.yaml").string() + "': key 'clases': unknown key");
+  EXPECT_EQ(error_of(dir / "a.yaml"),
+            "dataset manifest '" + (dir / "a.yaml").string() + "': key 'clases': unknown key");
   write(dir / "b.yaml", "reader: tfrecord\n");
   EXPECT_NE(error_of(dir / "b.yaml").find("key 'reader': 'tfrecord' is not one of"), std::string::npos);
   write(dir / "c.yaml", "reader: image_folder\nroot: images\nclasses: [x]\n");
   EXPECT_NE(error_of(dir / "c.yaml").find("key 'classes': 1 names for 2 stored classes"), std::string::npos);
   write(dir / "d.yaml", "reader: image_folder\nroot: ${ROZ_SURELY_UNSET_VARIABLE}\n");
-  EXPECT_NE(error_of(dir / "d.yaml").find("environment variable ROZ_SURELY_UNSET_VARIABLE is not set"), std::string::npos);
+  EXPECT_NE(error_of(dir / "d.yaml").find("environment variable ROZ_SURELY_UNSET_VARIABLE is not set"),
+            std::string::npos);
   write(dir / "e.yaml", "reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: nothere.json}\n");
   EXPECT_NE(error_of(dir / "e.yaml").find("key 'class_keys': cannot open"), std::string::npos);
   write(dir / "f.yaml", "reader: [unclosed\n");
@@ -122,8 +131,9 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
   write(dir / "data" / "metadata" / "labels.json",
         R"({"v1/0.jpg": [1], "v1/1.jpg": 0, "v1/2.jpg": [0, 2], "v1/3.jpg": [5]})");
   write(dir / "map.json", R"({"num_classes": "6", "class_to_imagenet_indices": {"0": [3], "1": [4, 5], "2": [0]}})");
-  write(dir / "m.yaml", "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
-                        "classes: [a, b, c, d, e, f]\nclass_keys: {json: map.json, key: class_to_imagenet_indices}\n");
+  write(dir / "m.yaml",
+        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+        "classes: [a, b, c, d, e, f]\nclass_keys: {json: map.json, key: class_to_imagenet_indices}\n");
   auto d = open_manifest(dir / "m.yaml");
   ASSERT_EQ(d->samples().size(), 3u);
   EXPECT_EQ(d->samples()[0].id, "v1/0.jpg");
@@ -132,6 +142,31 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
   EXPECT_EQ(d->samples()[2].raw_class, "0,2");
   EXPECT_EQ(d->samples()[2].accepted, (std::vector<std::int64_t>{3, 0}));
   EXPECT_EQ(d->load(d->samples()[2]).size(), cv::Size(32, 32));
+
+  // pm-k sets: each frame learns its anchor, and the anchor_accuracy metric reads it from the records.
+  write(dir / "data" / "metadata" / "pmsets.json", R"({"v1/0.jpg": ["v1/1.jpg", "v1/2.jpg"]})");
+  write(dir / "pm.yaml",
+        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+        "pm_sets: metadata/pmsets.json\nclasses: [a, b, c, d, e, f]\n");
+  auto with_sets = open_manifest(dir / "pm.yaml");
+  for (const SampleInfo& s : with_sets->samples())
+    EXPECT_EQ(s.metadata.count("pm_anchor") ? s.metadata.at("pm_anchor") : "", s.id == "v1/3.jpg" ? "" : "v1/0.jpg")
+        << s.id;
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  core::EvalOptions o;
+  o.model = parse_spec("mini_clip");
+  o.dataset = (dir / "pm.yaml").string();
+  o.metrics = {parse_spec("anchor_accuracy"), parse_spec("accuracy")};
+  core::EvalReport report = core::evaluate(host, o);
+  std::map<std::string, double> values;
+  for (const MetricValue& v : report.conditions.at(0).values) values[v.name] = v.value;
+  EXPECT_EQ(values.at("anchors"), 1);
+  EXPECT_LE(values.at("pmk"), values.at("pm0"));
+  write(dir / "bad_pm.yaml",
+        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+        "pm_sets: metadata/labels.json\n");
+  EXPECT_THROW(open_manifest(dir / "bad_pm.yaml"), DataError) << "labels.json is no pm-set file";
+
   auto shipped = core::dataset_manifest_dirs();
   for (const char* name : {"imagenet-vid-robust", "ytbb-robust", "objectnet", "imagenet-r"}) {
     // The shipped manifests name their data root in an environment variable; without data they

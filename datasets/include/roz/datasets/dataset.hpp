@@ -5,19 +5,23 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <optional>
+#include <map>
 #include <opencv2/core/mat.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace roz::datasets {
 
 struct SampleInfo {
-  std::string id;         // stable across runs (relative path, or FILE#INDEX): seeds and resuming key on it
-  std::string raw_class;  // the class as the files name it: folder name, or the stored label number
-  std::int64_t label = -1;            // index into class_names()
+  std::string id;           // stable across runs (relative path, or FILE#INDEX): seeds and resuming key on it
+  std::string raw_class;    // the class as the files name it: folder name, or the stored label number
+  std::int64_t label = -1;  // index into class_names()
   std::vector<std::int64_t> accepted;  // labels counted as correct when several are (ObjectNet); empty: {label}
-  std::size_t storage = 0;            // the reader's own index (file, record)
+  std::size_t storage = 0;             // the reader's own index (file, record)
+  // Facts about the sample that metrics read from its records, e.g. pm_anchor (the anchor frame of
+  // its ImageNet-Vid-Robust pm-k set).
+  std::map<std::string, std::string> metadata;
 };
 
 class Dataset {
@@ -40,6 +44,8 @@ class Dataset {
   // Relabels every sample from its raw class: the labels it is correct for (first = its label), or
   // nothing to drop it (a class outside the evaluated subset). Returns the number dropped.
   std::size_t relabel(const std::function<std::optional<std::vector<std::int64_t>>(const SampleInfo&)>& labels_of);
+  // Sets metadata[key] of the samples whose id `values` names; returns how many it found.
+  std::size_t annotate(const std::string& key, const std::map<std::string, std::string>& values);
 
  protected:
   // Class names "0".."max_label", for readers whose files store label numbers only.
