@@ -48,8 +48,8 @@ class AccuracyAccumulator final : public roz::MetricAccumulator {
     for (size_t i = 0; i < ks_.size(); ++i) {
       if (ks_[i] > 1 && ks_[i] >= classes_) continue;  // trivially 1
       Interval ci = wilson(static_cast<double>(correct_[i]), static_cast<double>(n_));
-      out.push_back({"top" + std::to_string(ks_[i]), static_cast<double>(correct_[i]) / static_cast<double>(n_),
-                     ci.low, ci.high});
+      out.push_back({"top" + std::to_string(ks_[i]), static_cast<double>(correct_[i]) / static_cast<double>(n_), ci.low,
+                     ci.high});
     }
     return out;
   }
@@ -84,7 +84,8 @@ roz::PluginDescriptor describe() {
       .version = "1.0.0",
       .license = "Apache-2.0",
       .description = "Top-k accuracy (robust accuracy under attack) with Wilson 95% intervals",
-      .params = {roz::param::real_list("top_k", {1, 5}, "k values (top-k accuracy for k >= number of classes is skipped)")},
+      .params = {roz::param::real_list("top_k", {1, 5},
+                                       "k values (top-k accuracy for k >= number of classes is skipped)")},
       .capabilities = roz::kPerCondition,
       .create = roz::factory<Accuracy>(),
   };

@@ -14,15 +14,14 @@
 #include <string>
 
 #include "builtin_descriptor.hpp"
+#include "metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
 namespace anchor_accuracy {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
+using roz::metrics::value;
 
 bool correct(const roz::SampleRecord& r) {
   const std::vector<std::int64_t> labels =

@@ -6,17 +6,16 @@
 #include <algorithm>
 #include <string>
 
+#include "metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
 namespace {
 
+using roz::metrics::value;
+
 std::int64_t argmax(const std::vector<float>& logits) {
   return static_cast<std::int64_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
 }
 
 class AttackSuccessAccumulator final : public roz::MetricAccumulator {

@@ -13,6 +13,7 @@
 
 #include "builtin_descriptor.hpp"
 #include "calibration_stats.hpp"
+#include "metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 #include "softmax.hpp"
@@ -21,21 +22,8 @@
 namespace calibration {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
-
-const roz::ConditionInfo* in_distribution_clean(const std::vector<roz::ConditionSummary>& conditions) {
-  const bool has_roles =
-      std::any_of(conditions.begin(), conditions.end(), [](const auto& c) { return c.info.attributes.count("role"); });
-  for (const auto& c : conditions) {
-    auto role = c.info.attributes.find("role");
-    if (c.info.kind == "clean" &&
-        (!has_roles || (role != c.info.attributes.end() && role->second == "in_distribution")))
-      return &c.info;
-  }
-  return nullptr;
-}
+using roz::metrics::in_distribution_clean;
+using roz::metrics::value;
 
 class CalibrationAccumulator final : public roz::MetricAccumulator {
  public:

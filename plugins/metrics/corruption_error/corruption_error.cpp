@@ -25,6 +25,7 @@
 
 #include "alexnet_errors.hpp"
 #include "builtin_descriptor.hpp"
+#include "metric_support.hpp"
 #include "model_errors.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -33,9 +34,7 @@
 namespace corruption_error {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
+using roz::metrics::value;
 
 struct CorruptionError {
   std::string name;

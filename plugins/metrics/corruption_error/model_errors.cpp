@@ -1,5 +1,6 @@
 // Reads a model's clean and corruption errors from its summaries (see model_errors.hpp).
 #include "model_errors.hpp"
+#include "metric_support.hpp"
 
 #include <tuple>
 
@@ -10,9 +11,7 @@ namespace corruption_error {
 
 namespace {
 
-std::string label(const roz::ConditionInfo& c) {
-  return "condition '" + c.condition + "' of '" + c.dataset + "'";
-}
+using roz::metrics::label;
 
 double error_of(const roz::ConditionSummary& c) {
   for (const auto& v : c.values)

@@ -14,20 +14,15 @@
 
 #include "builtin_descriptor.hpp"
 #include "logit_fit.hpp"
+#include "metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
 namespace effective_robustness {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
-
-bool has_role(const roz::ConditionInfo& c, const std::string& role) {
-  auto it = c.attributes.find("role");
-  return c.kind == "clean" && it != c.attributes.end() && it->second == role;
-}
+using roz::metrics::has_role;
+using roz::metrics::value;
 
 double top1(const roz::ConditionSummary& c) {
   for (const auto& v : c.values)
@@ -46,6 +41,7 @@ ModelAccuracy model_accuracy(const std::vector<roz::ConditionSummary>& condition
   ModelAccuracy m;
   const roz::ConditionSummary* id = nullptr;
   for (const auto& c : conditions) {
+    if (c.info.kind != "clean") continue;  // accuracy under a shift is the shift dataset's clean accuracy
     if (!id && has_role(c.info, "in_distribution")) id = &c;
     if (has_role(c.info, "shift")) m.shifts.push_back(&c);
   }

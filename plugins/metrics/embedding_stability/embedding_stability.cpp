@@ -17,6 +17,7 @@
 #include <string>
 
 #include "builtin_descriptor.hpp"
+#include "metric_support.hpp"
 #include "min_enclosing_ball.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -24,13 +25,8 @@
 namespace embedding_stability {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
-
-std::string label(const roz::ConditionInfo& c) {
-  return "condition '" + c.condition + "' of '" + c.dataset + "'";
-}
+using roz::metrics::label;
+using roz::metrics::value;
 
 struct Group {
   std::string name;

@@ -11,6 +11,7 @@
 
 #include "builtin_descriptor.hpp"
 #include "detection_metrics.hpp"
+#include "metric_support.hpp"
 #include "ood_scores.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -19,26 +20,10 @@
 namespace ood_detection {
 namespace {
 
-roz::MetricValue value(std::string name, double v) {
-  return {std::move(name), v, std::nullopt, std::nullopt};
-}
-
-std::string label(const roz::ConditionInfo& c) {
-  return "condition '" + c.condition + "' of '" + c.dataset + "'";
-}
-
-bool has_role(const roz::ConditionInfo& c, const std::string& role) {
-  auto it = c.attributes.find("role");
-  return it != c.attributes.end() && it->second == role;
-}
-
-const roz::ConditionInfo* in_distribution_clean(const std::vector<roz::ConditionSummary>& conditions) {
-  const bool has_roles =
-      std::any_of(conditions.begin(), conditions.end(), [](const auto& c) { return c.info.attributes.count("role"); });
-  for (const auto& c : conditions)
-    if (c.info.kind == "clean" && (!has_roles || has_role(c.info, "in_distribution"))) return &c.info;
-  return nullptr;
-}
+using roz::metrics::has_role;
+using roz::metrics::in_distribution_clean;
+using roz::metrics::label;
+using roz::metrics::value;
 
 double logit_scale(const roz::ConditionInfo& c) {
   auto it = c.attributes.find("logit_scale");
