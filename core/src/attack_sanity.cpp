@@ -27,6 +27,14 @@ std::string percent(double v) {
 
 }  // namespace
 
+std::string attack_family(const std::string& spec_text) {
+  const Spec spec = parse_spec(spec_text);
+  Spec family{spec.name, {}};
+  for (const auto& [key, value] : spec.params)
+    if (key != "eps" || value.kind != SpecValue::Kind::scalar) family.params.emplace_back(key, value);
+  return family.to_string();
+}
+
 std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry) {
   std::vector<AttackPoint> points;
   for (const ConditionReport& c : report.conditions) {
@@ -39,14 +47,12 @@ std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const 
     p.accuracy = top1->value;
     p.stderr_ = std::sqrt(std::max(p.accuracy * (1 - p.accuracy), 0.25 / static_cast<double>(c.samples)) /
                           static_cast<double>(c.samples));
-    Spec family{spec.name, {}};
     for (const auto& [key, value] : spec.params) {
       if (key == "eps" && value.kind == SpecValue::Kind::scalar) parse_number(value.text, p.eps);
-      else family.params.emplace_back(key, value);
       if (key == "norm") p.norm = value.text;
     }
     if (p.eps < 0) continue;  // not eps-parameterised (or nested): nothing to compare
-    p.family = family.to_string();
+    p.family = attack_family(c.info.condition);
     const auto capabilities = registry.find(PluginKind::attack, spec.name).descriptor->capabilities;
     p.scores_only = (capabilities & kNeedsScoresOnly) != 0;
     p.gradients = (capabilities & kNeedsGradients) != 0;
@@ -79,7 +85,8 @@ std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const 
         black.accuracy + 2 * std::hypot(black.stderr_, best_white->stderr_) < best_white->accuracy)
       warnings.push_back("a score-based attack beats the gradient attacks: " + percent(black.accuracy) + " under '" +
                          black.condition + "', at best " + percent(best_white->accuracy) + " under '" +
-                         best_white->condition + "'; gradients may be masked, the white-box results overestimate robustness");
+                         best_white->condition +
+                         "'; gradients may be masked, the white-box results overestimate robustness");
   }
   return warnings;
 }

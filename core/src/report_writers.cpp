@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "roz/core/attack_sanity.hpp"
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/core/svg_chart.hpp"
 #include "roz/error.hpp"
@@ -95,15 +96,6 @@ std::string csv_field(const std::string& text) {
 
 std::string optional_number(const std::optional<double>& v) {
   return v ? format_number(*v) : "";
-}
-
-// The attack family of a condition: its spec without eps (robust accuracy vs eps draws one line each).
-std::string attack_family(const std::string& condition) {
-  Spec spec = parse_spec(condition);
-  Spec family{spec.name, {}};
-  for (const auto& p : spec.params)
-    if (p.first != "eps") family.params.push_back(p);
-  return family.to_string();
 }
 
 std::string headline_table_markdown(const ReportData& d, const std::vector<const StoredCondition*>& group) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/head_cache.hpp"
@@ -134,6 +135,10 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     store.set_meta("roz_version", ROZ_VERSION);
   }
 
+  std::set<std::string> finished;  // keys of the cells an earlier run completed
+  for (const StoredCondition& c : store.conditions())
+    if (c.status == "done") finished.insert(c.key);
+
   Session session;
   Progress progress(o.progress_bar);
   int index = -1, position = 0;
@@ -151,10 +156,7 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     const std::string stage =
         "[" + std::to_string(position) + "/" + std::to_string(in_shard) + "] " + dataset.name() + " " + cell.condition;
     // A finished cell is never recomputed (nor its model loaded).
-    std::optional<StoredCondition> finished;
-    for (const StoredCondition& c : store.conditions())
-      if (c.key == wanted.key && c.status == "done") finished = c;
-    if (finished) {
+    if (finished.count(wanted.key)) {
       ++result.reused;
       spdlog::info("{}: finished earlier, kept", stage);
       continue;

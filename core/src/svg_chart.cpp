@@ -37,7 +37,7 @@ std::string number(double v, bool percent) {
 // Plot area and the mapping from data to pixels.
 class Frame {
  public:
-  explicit Frame(const Chart& c, int left = 56) : c_(c), left_(left) {}
+  explicit Frame(Chart c, int left = 56) : c_(std::move(c)), left_(left) {}
   double px(double x) const { return left_ + (transform(c_.x, x) - lo(c_.x)) / span(c_.x) * plot_width(); }
   double py(double y) const { return top_ + (hi(c_.y) - transform(c_.y, y)) / span(c_.y) * plot_height(); }
   double plot_width() const { return c_.width - left_ - right_; }
@@ -110,7 +110,7 @@ class Frame {
     return out;
   }
 
-  const Chart& c_;
+  Chart c_;
   int left_, top_ = 26, right_ = 12, bottom_ = 34;
 };
 
@@ -119,6 +119,17 @@ int legend_width(const std::vector<Series>& series) {
   std::size_t longest = 0;
   for (const Series& s : series) longest = std::max(longest, s.name.size());
   return 24 + static_cast<int>(std::min<std::size_t>(longest, 28) * 6);
+}
+
+// A chart widened for its legend, opened and with its axes drawn.
+Frame framed(const Chart& chart, const std::vector<Series>& series, const std::string& kind, std::ostringstream& out) {
+  Chart wide = chart;
+  wide.width += legend_width(series);
+  Frame f(wide);
+  f.set_right(legend_width(series));
+  f.open(out, kind);
+  f.axes(out);
+  return f;
 }
 
 }  // namespace
@@ -147,13 +158,8 @@ std::string escape(const std::string& text) {
 }
 
 std::string line_chart(const Chart& chart, const std::vector<Series>& series) {
-  Chart wide = chart;
-  wide.width += legend_width(series);
-  Frame f(wide);
-  f.set_right(legend_width(series));
   std::ostringstream out;
-  f.open(out, "line");
-  f.axes(out);
+  const Frame f = framed(chart, series, "line", out);
   for (std::size_t i = 0; i < series.size(); ++i) {
     const Series& s = series[i];
     out << "<polyline class=\"series\" fill=\"none\" stroke=\"" << Frame::colour(i) << "\" stroke-width=\"2\""
@@ -172,13 +178,8 @@ std::string line_chart(const Chart& chart, const std::vector<Series>& series) {
 
 std::string scatter_chart(const Chart& chart, const std::vector<Series>& series,
                           std::optional<std::pair<double, double>> line) {
-  Chart wide = chart;
-  wide.width += legend_width(series);
-  Frame f(wide);
-  f.set_right(legend_width(series));
   std::ostringstream out;
-  f.open(out, "scatter");
-  f.axes(out);
+  const Frame f = framed(chart, series, "scatter", out);
   if (line) {
     // The fit is linear in the scaled axes: draw it through many points so it reads on any scale.
     out << "<polyline class=\"fit\" fill=\"none\" stroke=\"#555\" stroke-dasharray=\"5 3\" points=\"";

@@ -8,11 +8,8 @@ namespace roz {
 namespace {
 
 using test::condition;
+using test::top1;
 using test::value_of;
-
-std::vector<MetricValue> top1(double accuracy) {
-  return {{"top1", accuracy, std::nullopt, std::nullopt}};
-}
 
 ConditionSummary clean(double accuracy, std::string model = "m") {
   return {condition("imagenet", "clean", "clean", {{"role", "in_distribution"}}, std::move(model)), top1(accuracy)};

@@ -10,11 +10,8 @@ namespace roz {
 namespace {
 
 using test::condition;
+using test::top1;
 using test::value_of;
-
-std::vector<MetricValue> top1(double accuracy) {
-  return {{"top1", accuracy, std::nullopt, std::nullopt}};
-}
 
 // A model's in-distribution accuracy and its accuracy on each (dataset, accuracy) shift.
 std::vector<ConditionSummary> model(const std::string& name, double id,

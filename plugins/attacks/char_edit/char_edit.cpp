@@ -72,10 +72,9 @@ std::vector<std::string> single_edits(const std::string& word, const EditKinds& 
   return out;
 }
 
-class CharEdit final : public roz::Attack {
+class CharEdit final : public roz::attacks::PromptSearchAttack {
  public:
-  CharEdit(const roz::Params& p, const roz::PluginContext& context)
-      : options_(roz::attacks::read_prompt_search(p)), context_(context) {
+  CharEdit(const roz::Params& p, const roz::PluginContext& context) : PromptSearchAttack(p, context, "char_edit") {
     for (const std::string& kind : p.get_strings("edits")) {
       if (kind == "swap") kinds_.swap = true;
       if (kind == "delete") kinds_.remove = true;
@@ -86,19 +85,12 @@ class CharEdit final : public roz::Attack {
       throw roz::ParamError("char_edit: 'edits' names no edit kind");
   }
 
-  roz::AttackResult perturb(roz::Classifier&, const roz::AttackBatch&) override {
-    throw roz::Error("char_edit attacks the class prompts, not the images (use multimodal for both)");
-  }
-
-  roz::PromptAttackResult perturb_prompts(roz::Classifier& target, const roz::PromptSet& prompts,
-                                          const roz::AttackBatch& batch) override {
-    auto substitutes = [this](const std::string& word, std::uint64_t seed) { return single_edits(word, kinds_, seed); };
-    return roz::attacks::search_prompts(target, prompts, batch, options_, substitutes, context_, "char_edit");
+ protected:
+  std::vector<std::string> substitutes(const std::string& word, std::uint64_t seed) const override {
+    return single_edits(word, kinds_, seed);
   }
 
  private:
-  roz::attacks::PromptSearchOptions options_;
-  roz::PluginContext context_;
   EditKinds kinds_;
 };
 

@@ -42,4 +42,23 @@ PromptAttackResult search_prompts(Classifier& target, const PromptSet& prompts, 
                                   const PromptSearchOptions& options, const Substitutes& substitutes,
                                   const PluginContext& context, const std::string& name);
 
+// A text-prompt attack whose edits are `substitutes`: it attacks the prompts with search_prompts
+// and refuses to perturb images (multimodal pairs it with an image attack).
+class PromptSearchAttack : public Attack {
+ public:
+  PromptSearchAttack(const Params& params, const PluginContext& context, std::string name)
+      : options_(read_prompt_search(params)), context_(context), name_(std::move(name)) {}
+
+  AttackResult perturb(Classifier& target, const AttackBatch& batch) override;
+  PromptAttackResult perturb_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override;
+
+ protected:
+  virtual std::vector<std::string> substitutes(const std::string& word, std::uint64_t seed) const = 0;
+
+ private:
+  PromptSearchOptions options_;
+  PluginContext context_;
+  std::string name_;
+};
+
 }  // namespace roz::attacks

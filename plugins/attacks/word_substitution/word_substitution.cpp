@@ -16,10 +16,10 @@ namespace {
 
 using roz::word_substitution::Lexicon;
 
-class WordSubstitution final : public roz::Attack {
+class WordSubstitution final : public roz::attacks::PromptSearchAttack {
  public:
   WordSubstitution(const roz::Params& p, const roz::PluginContext& context)
-      : options_(roz::attacks::read_prompt_search(p)), context_(context) {
+      : PromptSearchAttack(p, context, "word_substitution") {
     const std::string& file = p.get_string("lexicon");
     if (file.empty()) {
       lexicon_ = &Lexicon::wordnet();
@@ -29,26 +29,17 @@ class WordSubstitution final : public roz::Attack {
     }
   }
 
-  roz::AttackResult perturb(roz::Classifier&, const roz::AttackBatch&) override {
-    throw roz::Error("word_substitution attacks the class prompts, not the images (use multimodal for both)");
-  }
-
-  roz::PromptAttackResult perturb_prompts(roz::Classifier& target, const roz::PromptSet& prompts,
-                                          const roz::AttackBatch& batch) override {
-    auto substitutes = [this](const std::string& word, std::uint64_t) {
-      std::string lower = word;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      std::vector<std::string> out = lexicon_->substitutes(lower);
-      if (std::isupper(static_cast<unsigned char>(word[0])))
-        for (std::string& s : out) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-      return out;
-    };
-    return roz::attacks::search_prompts(target, prompts, batch, options_, substitutes, context_, "word_substitution");
+ protected:
+  std::vector<std::string> substitutes(const std::string& word, std::uint64_t) const override {
+    std::string lower = word;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::vector<std::string> out = lexicon_->substitutes(lower);
+    if (std::isupper(static_cast<unsigned char>(word[0])))
+      for (std::string& s : out) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+    return out;
   }
 
  private:
-  roz::attacks::PromptSearchOptions options_;
-  roz::PluginContext context_;
   std::unique_ptr<Lexicon> own_;
   const Lexicon* lexicon_ = nullptr;
 };

@@ -13,6 +13,9 @@ namespace roz::core {
 
 class Registry;
 
+// An attack spec without its eps: conditions of one family differ only in budget.
+std::string attack_family(const std::string& spec);
+
 std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry);
 
 }  // namespace roz::core
