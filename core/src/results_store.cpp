@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "roz/core/prompt_attack_json.hpp"
@@ -272,7 +273,11 @@ void ResultsStore::add_batch(std::int64_t condition_id, const BatchOutcome& batc
       double denominator = 0;
       for (float v : l) denominator += std::exp(static_cast<double>(v) - l[static_cast<std::size_t>(prediction)]);
       const std::vector<std::int64_t> accepted = r.accepted_labels.empty() ? std::vector{r.label} : r.accepted_labels;
-      const bool correct = std::find(accepted.begin(), accepted.end(), prediction) != accepted.end();
+      // The metrics' rule: correct when no class scores strictly higher than the best accepted label.
+      float best = -std::numeric_limits<float>::infinity();
+      for (std::int64_t a : accepted)
+        if (a >= 0 && static_cast<std::size_t>(a) < l.size()) best = std::max(best, l[static_cast<std::size_t>(a)]);
+      const bool correct = std::none_of(l.begin(), l.end(), [&](float v) { return v > best; });
       record.bind(1, condition_id).bind(2, r.sample_id).bind(3, r.label).bind(4, json(r.accepted_labels).dump());
       record.bind(5, prediction).bind(6, static_cast<std::int64_t>(correct)).bind(7, 1.0 / denominator);
       record.bind(8, json(order).dump());
