@@ -9,6 +9,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg-dev
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libicu-dev zlib1g-dev dataset-fashion-mnist
+  libopenmpi-dev openmpi-bin  # sharded overlap search over MPI ranks
   libgtest-dev libbenchmark-dev
   chromium  # the report test renders report.html headless
 )

@@ -35,6 +35,14 @@ CREATE TABLE IF NOT EXISTS records(
 CREATE TABLE IF NOT EXISTS summaries(
   scope TEXT NOT NULL, metric TEXT NOT NULL, condition_id INTEGER, condition TEXT NOT NULL, name TEXT NOT NULL,
   value REAL, ci_low REAL, ci_high REAL, boot_low REAL, boot_high REAL);
+CREATE TABLE IF NOT EXISTS overlap_audits(dataset TEXT PRIMARY KEY, audit TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS overlap_neighbours(
+  dataset TEXT NOT NULL, sample_id TEXT NOT NULL, label INTEGER, source TEXT, rank INTEGER NOT NULL,
+  similarity REAL NOT NULL, vector INTEGER, neighbour_id TEXT, neighbour_source TEXT, neighbour_caption TEXT,
+  neighbour_label INTEGER, PRIMARY KEY(dataset, sample_id, rank));
+CREATE TABLE IF NOT EXISTS overlap_pairs(
+  dataset TEXT NOT NULL, position INTEGER NOT NULL, sample_id TEXT, neighbour_id TEXT, neighbour_caption TEXT,
+  similarity REAL, query_png BLOB, neighbour_png BLOB, PRIMARY KEY(dataset, position));
 )sql";
 
 // A prepared statement, finalised on scope exit; errors name the database file.
@@ -59,6 +67,10 @@ class Statement {
     if (v.empty()) return check(sqlite3_bind_null(stmt_, i));
     return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size() * sizeof(float)), SQLITE_TRANSIENT));
   }
+  Statement& bind_bytes(int i, const std::vector<unsigned char>& v) {
+    if (v.empty()) return check(sqlite3_bind_null(stmt_, i));
+    return check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
   Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }
 
   // True while rows come; false when done.
@@ -81,6 +93,10 @@ class Statement {
   std::string text(int i) const {
     const auto* t = sqlite3_column_text(stmt_, i);
     return t == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, i));
+  }
+  std::vector<unsigned char> bytes(int i) const {
+    const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, i));
+    return data == nullptr ? std::vector<unsigned char>() : std::vector<unsigned char>(data, data + sqlite3_column_bytes(stmt_, i));
   }
   std::vector<float> floats(int i) const {
     const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i));
@@ -144,6 +160,33 @@ StoredCondition condition_from(const Statement& s) {
 json info_json(const ConditionInfo& info) {
   return {{"model", info.model}, {"dataset", info.dataset},         {"condition", info.condition},
           {"kind", info.kind},   {"num_classes", info.num_classes}, {"attributes", info.attributes}};
+}
+
+json audit_json(const OverlapAudit& a) {
+  return {{"dataset", a.dataset}, {"index", a.index},         {"factory", a.factory},
+          {"index_vectors", a.index_vectors},                 {"model", a.model},
+          {"model_hash", a.model_hash},                       {"k", a.k},
+          {"exact", a.thresholds.exact},                      {"near", a.thresholds.near},
+          {"search", a.search},   {"samples", a.samples},     {"ranks", a.ranks},
+          {"seconds", a.seconds}};
+}
+
+OverlapAudit audit_from(const std::string& text) {
+  const json j = json::parse(text);
+  OverlapAudit a;
+  a.dataset = j.at("dataset");
+  a.index = j.at("index");
+  a.factory = j.at("factory");
+  a.index_vectors = j.at("index_vectors");
+  a.model = j.at("model");
+  a.model_hash = j.at("model_hash");
+  a.k = j.at("k");
+  a.thresholds = {j.at("exact"), j.at("near")};
+  a.search = j.at("search");
+  a.samples = j.at("samples");
+  a.ranks = j.at("ranks");
+  a.seconds = j.at("seconds");
+  return a;
 }
 
 ConditionInfo info_from(const std::string& text) {
@@ -389,8 +432,92 @@ std::vector<StoredSummary> ResultsStore::summaries() const {
   return out;
 }
 
+void ResultsStore::store_overlap(const OverlapAudit& audit, const std::vector<OverlapSample>& samples,
+                                 const std::vector<OverlapPair>& pairs) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (const char* table : {"overlap_audits", "overlap_neighbours", "overlap_pairs"}) {
+      Statement drop(db_, std::string("DELETE FROM ") + table + " WHERE dataset = ?", file_);
+      drop.bind(1, audit.dataset).run();
+    }
+    Statement insert_audit(db_, "INSERT INTO overlap_audits VALUES (?, ?)", file_);
+    insert_audit.bind(1, audit.dataset).bind(2, audit_json(audit).dump()).run();
+    Statement neighbour(db_, "INSERT INTO overlap_neighbours VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", file_);
+    for (const OverlapSample& s : samples)
+      for (std::size_t r = 0; r < s.neighbours.size(); ++r) {
+        const OverlapNeighbour& n = s.neighbours[r];
+        neighbour.bind(1, audit.dataset)
+            .bind(2, s.sample_id)
+            .bind(3, s.label)
+            .bind(4, s.source)
+            .bind(5, static_cast<std::int64_t>(r))
+            .bind(6, n.similarity)
+            .bind(7, n.vector)
+            .bind(8, n.id)
+            .bind(9, n.source)
+            .bind(10, n.caption);
+        if (n.label)
+          neighbour.bind(11, *n.label);
+        else
+          neighbour.bind_null(11);
+        neighbour.run();
+      }
+    Statement pair(db_, "INSERT INTO overlap_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", file_);
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      pair.bind(1, audit.dataset)
+          .bind(2, static_cast<std::int64_t>(i))
+          .bind(3, pairs[i].sample_id)
+          .bind(4, pairs[i].neighbour_id)
+          .bind(5, pairs[i].neighbour_caption)
+          .bind(6, pairs[i].similarity)
+          .bind_bytes(7, pairs[i].query_png)
+          .bind_bytes(8, pairs[i].neighbour_png)
+          .run();
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<OverlapAudit> ResultsStore::overlap_audits() const {
+  Statement s(db_, "SELECT audit FROM overlap_audits ORDER BY dataset", file_);
+  std::vector<OverlapAudit> out;
+  while (s.step()) out.push_back(audit_from(s.text(0)));
+  return out;
+}
+
+std::vector<OverlapSample> ResultsStore::overlap_samples(const std::string& dataset) const {
+  Statement s(db_,
+              "SELECT sample_id, label, source, similarity, vector, neighbour_id, neighbour_source, neighbour_caption, "
+              "neighbour_label FROM overlap_neighbours WHERE dataset = ? ORDER BY rowid",
+              file_);
+  s.bind(1, dataset);
+  std::vector<OverlapSample> out;
+  while (s.step()) {
+    if (out.empty() || out.back().sample_id != s.text(0)) out.push_back({s.text(0), s.integer(1), s.text(2), {}});
+    OverlapNeighbour n{s.real(3), s.integer(4), s.text(5), s.text(6), s.text(7), std::nullopt};
+    if (!s.null(8)) n.label = s.integer(8);
+    out.back().neighbours.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<OverlapPair> ResultsStore::overlap_pairs(const std::string& dataset) const {
+  Statement s(db_,
+              "SELECT sample_id, neighbour_id, neighbour_caption, similarity, query_png, neighbour_png FROM "
+              "overlap_pairs WHERE dataset = ? ORDER BY position",
+              file_);
+  s.bind(1, dataset);
+  std::vector<OverlapPair> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.real(3), s.bytes(4), s.bytes(5)});
+  return out;
+}
+
 void ResultsStore::merge_from(const std::filesystem::path& other) {
   ResultsStore source(other);  // validates the schema
+  for (const OverlapAudit& audit : source.overlap_audits())
+    store_overlap(audit, source.overlap_samples(audit.dataset), source.overlap_pairs(audit.dataset));
   const std::vector<StoredCondition> mine = conditions();
   for (const StoredCondition& c : source.conditions()) {
     auto existing = std::find_if(mine.begin(), mine.end(), [&](const StoredCondition& m) { return m.key == c.key; });

@@ -55,44 +55,64 @@ float half_to_float(std::uint16_t h) {
 
 }  // namespace
 
-NpyMatrix read_npy(const fs::path& path) {
+NpyReader::NpyReader(const fs::path& path) : path_(path), in_(path, std::ios::binary) {
   auto fail = [&](const std::string& what) -> void { throw DataError("npy file '" + path.string() + "': " + what); };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open");
-  char prefix[10];
-  in.read(prefix, 10);
-  if (!in || std::memcmp(prefix, kMagic, 6) != 0) fail("not a .npy file (bad magic)");
-  size_t header_length = 0;
-  if (prefix[6] == 1) {
-    header_length = static_cast<unsigned char>(prefix[8]) | (static_cast<size_t>(static_cast<unsigned char>(prefix[9])) << 8);
-  } else {
-    char extra[2];
-    in.read(extra, 2);
-    header_length = static_cast<unsigned char>(prefix[8]) | (static_cast<size_t>(static_cast<unsigned char>(prefix[9])) << 8) |
-                    (static_cast<size_t>(static_cast<unsigned char>(extra[0])) << 16) |
-                    (static_cast<size_t>(static_cast<unsigned char>(extra[1])) << 24);
+  if (!in_) fail("cannot open");
+  unsigned char prefix[12];
+  in_.read(reinterpret_cast<char*>(prefix), 10);
+  if (!in_ || std::memcmp(prefix, kMagic, 6) != 0) fail("not a .npy file (bad magic)");
+  std::size_t header_length = prefix[8] | (static_cast<std::size_t>(prefix[9]) << 8);
+  data_offset_ = 10;
+  if (prefix[6] != 1) {  // versions 2 and 3: a 4-byte header length
+    in_.read(reinterpret_cast<char*>(prefix + 10), 2);
+    header_length |= (static_cast<std::size_t>(prefix[10]) << 16) | (static_cast<std::size_t>(prefix[11]) << 24);
+    data_offset_ = 12;
   }
   std::string header(header_length, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_length));
-  if (!in) fail("truncated header");
+  in_.read(header.data(), static_cast<std::streamsize>(header_length));
+  if (!in_) fail("truncated header");
+  data_offset_ += header_length;
   std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([<|]f[24])')"))) fail("only little-endian float32/float16 is supported");
-  const bool half = m[1].str().back() == '2';
-  if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)"))) fail("Fortran-order arrays are not supported");
-  if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))"))) fail("expected a 2-D array");
-  NpyMatrix out;
-  out.rows = std::stoll(m[1].str());
-  out.cols = std::stoll(m[2].str());
-  const size_t count = static_cast<size_t>(out.rows * out.cols);
-  out.data.resize(count);
-  if (half) {
-    std::vector<std::uint16_t> raw(count);
-    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * 2));
-    for (size_t i = 0; i < count && in; ++i) out.data[i] = half_to_float(raw[i]);
+  if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([<|]f[24])')")))
+    fail("only little-endian float32/float16 is supported");
+  half_ = m[1].str().back() == '2';
+  if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)")))
+    fail("Fortran-order arrays are not supported");
+  if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))")))
+    fail("expected a 2-D array");
+  rows_ = std::stoll(m[1].str());
+  cols_ = std::stoll(m[2].str());
+  const std::uintmax_t expected = data_offset_ + static_cast<std::uintmax_t>(rows_ * cols_) * (half_ ? 2 : 4);
+  if (fs::file_size(path) < expected)
+    fail("truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) + " but the file has " +
+         std::to_string(fs::file_size(path)) + " bytes, not " + std::to_string(expected));
+}
+
+void NpyReader::read(std::int64_t first, std::int64_t count, float* out) {
+  if (first < 0 || count < 0 || first + count > rows_)
+    throw DataError("npy file '" + path_.string() + "': rows " + std::to_string(first) + ".." +
+                    std::to_string(first + count) + " outside its " + std::to_string(rows_));
+  const std::size_t values = static_cast<std::size_t>(count * cols_);
+  const std::size_t width = half_ ? 2 : 4;
+  in_.clear();
+  in_.seekg(static_cast<std::streamoff>(data_offset_ + static_cast<std::size_t>(first * cols_) * width));
+  if (half_) {
+    halves_.resize(values);
+    in_.read(reinterpret_cast<char*>(halves_.data()), static_cast<std::streamsize>(values * 2));
+    for (std::size_t i = 0; i < values; ++i) out[i] = half_to_float(halves_[i]);
   } else {
-    in.read(reinterpret_cast<char*>(out.data.data()), static_cast<std::streamsize>(count * 4));
+    in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(values * 4));
   }
-  if (!in) fail("truncated: header says " + std::to_string(out.rows) + " x " + std::to_string(out.cols));
+  if (!in_) throw DataError("npy file '" + path_.string() + "': read error at row " + std::to_string(first));
+}
+
+NpyMatrix read_npy(const fs::path& path) {
+  NpyReader reader(path);
+  NpyMatrix out;
+  out.rows = reader.rows();
+  out.cols = reader.cols();
+  out.data.resize(static_cast<std::size_t>(out.rows * out.cols));
+  reader.read(0, out.rows, out.data.data());
   return out;
 }
 

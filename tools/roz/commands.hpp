@@ -34,6 +34,7 @@ void add_bench_attack_command(CLI::App& bench, const GlobalOptions& global, std:
 void add_corrupt_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
 void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
+void add_overlap_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
 

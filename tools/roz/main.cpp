@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   roz::cli::add_bench_command(app, global, commands);
   roz::cli::add_train_command(app, global, commands);
   roz::cli::add_run_commands(app, global, commands);
+  roz::cli::add_overlap_commands(app, global, commands);
 
   try {
     app.parse(argc, argv);

@@ -1,21 +1,37 @@
 // `roz embed`: L2-normalised image embeddings of a dataset as a float32 .npy, plus an ids file
-// (one JSON object per line: row, id, source, label), the input format of the overlap audit.
+// (one JSON object per line: row, id, source, label, dataset) and FILE.meta.json (model, hash),
+// the input format of the overlap index.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "roz/datasets/dataset.hpp"
 #include "roz/spec.hpp"
+
+namespace roz {
+class Model;
+}
 
 namespace roz::core {
 
 class PluginHost;
 
+// The L2-normalised image embeddings of `samples`, batch by batch: visit(the batch's readable
+// samples, their rows (n x dim, row-major), dim). An unreadable image goes to `unreadable` (its
+// message) and is left out; cancellation stops between batches.
+using EmbeddingVisitor =
+    std::function<void(const std::vector<datasets::SampleInfo>&, const float* rows, std::int64_t dim)>;
+void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& dataset,
+                   const std::vector<datasets::SampleInfo>& samples, std::int64_t batch_size,
+                   const EmbeddingVisitor& visit, const std::function<void(const std::string&)>& unreadable);
+
 struct EmbedOptions {
   Spec model;
-  std::string dataset;  // directory, manifest file or manifest name
+  std::string dataset;        // directory, manifest file or manifest name
   std::filesystem::path out;  // FILE.npy; the ids go to FILE.ids.jsonl
   std::size_t limit = 0;      // 0: all
   std::int64_t batch_size = 64;

@@ -8,7 +8,11 @@
 // unreadable, gradient_evaluations, queries, seconds, prompt_attack JSON); records(condition_id,
 // sample_id, status, label, accepted JSON, prediction, correct, confidence, topk JSON, written_label,
 // logits BLOB, embedding BLOB, linf, l2, metadata JSON); summaries(scope, metric, condition_id,
-// condition JSON, name, value, ci_low, ci_high, boot_low, boot_high).
+// condition JSON, name, value, ci_low, ci_high, boot_low, boot_high); the overlap audit's
+// overlap_audits(dataset, audit JSON), overlap_neighbours(dataset, sample_id, label, source, rank,
+// similarity, vector, neighbour_id, neighbour_source, neighbour_caption, neighbour_label) and
+// overlap_pairs(dataset, position, sample_id, neighbour_id, neighbour_caption, similarity, query_png,
+// neighbour_png).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/evaluator.hpp"
+#include "roz/core/overlap_records.hpp"
 #include "roz/metric.hpp"
 
 struct sqlite3;
@@ -79,8 +84,16 @@ class ResultsStore {
   void replace_summaries(const std::vector<StoredSummary>& rows);
   std::vector<StoredSummary> summaries() const;
 
+  // Replaces the dataset's overlap audit, its samples and pairs, in one transaction.
+  void store_overlap(const OverlapAudit& audit, const std::vector<OverlapSample>& samples,
+                     const std::vector<OverlapPair>& pairs);
+  std::vector<OverlapAudit> overlap_audits() const;
+  std::vector<OverlapSample> overlap_samples(const std::string& dataset) const;
+  std::vector<OverlapPair> overlap_pairs(const std::string& dataset) const;
+
   // Copies every condition and record of another store in (roz merge); a cell present in both
-  // keeps the finished copy, and two finished copies must agree on their sample count.
+  // keeps the finished copy, and two finished copies must agree on their sample count. Overlap
+  // audits come along, replacing those of the same dataset.
   void merge_from(const std::filesystem::path& other);
 
  private:
