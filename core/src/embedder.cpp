@@ -62,6 +62,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
   report.embeddings = options.out;
   report.ids = ids_path_for(options.out);
   std::unique_ptr<overlap::NpyWriter> writer;
+  if (options.out.has_parent_path()) std::filesystem::create_directories(options.out.parent_path());
   std::ofstream ids(report.ids);
   if (!ids) throw DataError("cannot write ids file '" + report.ids.string() + "'");
   embed_samples(

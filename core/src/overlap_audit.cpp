@@ -154,6 +154,7 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
   audit.thresholds = settings.thresholds;
   audit.search = search_text(settings.search);
   audit.samples = count;
+  audit.class_names = queries->dataset->class_names();
   audit.ranks = ranks;
 
   std::vector<OverlapSample> samples(embedded.size());

@@ -107,11 +107,43 @@ ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOpti
       files.warnings.push_back(e.what());
     }
   };
+  // Contamination-corrected metrics: per audited dataset, the samples whose nearest pre-training
+  // neighbour is a duplicate (overlap) and the other audited ones (clean).
+  std::map<std::string, std::map<std::string, bool>> overlapping;  // dataset -> sample id -> overlaps
+  for (const OverlapAudit& a : store.overlap_audits())
+    for (const OverlapSample& s : store.overlap_samples(a.dataset))
+      overlapping[a.dataset][s.sample_id] =
+          !s.neighbours.empty() && overlap_class(s.neighbours.front().similarity, a.thresholds) != "none";
+
   std::vector<StoredSummary> rows;
   std::vector<ConditionSummary> per_condition;
   for (const StoredCondition& c : conditions) {
     std::vector<SampleRecord> records;
     store.read_records(c.id, [&](const SampleRecord& r) { records.push_back(r); });
+    if (auto audited = overlapping.find(c.info.dataset); audited != overlapping.end()) {
+      std::vector<std::size_t> subsets[2];  // overlap, clean
+      for (std::size_t i = 0; i < records.size(); ++i)
+        if (auto it = audited->second.find(records[i].sample_id); it != audited->second.end())
+          subsets[it->second ? 0 : 1].push_back(i);
+      for (int s = 0; s < 2; ++s) {
+        const std::string scope = s == 0 ? "overlap_subset" : "clean_subset";
+        rows.push_back({scope,
+                        "",
+                        c.info,
+                        c.id,
+                        {"samples", static_cast<double>(subsets[s].size()), std::nullopt, std::nullopt},
+                        std::nullopt,
+                        std::nullopt});
+        if (subsets[s].empty()) continue;
+        for (const auto& [spec, capabilities, metric] : metrics) {
+          if (!(capabilities & kPerCondition)) continue;
+          guarded([&, &spec = spec, &metric = metric] {
+            for (const MetricValue& v : accumulate(*metric, c.info, records, &subsets[s]))
+              rows.push_back({scope, spec, c.info, c.id, v, std::nullopt, std::nullopt});
+          });
+        }
+      }
+    }
     ConditionSummary summary{c.info, {}};
     for (const auto& [spec, capabilities, metric] : metrics) {
       if (!(capabilities & kPerCondition)) continue;

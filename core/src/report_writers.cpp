@@ -270,6 +270,167 @@ std::string effective_robustness_charts(const ReportData& d) {
 
 }  // namespace
 
+std::string base64(const std::vector<unsigned char>& bytes) {
+  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::uint32_t n = (static_cast<std::uint32_t>(bytes[i]) << 16) |
+                            (i + 1 < bytes.size() ? static_cast<std::uint32_t>(bytes[i + 1]) << 8 : 0) |
+                            (i + 2 < bytes.size() ? bytes[i + 2] : 0);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// Per audited dataset: the overlap counts overall and per class.
+struct OverlapCounts {
+  OverlapAudit audit;
+  std::int64_t exact = 0, near = 0;
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> per_class;  // label -> (overlapping, total)
+};
+
+std::vector<OverlapCounts> overlap_counts(const ReportData& d) {
+  std::vector<OverlapCounts> out;
+  for (const OverlapAudit& a : d.store.overlap_audits()) {
+    OverlapCounts c{a, 0, 0, {}};
+    for (const OverlapSample& s : d.store.overlap_samples(a.dataset)) {
+      const std::string kind =
+          s.neighbours.empty() ? "none" : overlap_class(s.neighbours.front().similarity, a.thresholds);
+      c.exact += kind == "exact";
+      c.near += kind == "near";
+      c.per_class[s.label].first += kind != "none";
+      ++c.per_class[s.label].second;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::string class_name(const OverlapAudit& a, std::int64_t label) {
+  return label >= 0 && label < static_cast<std::int64_t>(a.class_names.size())
+             ? a.class_names[static_cast<std::size_t>(label)]
+             : std::to_string(label);
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+  return whole == 0 ? "" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
+}
+
+// One contamination-corrected row: a value on all samples, the overlapping and the clean subset.
+struct SplitValue {
+  const StoredCondition* condition;
+  std::string name;
+  const StoredSummary *all, *overlap, *clean;
+};
+
+std::vector<SplitValue> split_values(const ReportData& d, const std::string& dataset, bool headline_only) {
+  std::vector<SplitValue> out;
+  for (const StoredCondition& c : d.conditions) {
+    if (c.info.dataset != dataset) continue;
+    std::vector<std::string> names;
+    for (const StoredSummary& r : d.rows)
+      if (r.scope == "clean_subset" && r.condition_id == c.id && r.value.name != "samples" &&
+          std::find(names.begin(), names.end(), r.value.name) == names.end())
+        names.push_back(r.value.name);
+    for (const std::string& name : names) {
+      if (headline_only && std::find(std::begin(kHeadline), std::end(kHeadline), name) == std::end(kHeadline)) continue;
+      out.push_back({&c, name, find_value(d, c.id, name), find_value(d, c.id, name, "overlap_subset"),
+                     find_value(d, c.id, name, "clean_subset")});
+    }
+  }
+  return out;
+}
+
+std::string split_cell(const StoredSummary* r) {
+  return r ? format_value(*r, false) : "";
+}
+
+std::string split_difference(const SplitValue& v) {
+  if (!v.all || !v.clean) return "";
+  StoredSummary diff = *v.clean;
+  diff.value.value = v.clean->value.value - v.all->value.value;
+  const std::string text = format_value(diff, false);
+  return diff.value.value > 0 ? "+" + text : text;
+}
+
+std::int64_t subset_samples(const ReportData& d, const StoredCondition& c, const std::string& scope) {
+  const StoredSummary* r = find_value(d, c.id, "samples", scope);
+  return r ? static_cast<std::int64_t>(r->value.value) : 0;
+}
+
+std::string overlap_markdown(const ReportData& d) {
+  std::ostringstream out;
+  for (const OverlapCounts& c : overlap_counts(d)) {
+    const OverlapAudit& a = c.audit;
+    out << "\n## Contamination audit: " << a.dataset << "\n\n"
+        << a.samples << " images against `" << a.index << "` (`" << a.factory << "`, " << a.index_vectors
+        << " vectors), embedded by `" << a.model << "`; k = " << a.k << ", " << a.search << ". Exact duplicates "
+        << "(cosine >= " << a.thresholds.exact << "): " << c.exact << " (" << percent(c.exact, a.samples)
+        << "); near duplicates (>= " << a.thresholds.near << "): " << c.near << " (" << percent(c.near, a.samples)
+        << ").\n\n| class | overlapping | of | rate |\n|---|---:|---:|---:|\n";
+    for (const auto& [label, counts] : c.per_class)
+      out << "| " << class_name(a, label) << " | " << counts.first << " | " << counts.second << " | "
+          << percent(counts.first, counts.second) << " |\n";
+    out << "\nEvery metric on all samples, on the overlapping and on the clean subset (clean - all is the "
+           "correction):\n\n| model | condition | metric | all | overlapping | clean | clean - all |\n"
+           "|---|---|---|---:|---:|---:|---:|\n";
+    for (const SplitValue& v : split_values(d, a.dataset, false))
+      out << "| " << model_name(v.condition->info.model) << " | `" << label(*v.condition) << "` | " << v.name << " | "
+          << split_cell(v.all) << " | " << split_cell(v.overlap) << " | " << split_cell(v.clean) << " | "
+          << split_difference(v) << " |\n";
+  }
+  return out.str();
+}
+
+std::string overlap_html(const ReportData& d) {
+  std::ostringstream out;
+  for (const OverlapCounts& c : overlap_counts(d)) {
+    const OverlapAudit& a = c.audit;
+    out << "<h2>Contamination audit: " << svg::escape(a.dataset) << "</h2><p>" << a.samples << " images against <code>"
+        << svg::escape(a.index) << "</code> (<code>" << svg::escape(a.factory) << "</code>, " << a.index_vectors
+        << " vectors), embedded by <code>" << svg::escape(a.model) << "</code>; k = " << a.k << ", "
+        << svg::escape(a.search) << ", " << a.ranks << " rank(s). Exact duplicates (cosine &ge; "
+        << format_number(a.thresholds.exact) << "): <b>" << c.exact << "</b> (" << percent(c.exact, a.samples)
+        << "); near duplicates (&ge; " << format_number(a.thresholds.near) << "): <b>" << c.near << "</b> ("
+        << percent(c.near, a.samples) << ").</p>";
+    std::vector<std::pair<std::string, double>> bars;
+    for (const auto& [label, counts] : c.per_class)
+      bars.emplace_back(class_name(a, label), static_cast<double>(counts.first) / static_cast<double>(counts.second));
+    out << svg::bar_chart({"overlap rate per class", {"overlapping", 0, 1, svg::Scale::linear, true}, {}, 760, 120},
+                          bars);
+    out << "<table><tr><th>model</th><th>condition</th><th>N overlapping</th><th>N "
+           "clean</th><th>metric</th><th>all</th>"
+           "<th>overlapping</th><th>clean</th><th>clean &minus; all</th></tr>";
+    for (const SplitValue& v : split_values(d, a.dataset, true))
+      out << "<tr><td>" << svg::escape(model_name(v.condition->info.model)) << "</td><td><code>"
+          << svg::escape(label(*v.condition)) << "</code></td><td>" << subset_samples(d, *v.condition, "overlap_subset")
+          << "</td><td>" << subset_samples(d, *v.condition, "clean_subset") << "</td><td>" << svg::escape(v.name)
+          << "</td><td>" << split_cell(v.all) << "</td><td>" << split_cell(v.overlap) << "</td><td>"
+          << split_cell(v.clean) << "</td><td>" << split_difference(v) << "</td></tr>";
+    out << "</table><details><summary>every metric, split</summary><table><tr><th>condition</th><th>metric</th>"
+           "<th>all</th><th>overlapping</th><th>clean</th><th>clean &minus; all</th></tr>";
+    for (const SplitValue& v : split_values(d, a.dataset, false))
+      out << "<tr><td><code>" << svg::escape(label(*v.condition)) << "</code></td><td>" << svg::escape(v.name)
+          << "</td><td>" << split_cell(v.all) << "</td><td>" << split_cell(v.overlap) << "</td><td>"
+          << split_cell(v.clean) << "</td><td>" << split_difference(v) << "</td></tr>";
+    out << "</table></details><h3>Closest pairs (evaluation image, nearest pre-training item)</h3><div class=\"grid\">";
+    for (const OverlapPair& p : d.store.overlap_pairs(a.dataset)) {
+      out << "<figure style=\"margin:4px\">";
+      for (const auto* png : {&p.query_png, &p.neighbour_png})
+        if (!png->empty()) out << "<img alt=\"\" src=\"data:image/png;base64," << base64(*png) << "\"> ";
+      out << "<figcaption style=\"font-size:10px\">" << fixed(p.similarity, 4) << " "
+          << svg::escape(overlap_class(p.similarity, a.thresholds)) << "<br>" << svg::escape(p.sample_id) << "<br>"
+          << svg::escape(p.neighbour_id)
+          << (p.neighbour_caption.empty() ? "" : "<br>" + svg::escape(p.neighbour_caption)) << "</figcaption></figure>";
+    }
+    out << "</div>";
+  }
+  return out.str();
+}
+
 void write_file(const std::filesystem::path& file, const std::string& text) {
   std::ofstream out(file, std::ios::binary);
   if (!(out << text)) throw Error("cannot write '" + file.string() + "'");
@@ -347,6 +508,7 @@ std::string markdown_report(const ReportData& d) {
         << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n"
         << headline_table_markdown(d, group);
   }
+  out << overlap_markdown(d);
   out << "\n## Across conditions\n\n" << scope_table_markdown(d, "across_conditions");
   out << "\n## Across models\n\n" << scope_table_markdown(d, "across_models");
   if (!d.warnings.empty()) {
@@ -398,6 +560,7 @@ std::string html_report(const ReportData& d) {
       out << charts_for_dataset(d, first.info.dataset);
     }
   }
+  out << overlap_html(d);
   const std::string robustness = effective_robustness_charts(d);
   if (!robustness.empty()) out << "<h2>Effective robustness</h2>" << robustness;
   for (const char* scope : {"across_conditions", "across_models"}) {

@@ -168,6 +168,7 @@ json audit_json(const OverlapAudit& a) {
           {"model_hash", a.model_hash},                       {"k", a.k},
           {"exact", a.thresholds.exact},                      {"near", a.thresholds.near},
           {"search", a.search},   {"samples", a.samples},     {"ranks", a.ranks},
+          {"class_names", a.class_names},
           {"seconds", a.seconds}};
 }
 
@@ -185,6 +186,7 @@ OverlapAudit audit_from(const std::string& text) {
   a.search = j.at("search");
   a.samples = j.at("samples");
   a.ranks = j.at("ranks");
+  a.class_names = j.at("class_names").get<std::vector<std::string>>();
   a.seconds = j.at("seconds");
   return a;
 }

@@ -3,11 +3,19 @@
 # `roz train`, docs/training.md): Fashion-MNIST test clean, under the 19 ImageNet-C corruptions at
 # severities 1, 3 and 5, the typographic attack, FGSM and PGD at two budgets, a text-prompt attack and
 # the multimodal attack, with calibration and OOD metrics against MNIST digits. Every number is
-# computed by the plugins; nothing is canned. The report lands in BUILD/demo/.
+# computed by the plugins; nothing is canned. Then the contamination audit: the evaluated test images
+# against the 60,000 Fashion-MNIST training images, embedded by the `pixels` duplicate detector into a
+# Flat FAISS index; the report splits every metric into overlapping and clean test images. The report
+# lands in BUILD/demo/.
 set -euo pipefail
 build=${1:-build}
 out="$build/demo"
 rm -rf "$out"
-"$build/bin/roz" run tools/demo/benchmark.yaml --out "$out"
+"$build/bin/roz" run tools/demo/benchmark.yaml --out "$out" --no-report
+"$build/bin/roz" embed --model pixels --dataset fashion-mnist-train --out "$out/overlap/train.npy"
+"$build/bin/roz" overlap build --embeddings "$out/overlap/train.npy" --index Flat --out "$out/overlap/index"
+"$build/bin/roz" overlap audit --index "$out/overlap/index" --model pixels --dataset fashion-mnist --per-class 100 \
+  --out "$out"
+"$build/bin/roz" report "$out"
 echo
 echo "Open $out/report.html (also report.md, summary.csv, report.json; results in results.db)."

@@ -24,6 +24,7 @@ struct OverlapAudit {
   DuplicateThresholds thresholds;
   std::string search;  // the search parameters, as nprobe=..,efSearch=..,k_factor=..
   std::int64_t samples = 0;
+  std::vector<std::string> class_names;  // the dataset's, for per-class overlap rates
   int ranks = 1;
   double seconds = 0;
 };
