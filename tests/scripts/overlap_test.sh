@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# roz overlap end to end: a sharded index searched by one process and by `mpirun -n 2` (each rank
+# its share of the shards, top-k merged on rank 0) gives identical neighbours; an IVF index
+# (memory-mapped) agrees with the exact one; dedup within a set and between test and train; bad
+# input is one clear error line and a non-zero exit on every rank, never a hang.
+set -euo pipefail
+roz=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi=(mpirun -n 2 --allow-run-as-root --oversubscribe)
+
+"$roz" -q embed --model pixels --dataset fashion-mnist-train --limit 6000 --out "$tmp/train.npy"
+"$roz" -q overlap build --embeddings "$tmp/train.npy" --index Flat --shard-vectors 2000 --out "$tmp/flat"
+[ "$(ls "$tmp"/flat/shard-*.faiss | wc -l)" -eq 3 ] || fail "expected 3 index shards"
+audit=(overlap audit --model pixels --dataset fashion-mnist --limit 300 --k 5)
+
+"$roz" --threads 1 "${audit[@]}" --index "$tmp/flat" --out "$tmp/one" > /dev/null 2> "$tmp/one.err" || { cat "$tmp/one.err"; fail "single-process audit"; }
+timeout 300 "${mpi[@]}" "$roz" --threads 1 "${audit[@]}" --index "$tmp/flat" --out "$tmp/two" > /dev/null 2> "$tmp/two.err" || { cat "$tmp/two.err"; fail "mpirun -n 2 audit"; }
+grep -q "2 rank(s)" "$tmp/two.err" || fail "the mpirun audit did not run on 2 ranks"
+cmp "$tmp/one/overlap-fashion-mnist.csv" "$tmp/two/overlap-fashion-mnist.csv" || fail "2 ranks differ from 1"
+[ "$(wc -l < "$tmp/one/overlap-fashion-mnist.csv")" -eq 301 ] || fail "expected 300 audited images"
+
+# IVF (memory-mapped inverted lists) against the exact index: the same nearest neighbour for >= 95%.
+"$roz" -q overlap build --embeddings "$tmp/train.npy" --index IVF16,Flat --out "$tmp/ivf"
+"$roz" --threads 1 "${audit[@]}" --index "$tmp/ivf" --nprobe 4 --out "$tmp/ivf-audit" > /dev/null 2>&1
+same=$(paste -d, <(cut -d, -f5 "$tmp/one/overlap-fashion-mnist.csv") <(cut -d, -f5 "$tmp/ivf-audit/overlap-fashion-mnist.csv") | awk -F, 'NR > 1 && $1 == $2' | wc -l)
+[ "$same" -ge 285 ] || fail "IVF16,Flat nprobe=4 recall@1 $same/300 against Flat"
+
+# Dedup: within the training subset, and the test images against it.
+"$roz" -q overlap dedup --embeddings "$tmp/train.npy" --out "$tmp/dedup" > /dev/null
+python3 - "$tmp/dedup" << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + "/dedup.json"))
+assert d["items"] == 6000, d
+assert d["pairs"] > 0 and d["groups"] > 0 and d["removable"] == d["items_in_groups"] - d["groups"] > 0, d
+rows = open(sys.argv[1] + "/duplicates.csv").read().splitlines()[1:]
+assert len(rows) == d["pairs"], (len(rows), d)
+assert all(float(r.split(",")[4]) >= 0.95 for r in rows)
+assert all(int(r.split(",")[0]) < int(r.split(",")[2]) for r in rows), "a within-set pair is listed twice or with itself"
+PY
+"$roz" -q embed --model pixels --dataset fashion-mnist --limit 300 --out "$tmp/test.npy"
+"$roz" -q overlap dedup --embeddings "$tmp/test.npy" --against "$tmp/flat" --out "$tmp/cross" > /dev/null
+flagged=$(awk -F, 'NR > 1 && $3 != "none"' "$tmp/one/overlap-fashion-mnist.csv" | wc -l)
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['items_with_duplicate'] == int(sys.argv[2]), d" "$tmp/cross/dedup.json" "$flagged" || fail "dedup --against disagrees with the audit"
+
+# Bad input: one error line naming it, non-zero exit.
+expect_error() {
+  local pattern=$1; shift
+  if "$@" > /dev/null 2> "$tmp/err"; then fail "accepted: $*"; fi
+  grep -q "$pattern" "$tmp/err" || { cat "$tmp/err"; fail "error does not name '$pattern': $*"; }
+}
+expect_error "IVF0,Nope" "$roz" overlap build --embeddings "$tmp/train.npy" --index IVF0,Nope --out "$tmp/bad"
+expect_error "already holds an index" "$roz" overlap build --embeddings "$tmp/train.npy" --out "$tmp/flat"
+expect_error "no file matches" "$roz" overlap build --embeddings "$tmp/none-*.npy" --out "$tmp/bad"
+expect_error "hash" "$roz" overlap audit --model mini_clip --dataset fashion-mnist --limit 10 --index "$tmp/flat" --out "$tmp/bad"
+mv "$tmp/flat/shard-00001.faiss" "$tmp/moved.faiss"
+expect_error "shard-00001.faiss" timeout 300 "${mpi[@]}" "$roz" --threads 1 "${audit[@]}" --index "$tmp/flat" --out "$tmp/bad"
+echo "overlap: ok"
