@@ -56,14 +56,37 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   return d;
 }
 
+RunOverlap overlap_section(const ConfigReader& r, const YAML::Node& node) {
+  if (!node.IsMap() || !node["index"]) r.fail("overlap", "expected a map with 'index' (a roz overlap build directory)");
+  RunOverlap o;
+  for (const auto& entry : node) {
+    const std::string field = entry.first.as<std::string>(), path = "overlap." + field;
+    r.check_known(path, {"overlap.index", "overlap.model", "overlap.k", "overlap.near", "overlap.exact",
+                         "overlap.nprobe", "overlap.ef_search", "overlap.k_factor", "overlap.pairs"});
+    if (field == "index") o.index = r.scalar(entry.second, path);
+    if (field == "model") o.model = r.spec(entry.second, path);
+    if (field == "k") o.k = r.number<std::int64_t>(entry.second, path);
+    if (field == "near") o.thresholds.near = r.number<double>(entry.second, path);
+    if (field == "exact") o.thresholds.exact = r.number<double>(entry.second, path);
+    if (field == "nprobe") o.search.nprobe = r.number<int>(entry.second, path);
+    if (field == "ef_search") o.search.ef_search = r.number<int>(entry.second, path);
+    if (field == "k_factor") o.search.k_factor = r.number<int>(entry.second, path);
+    if (field == "pairs") o.pairs = r.number<std::size_t>(entry.second, path);
+  }
+  if (o.k < 1) r.fail("overlap.k", "must be positive");
+  if (!(o.thresholds.near > -1 && o.thresholds.near <= o.thresholds.exact && o.thresholds.exact <= 1))
+    r.fail("overlap.near", "expected -1 < near <= exact <= 1");
+  return o;
+}
+
 }  // namespace
 
 RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
   ConfigReader r(source);
   const YAML::Node root = r.load(yaml);
   static const std::set<std::string> kKeys = {
-      "models", "datasets",   "corruptions",          "attacks",    "metrics",  "templates",
-      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap"};
+      "models", "datasets",   "corruptions",          "attacks",    "metrics",   "templates",
+      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap", "overlap"};
   RunConfig c;
   c.source = source;
   c.text = yaml;
@@ -86,6 +109,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
     if (key == "prompt_attack_points") c.prompt_attack_points = r.number<std::size_t>(node, key);
     if (key == "embeddings") c.embeddings = r.number<bool>(node, key);
     if (key == "bootstrap") c.bootstrap = r.number<int>(node, key);
+    if (key == "overlap") c.overlap = overlap_section(r, node);
   }
   if (c.models.empty()) r.fail("models", "at least one model is needed");
   if (c.datasets.empty()) r.fail("datasets", "at least one dataset is needed");

@@ -10,6 +10,7 @@
 
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/head_cache.hpp"
+#include "roz/core/overlap_audit.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/progress.hpp"
 #include "roz/core/results_store.hpp"
@@ -17,6 +18,7 @@
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
+#include "roz/overlap/index_manifest.hpp"
 
 namespace roz::core {
 
@@ -104,6 +106,11 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     samples.push_back(evaluated_samples(*datasets.back(), d));
   }
   for (const Spec& s : config.metrics) host.resolve(PluginKind::metric, s);
+  std::optional<ResolvedPlugin> overlap_model;
+  if (!config.overlap.index.empty()) {
+    overlap::read_manifest(config.overlap.index);  // exists and is an index
+    overlap_model = host.resolve(PluginKind::model, config.overlap.model);
+  }
   std::vector<Cell> cells;
   const std::vector<RunCondition> corruptions = expand_all(host.registry(), config.corruptions);
   for (std::size_t m = 0; m < models.size(); ++m)
@@ -222,6 +229,32 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     store.finish_condition(stored.id, prompt_attack);
     progress.finish();
     ++result.ran;
+  }
+
+  // The contamination audit (in shard 0 of a sharded run): every in-distribution and shift dataset
+  // against the index; an audit stored with the same index, model and images is kept on resume.
+  if (overlap_model && o.shard == 0) {
+    const RunOverlap& ov = config.overlap;
+    std::shared_ptr<Model> model;
+    for (std::size_t d = 0; d < datasets.size(); ++d) {
+      if (config.datasets[d].role == "ood") continue;
+      const std::string index_dir =
+          std::filesystem::absolute(overlap::index_directory(ov.index)).lexically_normal().string();
+      const std::vector<OverlapAudit> stored = store.overlap_audits();
+      if (std::any_of(stored.begin(), stored.end(), [&](const OverlapAudit& a) {
+            return a.dataset == datasets[d]->name() && a.index == index_dir && a.model == overlap_model->spec &&
+                   a.k == ov.k && a.samples == static_cast<std::int64_t>(samples[d].size());
+          })) {
+        spdlog::info("overlap audit of {}: finished earlier, kept", datasets[d]->name());
+        continue;
+      }
+      if (!model) model = host.create_model(*overlap_model);
+      AuditSettings settings{ov.index, ov.k, ov.thresholds, ov.search, config.batch_size, ov.pairs};
+      AuditQueries queries{datasets[d].get(), samples[d], model, overlap_model->spec};
+      const AuditResult r = audit_overlap(host, settings, &queries, &store, nullptr);
+      spdlog::info("overlap audit of {}: {} images, {} exact and {} near duplicates in '{}'", r.audit.dataset,
+                   r.audit.samples, r.exact, r.near, r.audit.index);
+    }
   }
   return result;
 }

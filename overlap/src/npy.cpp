@@ -15,9 +15,9 @@ constexpr char kMagic[] = "\x93NUMPY";
 // Version 1.0 header padded to a fixed size, so the row count can be rewritten in place.
 constexpr size_t kHeaderSize = 128;
 
-std::string header_text(std::int64_t rows, std::int64_t cols) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
-                     std::to_string(cols) + "), }";
+std::string header_text(std::int64_t rows, std::int64_t cols, bool float16) {
+  std::string dict = std::string("{'descr': '") + (float16 ? "<f2" : "<f4") + "', 'fortran_order': False, 'shape': (" +
+                     std::to_string(rows) + ", " + std::to_string(cols) + "), }";
   std::string header(kMagic, 6);
   header += '\x01';
   header += '\x00';
@@ -26,6 +26,29 @@ std::string header_text(std::int64_t rows, std::int64_t cols) {
   header += static_cast<char>(length >> 8);
   dict.resize(length - 1, ' ');
   return header + dict + "\n";
+}
+
+std::uint16_t float_to_half(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  const std::uint32_t sign = (bits >> 16) & 0x8000;
+  const std::int32_t exponent = static_cast<std::int32_t>((bits >> 23) & 0xFF) - 127 + 15;
+  std::uint32_t mantissa = bits & 0x7FFFFF;
+  if (((bits >> 23) & 0xFF) == 0xFF) return static_cast<std::uint16_t>(sign | 0x7C00 | (mantissa ? 0x200 : 0));
+  if (exponent >= 31) return static_cast<std::uint16_t>(sign | 0x7C00);  // overflow: infinity
+  if (exponent <= 0) {                                                   // subnormal or zero
+    if (exponent < -10) return static_cast<std::uint16_t>(sign);
+    mantissa |= 0x800000;
+    const int shift = 14 - exponent;
+    std::uint32_t half = mantissa >> shift;
+    const std::uint32_t rest = mantissa & ((1u << shift) - 1), midpoint = 1u << (shift - 1);
+    if (rest > midpoint || (rest == midpoint && (half & 1))) ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  std::uint32_t half = (static_cast<std::uint32_t>(exponent) << 10) | (mantissa >> 13);
+  const std::uint32_t rest = mantissa & 0x1FFF;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;  // may carry into the exponent: correct
+  return static_cast<std::uint16_t>(sign | half);
 }
 
 float half_to_float(std::uint16_t h) {
@@ -116,9 +139,10 @@ NpyMatrix read_npy(const fs::path& path) {
   return out;
 }
 
-NpyWriter::NpyWriter(const fs::path& path, std::int64_t cols) : path_(path), out_(path, std::ios::binary), cols_(cols) {
+NpyWriter::NpyWriter(const fs::path& path, std::int64_t cols, bool float16)
+    : path_(path), out_(path, std::ios::binary), cols_(cols), float16_(float16) {
   if (!out_) throw DataError("npy file '" + path.string() + "': cannot create");
-  out_ << header_text(0, cols);
+  out_ << header_text(0, cols, float16_);
 }
 
 NpyWriter::~NpyWriter() {
@@ -130,13 +154,19 @@ NpyWriter::~NpyWriter() {
 }
 
 void NpyWriter::append(const float* row_major, std::int64_t rows) {
-  out_.write(reinterpret_cast<const char*>(row_major), static_cast<std::streamsize>(rows * cols_ * 4));
+  if (float16_) {
+    halves_.resize(static_cast<std::size_t>(rows * cols_));
+    for (std::size_t i = 0; i < halves_.size(); ++i) halves_[i] = float_to_half(row_major[i]);
+    out_.write(reinterpret_cast<const char*>(halves_.data()), static_cast<std::streamsize>(halves_.size() * 2));
+  } else {
+    out_.write(reinterpret_cast<const char*>(row_major), static_cast<std::streamsize>(rows * cols_ * 4));
+  }
   rows_ += rows;
 }
 
 void NpyWriter::finish() {
   out_.seekp(0);
-  out_ << header_text(rows_, cols_);
+  out_ << header_text(rows_, cols_, float16_);
   out_.close();
   if (!out_) throw DataError("npy file '" + path_.string() + "': write error");
   finished_ = true;

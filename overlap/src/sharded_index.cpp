@@ -8,6 +8,7 @@
 #include <faiss/index_io.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "faiss_support.hpp"
 #include "roz/error.hpp"
@@ -18,12 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_refine(faiss::Index* index) {
-  return dynamic_cast<faiss::IndexRefine*>(index) != nullptr;
-}
-
-bool has_hnsw(const std::string& factory) {
-  return factory.find("HNSW") != std::string::npos;
+void apply_search_params(faiss::Index* index, const std::string& factory, const SearchParams& p) {
+  faiss::ParameterSpace space;
+  if (faiss::ivflib::try_extract_index_ivf(index))
+    space.set_index_parameter(index, "nprobe", p.nprobe > 0 ? p.nprobe : kDefaultNprobe);
+  if (factory.find("HNSW") != std::string::npos)
+    space.set_index_parameter(index, "efSearch", p.ef_search > 0 ? p.ef_search : kDefaultEfSearch);
+  if (dynamic_cast<faiss::IndexRefine*>(index) != nullptr)
+    space.set_index_parameter(index, "k_factor_rf", p.k_factor > 0 ? p.k_factor : kDefaultKFactor);
 }
 
 }  // namespace
@@ -71,17 +74,11 @@ Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64
   Neighbours merged(n, k);
   std::vector<float> distances(static_cast<std::size_t>(n * k));
   std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(n * k));
-  faiss::ParameterSpace space;
   for (const auto& l : loaded_) {
     faiss::Index* index = l->index.get();
     const std::string what = "searching overlap index shard '" + manifest_.shards[l->shard].file.string() + "'";
     faiss_call(what, [&] {
-      if (faiss::ivflib::try_extract_index_ivf(index))
-        space.set_index_parameter(index, "nprobe", p.nprobe > 0 ? p.nprobe : kDefaultNprobe);
-      if (has_hnsw(manifest_.factory))
-        space.set_index_parameter(index, "efSearch", p.ef_search > 0 ? p.ef_search : kDefaultEfSearch);
-      if (has_refine(index))
-        space.set_index_parameter(index, "k_factor_rf", p.k_factor > 0 ? p.k_factor : kDefaultKFactor);
+      apply_search_params(index, manifest_.factory, p);
       index->search(static_cast<faiss::Index::idx_t>(n), queries, static_cast<faiss::Index::idx_t>(k), distances.data(),
                     labels.data());
     });
@@ -94,6 +91,22 @@ Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64
     merged = merge_neighbours(merged, part);
   }
   return merged;
+}
+
+double ShardedIndex::native_search_seconds(const float* queries, std::int64_t n, std::int64_t k,
+                                           const SearchParams& p) const {
+  std::vector<float> distances(static_cast<std::size_t>(n * k));
+  std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(n * k));
+  double seconds = 0;
+  for (const auto& l : loaded_)
+    faiss_call("searching overlap index shard '" + manifest_.shards[l->shard].file.string() + "'", [&] {
+      apply_search_params(l->index.get(), manifest_.factory, p);
+      const auto start = std::chrono::steady_clock::now();
+      l->index->search(static_cast<faiss::Index::idx_t>(n), queries, static_cast<faiss::Index::idx_t>(k),
+                       distances.data(), labels.data());
+      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    });
+  return seconds;
 }
 
 VectorOrigin ShardedIndex::origin(std::int64_t id) const {

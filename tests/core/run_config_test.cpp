@@ -69,6 +69,31 @@ TEST(RunConfig, ErrorsNameTheFileAndKey) {
   EXPECT_NE(error_of("models: [m\n").find("malformed YAML at line"), std::string::npos);
 }
 
+TEST(RunConfig, ReadsTheOverlapAudit) {
+  core::RunConfig c = core::parse_run_config(R"(
+models: [mini_clip]
+datasets: [fashion-mnist]
+overlap: {index: runs/index, model: "pixels:size=16", k: 3, near: 0.9, nprobe: 8}
+)",
+                                             "run.yaml");
+  EXPECT_EQ(c.overlap.index, "runs/index");
+  EXPECT_EQ(c.overlap.model.to_string(), "pixels:size=16");
+  EXPECT_EQ(c.overlap.k, 3);
+  EXPECT_DOUBLE_EQ(c.overlap.thresholds.near, 0.9);
+  EXPECT_DOUBLE_EQ(c.overlap.thresholds.exact, overlap::DuplicateThresholds{}.exact);
+  EXPECT_EQ(c.overlap.search.nprobe, 8);
+  EXPECT_TRUE(core::parse_run_config("models: [m]\ndatasets: [d]", "run.yaml").overlap.index.empty());
+  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\noverlap: {model: pixels}")
+                .find("key 'overlap': expected a map with 'index'"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}").find("key 'overlap.near'"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}").find("key 'overlap.nprob': unknown key"),
+      std::string::npos);
+}
+
 TEST(ResultsStore, AFileThatIsNotAStoreIsANamedError) {
   const auto file = std::filesystem::temp_directory_path() / "roz_not_a_store.db";
   std::ofstream(file) << "this is not an SQLite database, just text long enough to have a header page....\n";

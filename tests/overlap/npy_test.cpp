@@ -60,6 +60,30 @@ TEST(Npy, ReadsFloat16LikeLaionShards) {
   fs::remove(path);
 }
 
+TEST(Npy, WritesFloat16RoundedToNearestEven) {
+  fs::path path = fs::temp_directory_path() / "roz_npy_f16_write.npy";
+  const std::vector<float> values = {1.0f, -2.0f, 0.1f, 65504.0f, 1e5f, 1e-7f, 1e-9f, 1.00048828125f};
+  {
+    overlap::NpyWriter writer(path, 4, true);
+    writer.append(values.data(), 2);
+    writer.finish();
+  }
+  EXPECT_EQ(fs::file_size(path), 128u + 8 * 2);
+  overlap::NpyReader reader(path);
+  EXPECT_TRUE(reader.float16());
+  std::vector<float> back(8);
+  reader.read(0, 2, back.data());
+  EXPECT_EQ(back[0], 1.0f);
+  EXPECT_EQ(back[1], -2.0f);
+  EXPECT_EQ(back[2], 0.0999755859375f);  // the nearest half
+  EXPECT_EQ(back[3], 65504.0f);
+  EXPECT_TRUE(std::isinf(back[4]));              // beyond the half range
+  EXPECT_FLOAT_EQ(back[5], 2 * 5.9604645e-08f);  // subnormal: 1e-7 is 1.68 units of 2^-24
+  EXPECT_EQ(back[6], 0.0f);
+  EXPECT_EQ(back[7], 1.0f);  // a tie (half-way between 1 and 1 + 2^-10) rounds to even
+  fs::remove(path);
+}
+
 TEST(Embed, WritesNormalisedEmbeddingsAndIds) {
   fs::path out = fs::temp_directory_path() / "roz_embed_test.npy";
   core::PluginHost host(test::builtin_registry(), 0, 2);

@@ -45,6 +45,35 @@ PY
 flagged=$(awk -F, 'NR > 1 && $3 != "none"' "$tmp/one/overlap-fashion-mnist.csv" | wc -l)
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['items_with_duplicate'] == int(sys.argv[2]), d" "$tmp/cross/dedup.json" "$flagged" || fail "dedup --against disagrees with the audit"
 
+# roz run with an overlap section: the audit lands in the run's store and the report splits by it;
+# a resumed run keeps the finished audit.
+export ROZ_CACHE_DIR="$tmp/cache"
+cat > "$tmp/run.yaml" << YAML
+models: [mini_clip]
+datasets: [{name: fashion-mnist, limit: 300}]
+attacks: [{name: fgsm, eps: 2/255, limit: 100}]
+bootstrap: 0
+overlap: {index: $tmp/flat, model: pixels}
+YAML
+"$roz" --threads 1 run "$tmp/run.yaml" --out "$tmp/run" > /dev/null 2> "$tmp/run.err" || { cat "$tmp/run.err"; fail "roz run with overlap"; }
+grep -q "overlap audit of fashion-mnist: 300 images" "$tmp/run.err" || fail "roz run did not audit"
+grep -q "## Contamination audit: fashion-mnist" "$tmp/run/report.md" || fail "no contamination section in report.md"
+python3 - "$tmp/run/summary.csv" "$flagged" << 'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+n = {(r["scope"], r["condition"]): float(r["value"]) for r in rows if r["name"] == "samples"}
+assert n[("overlap_subset", "clean")] == int(sys.argv[2]), n
+assert n[("overlap_subset", "clean")] + n[("clean_subset", "clean")] == 300, n
+fgsm = [k for k in n if k[1].startswith("fgsm")]
+assert sum(n[k] for k in fgsm) == 100, n  # the attack's 100 images, split the same way
+top1 = {r["scope"]: float(r["value"]) for r in rows if r["name"] == "top1" and r["condition"] == "clean"}
+assert set(top1) == {"condition", "overlap_subset", "clean_subset"}, top1
+share = n[("overlap_subset", "clean")] / 300
+assert abs(share * top1["overlap_subset"] + (1 - share) * top1["clean_subset"] - top1["condition"]) < 1e-9, top1
+PY
+"$roz" --threads 1 run "$tmp/run.yaml" --out "$tmp/run" --resume > /dev/null 2> "$tmp/resume.err"
+grep -q "overlap audit of fashion-mnist: finished earlier, kept" "$tmp/resume.err" || fail "the resumed run audited again"
+
 # Bad input: one error line naming it, non-zero exit.
 expect_error() {
   local pattern=$1; shift

@@ -11,11 +11,13 @@ set -euo pipefail
 build=${1:-build}
 out="$build/demo"
 rm -rf "$out"
-"$build/bin/roz" run tools/demo/benchmark.yaml --out "$out" --no-report
 "$build/bin/roz" embed --model pixels --dataset fashion-mnist-train --out "$out/overlap/train.npy"
 "$build/bin/roz" overlap build --embeddings "$out/overlap/train.npy" --index Flat --out "$out/overlap/index"
-"$build/bin/roz" overlap audit --index "$out/overlap/index" --model pixels --dataset fashion-mnist --per-class 100 \
-  --out "$out"
-"$build/bin/roz" report "$out"
+config=tools/demo/benchmark.yaml
+if [[ "$out" != build/demo ]]; then  # the config names the index under build/
+  sed "s#build/demo/overlap/index#$out/overlap/index#" "$config" > "$out/benchmark.yaml"
+  config="$out/benchmark.yaml"
+fi
+"$build/bin/roz" run "$config" --out "$out"
 echo
 echo "Open $out/report.html (also report.md, summary.csv, report.json; results in results.db)."

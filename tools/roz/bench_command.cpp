@@ -108,6 +108,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   commands.push_back({throughput, [&global, args] { return run(global, *args); }});
   add_bench_corruptions_command(*bench, global, commands);
   add_bench_attack_command(*bench, global, commands);
+  add_bench_overlap_command(*bench, global, commands);
 }
 
 }  // namespace roz::cli

@@ -17,6 +17,11 @@
 //   prompt_attack_points: 256
 //   embeddings: true                                   # keep image embeddings (embedding stability)
 //   bootstrap: 200                                     # resamples for per-condition 95% intervals
+//   overlap:                                           # contamination audit (docs/overlap.md)
+//     index: runs/train-index                          # a roz overlap build directory
+//     model: pixels                                    # the model its embeddings came from
+//     k: 5
+//     near: 0.95                                       # also exact, nprobe, ef_search, k_factor, pairs
 //
 // In a corruption or attack map, `severities` expands one entry per level and `limit` caps the
 // images of that condition (the first of each dataset's evaluation order); they are not plugin keys.
@@ -27,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "roz/overlap/duplicates.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
@@ -43,6 +49,16 @@ struct RunCondition {
   std::size_t limit = 0;  // 0: all of the dataset's evaluated images
 };
 
+// The contamination audit of every in-distribution and shift dataset of the run, after its cells.
+struct RunOverlap {
+  std::string index;  // empty: no audit
+  Spec model = parse_spec("pixels");
+  std::int64_t k = 5;
+  overlap::DuplicateThresholds thresholds;
+  overlap::SearchParams search;
+  std::size_t pairs = 16;
+};
+
 struct RunConfig {
   std::vector<Spec> models;
   std::vector<RunDataset> datasets;
@@ -55,6 +71,7 @@ struct RunConfig {
   std::size_t prompt_attack_points = 256;
   bool embeddings = false;
   int bootstrap = 200;
+  RunOverlap overlap;
   std::string source;  // the file, for messages
   std::string text;    // the YAML as given, stored with the results
 };

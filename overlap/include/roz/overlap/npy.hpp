@@ -1,5 +1,5 @@
-// NumPy .npy files of 2-D embedding matrices (the LAION img_emb layout): float32 written, float32
-// or float16 read.
+// NumPy .npy files of 2-D embedding matrices (the LAION img_emb layout): float32 or float16, read
+// and written.
 #pragma once
 
 #include <cstdint>
@@ -42,10 +42,11 @@ class NpyReader {
 // The whole array. Throws DataError naming the file when it is not one.
 NpyMatrix read_npy(const std::filesystem::path& path);
 
-// Streams rows into a float32 .npy whose row count is only known at the end.
+// Streams rows into a .npy whose row count is only known at the end; float16 stores them rounded
+// to nearest even, as LAION's shards are.
 class NpyWriter {
  public:
-  NpyWriter(const std::filesystem::path& path, std::int64_t cols);
+  NpyWriter(const std::filesystem::path& path, std::int64_t cols, bool float16 = false);
   ~NpyWriter();
   void append(const float* row_major, std::int64_t rows);
   // Writes the final row count into the header and closes the file. Throws on I/O errors.
@@ -57,7 +58,9 @@ class NpyWriter {
   std::ofstream out_;
   std::int64_t cols_;
   std::int64_t rows_ = 0;
+  bool float16_;
   bool finished_ = false;
+  std::vector<std::uint16_t> halves_;
 };
 
 }  // namespace roz::overlap

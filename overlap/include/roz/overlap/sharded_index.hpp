@@ -48,6 +48,10 @@ class ShardedIndex {
   // The k nearest loaded vectors of each L2-normalised query (n x dim), merged over the shards.
   Neighbours search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& params) const;
 
+  // Seconds the FAISS searches alone take on the loaded shards (same parameters, no merge, no id
+  // mapping): `roz bench overlap` compares search() with it.
+  double native_search_seconds(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& params) const;
+
   // Any id of the manifest (loaded or not); reads the shard's ids file on first use.
   VectorOrigin origin(std::int64_t id) const;
 
