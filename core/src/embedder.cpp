@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,33 @@ std::filesystem::path ids_path_for(const std::filesystem::path& npy) {
   std::filesystem::path ids = npy;
   ids.replace_extension(".ids.jsonl");
   return ids;
+}
+
+namespace {
+
+// FILE.ids.jsonl (one object per row) and FILE.meta.json (which model made them) beside FILE.npy.
+void write_sidecars(const std::filesystem::path& npy, const std::vector<nlohmann::json>& rows, const EmbedReport& r,
+                    const std::string& dataset, const std::string& kind) {
+  const std::filesystem::path ids_file = ids_path_for(npy), meta_file = overlap::embedding_meta_path(npy);
+  std::ofstream ids(ids_file);
+  for (const nlohmann::json& row : rows) ids << row.dump() << "\n";
+  if (!ids.flush()) throw DataError("cannot write ids file '" + ids_file.string() + "'");
+  // `roz overlap build` records the model, and the audit refuses another one.
+  std::ofstream meta(meta_file);
+  meta << nlohmann::json{{"model", r.model_spec}, {"model_hash", r.model_hash},
+                         {"dataset", dataset},    {"embeddings", kind},
+                         {"rows", r.rows},        {"dim", r.dim}}
+              .dump(2)
+       << "\n";
+  if (!meta) throw DataError("cannot write '" + meta_file.string() + "'");
+}
+
+}  // namespace
+
+std::filesystem::path text_path_for(const std::filesystem::path& npy) {
+  std::filesystem::path text = npy;
+  text.replace_extension(".text.npy");
+  return text;
 }
 
 void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& dataset,
@@ -61,10 +89,13 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
   report.model_hash = model->content_hash();
   report.embeddings = options.out;
   report.ids = ids_path_for(options.out);
-  std::unique_ptr<overlap::NpyWriter> writer;
   if (options.out.has_parent_path()) std::filesystem::create_directories(options.out.parent_path());
-  std::ofstream ids(report.ids);
-  if (!ids) throw DataError("cannot write ids file '" + report.ids.string() + "'");
+  std::map<std::string, std::string> captions;  // sample id -> caption
+  if (!options.captions.empty())
+    for (const overlap::RowInfo& row : overlap::read_ids(options.captions)) captions[row.id] = row.caption;
+
+  std::unique_ptr<overlap::NpyWriter> writer;
+  std::vector<nlohmann::json> rows_info;
   embed_samples(
       host, *model, *dataset, samples, options.batch_size,
       [&](const std::vector<datasets::SampleInfo>& batch, const float* rows, std::int64_t dim) {
@@ -72,16 +103,20 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
           report.dim = dim;
           writer = std::make_unique<overlap::NpyWriter>(options.out, dim);
         }
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          const datasets::SampleInfo& s = batch[i];
+        for (const datasets::SampleInfo& s : batch) {
           // `dataset` as given, so the report can reopen it and show the image.
-          ids << nlohmann::json{{"row", writer->rows() + static_cast<std::int64_t>(i)},
-                                {"id", s.id},
-                                {"source", dataset->source(s)},
-                                {"label", s.label},
-                                {"dataset", options.dataset}}
-                     .dump()
-              << "\n";
+          nlohmann::json row{{"row", rows_info.size()},
+                             {"id", s.id},
+                             {"source", dataset->source(s)},
+                             {"label", s.label},
+                             {"dataset", options.dataset}};
+          if (!captions.empty()) {
+            auto it = captions.find(s.id);
+            if (it == captions.end())
+              throw DataError("captions file '" + options.captions.string() + "' has no caption for '" + s.id + "'");
+            row["caption"] = it->second;
+          }
+          rows_info.push_back(std::move(row));
         }
         writer->append(rows, static_cast<std::int64_t>(batch.size()));
       },
@@ -91,18 +126,26 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
       });
   if (!writer) throw DataError("dataset '" + options.dataset + "': no readable image to embed");
   writer->finish();
-  if (!ids.flush()) throw DataError("write error on '" + report.ids.string() + "'");
   report.rows = writer->rows();
-  // Which model made them: `roz overlap build` records it, and the audit refuses another model.
-  std::ofstream meta(overlap::embedding_meta_path(options.out));
-  meta << nlohmann::json{{"model", report.model_spec},
-                         {"model_hash", report.model_hash},
-                         {"dataset", options.dataset},
-                         {"rows", report.rows},
-                         {"dim", report.dim}}
-              .dump(2)
-       << "\n";
-  if (!meta) throw DataError("cannot write '" + overlap::embedding_meta_path(options.out).string() + "'");
+  write_sidecars(options.out, rows_info, report, options.dataset, "image");
+
+  // Caption embeddings, row for row with the images: an index over them audits text overlap.
+  if (!captions.empty()) {
+    report.text_embeddings = text_path_for(options.out);
+    overlap::NpyWriter text(report.text_embeddings, report.dim);
+    for (std::size_t first = 0; first < rows_info.size(); first += static_cast<std::size_t>(options.batch_size)) {
+      std::vector<std::string> texts;
+      for (std::size_t i = first; i < std::min(rows_info.size(), first + static_cast<std::size_t>(options.batch_size));
+           ++i)
+        texts.push_back(rows_info[i]["caption"].get<std::string>());
+      at::NoGradGuard no_grad;
+      at::Tensor e = model->encode_text(model->tokenize(texts)).to(at::kFloat);
+      e = (e / e.norm(2, 1, true).clamp_min(1e-12)).contiguous();
+      text.append(e.data_ptr<float>(), e.size(0));
+    }
+    text.finish();
+    write_sidecars(report.text_embeddings, rows_info, report, options.dataset, "text");
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

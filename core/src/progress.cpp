@@ -26,7 +26,7 @@ void Progress::start(std::string stage, std::size_t total, std::size_t done) {
   total_ = total;
   done_ = first_ = done;
   start_ = last_print_ = std::chrono::steady_clock::now();
-  if (!live_) spdlog::info("{}: {} images", stage_, total_);
+  if (!live_) spdlog::info("{}: {} {}", stage_, total_, unit_);
 }
 
 void Progress::update(std::size_t done) {
@@ -46,8 +46,8 @@ void Progress::print(bool final) {
   const double rate = static_cast<double>(done_ - first_) / std::max(elapsed, 1e-9);
   const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done_, total_)) / rate : 0;
   if (!live_) {
-    spdlog::info("{}: {}/{} images, {:.1f} img/s, {} {}", stage_, done_, total_, rate, final ? "took" : "ETA",
-                 duration(final ? elapsed : eta));
+    spdlog::info("{}: {}/{} {}, {:.1f} {}, {} {}", stage_, done_, total_, unit_, rate, rate_unit_,
+                 final ? "took" : "ETA", duration(final ? elapsed : eta));
     return;
   }
   const int width = 24;
@@ -56,8 +56,8 @@ void Progress::print(bool final) {
   std::string bar(static_cast<std::size_t>(std::clamp(filled, 0, width)), '#');
   bar.resize(width, '.');
   std::string label = stage_.size() > 60 ? stage_.substr(0, 57) + "..." : stage_;
-  std::fprintf(stderr, "\r\033[K%s [%s] %zu/%zu %.0f img/s %s %s", label.c_str(), bar.c_str(), done_, total_, rate,
-               final ? "in" : "ETA", duration(final ? elapsed : eta).c_str());
+  std::fprintf(stderr, "\r\033[K%s [%s] %zu/%zu %.0f %s %s %s", label.c_str(), bar.c_str(), done_, total_, rate,
+               rate_unit_.c_str(), final ? "in" : "ETA", duration(final ? elapsed : eta).c_str());
   if (final) std::fputc('\n', stderr);
   std::fflush(stderr);
 }

@@ -9,6 +9,7 @@
 #include "roz/core/embedder.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
+#include "roz/overlap/ids.hpp"
 #include "roz/overlap/npy.hpp"
 #include "test_env.hpp"
 
@@ -120,6 +121,52 @@ TEST(Embed, WritesNormalisedEmbeddingsAndIds) {
   EXPECT_EQ(n, 30);
   fs::remove(out);
   fs::remove(core::ids_path_for(out));
+}
+
+TEST(Embed, WritesCaptionEmbeddingsRowForRowWithTheImages) {
+  const fs::path dir = fs::temp_directory_path() / "roz_embed_captions";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream captions(dir / "captions.jsonl");
+    for (int i = 0; i < 12; ++i)
+      captions << nlohmann::json{{"id", "airplane/00" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ".jpg"},
+                                 {"caption", "an airplane, number " + std::to_string(i)}}
+                      .dump()
+               << "\n";
+  }
+  core::PluginHost host(test::builtin_registry(), 0, 2);
+  core::EmbedOptions options;
+  options.model = parse_spec(std::string("torchscript:path=") + ROZ_TEST_TINY_MODEL + ",resolution=32");
+  options.dataset = ROZ_TEST_CIFAR_DIR;
+  options.out = dir / "emb.npy";
+  options.captions = dir / "captions.jsonl";
+  options.limit = 12;
+  options.batch_size = 5;
+  const core::EmbedReport report = core::embed_dataset(host, options);
+  ASSERT_EQ(report.text_embeddings, dir / "emb.text.npy");
+  overlap::NpyMatrix text = overlap::read_npy(report.text_embeddings);
+  ASSERT_EQ(text.rows, 12);
+  auto model = host.create_model(options.model);
+  std::vector<std::string> captions;
+  for (int i = 0; i < 12; ++i) captions.push_back("an airplane, number " + std::to_string(i));
+  at::Tensor direct = model->encode_text(model->tokenize(captions)).detach();
+  direct = direct / direct.norm(2, 1, true);
+  EXPECT_TRUE(at::allclose(at::from_blob(text.data.data(), {12, text.cols}, at::kFloat), direct, 1e-5, 1e-5));
+  // The ids and the model travel with them, so the index records the model.
+  const std::vector<overlap::RowInfo> ids = overlap::read_ids(overlap::find_ids_file(report.text_embeddings));
+  ASSERT_EQ(ids.size(), 12u);
+  EXPECT_EQ(ids[3].caption, "an airplane, number 3");
+  EXPECT_EQ(overlap::read_embedding_model(report.text_embeddings).model_hash, model->content_hash());
+
+  options.limit = 13;  // the 13th image has no caption
+  try {
+    core::embed_dataset(host, options);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("no caption for 'airplane/0012.jpg'"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

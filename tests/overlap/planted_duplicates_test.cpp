@@ -92,7 +92,7 @@ std::vector<Match> nearest_distractors(const std::string& model_spec, const std:
   const fs::path work = sets.root / tag;
   fs::remove_all(work);
   fs::create_directories(work);
-  core::EmbedOptions embed{parse_spec(model_spec), sets.distractors.string(), work / "distractors.npy", 0, 256};
+  core::EmbedOptions embed{parse_spec(model_spec), sets.distractors.string(), work / "distractors.npy", {}, 0, 256};
   core::embed_dataset(host, embed);
   overlap::BuildOptions build;
   build.embeddings = {work / "distractors.npy"};

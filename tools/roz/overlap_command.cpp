@@ -73,7 +73,7 @@ void add_build(CLI::App& overlap_app, std::vector<Command>& commands) {
   commands.push_back({cmd, [o, pattern] {
                         o->embeddings = overlap::glob_embeddings(*pattern);
                         o->created_by = std::string("roz ") + ROZ_VERSION;
-                        core::Progress progress(isatty(STDERR_FILENO) != 0);
+                        core::Progress progress(isatty(STDERR_FILENO) != 0, "vectors", "vec/s");
                         bool started = false;
                         o->progress = [&](std::int64_t done, std::int64_t total) {
                           if (!started) progress.start("adding vectors", static_cast<std::size_t>(total), 0);

@@ -33,7 +33,10 @@ struct EmbedOptions {
   Spec model;
   std::string dataset;        // directory, manifest file or manifest name
   std::filesystem::path out;  // FILE.npy; the ids go to FILE.ids.jsonl
-  std::size_t limit = 0;      // 0: all
+  // Optional ids file (JSONL/CSV with id and caption per sample): the captions' text embeddings go
+  // to FILE.text.npy, row for row with the images.
+  std::filesystem::path captions;
+  std::size_t limit = 0;  // 0: all
   std::int64_t batch_size = 64;
 };
 
@@ -42,6 +45,7 @@ struct EmbedReport {
   std::string model_hash;
   std::filesystem::path embeddings;
   std::filesystem::path ids;
+  std::filesystem::path text_embeddings;  // empty without captions
   std::int64_t rows = 0;
   std::int64_t dim = 0;
   std::vector<std::string> unreadable;
@@ -52,5 +56,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options);
 
 // FILE.npy -> FILE.ids.jsonl
 std::filesystem::path ids_path_for(const std::filesystem::path& npy);
+// FILE.npy -> FILE.text.npy
+std::filesystem::path text_path_for(const std::filesystem::path& npy);
 
 }  // namespace roz::core
