@@ -2,7 +2,11 @@
 
 #include <faiss/IVFlib.h>
 #include <faiss/IndexIVF.h>
-#include <faiss/clone_index.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexPQ.h>
+#include <faiss/IndexPreTransform.h>
+#include <faiss/IndexRefine.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <faiss/utils/distances.h>
@@ -24,9 +28,19 @@ namespace fs = std::filesystem;
 namespace {
 
 std::int64_t automatic_train_vectors(const faiss::Index& index, std::int64_t total) {
-  if (const faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(&index))
+  if (const faiss::IndexIVF* ivf = find_ivf(&index))
     return std::min(total, std::max<std::int64_t>(10000, 64 * static_cast<std::int64_t>(ivf->nlist)));
   return std::min<std::int64_t>(total, 65536);
+}
+
+// The factory turns on polysemous training for PQ codes ("PQ64" unless written "PQ64np"). It
+// reorders the codes for Hamming pre-filtering, which this search never uses, and it dominates the
+// training time (minutes on these machines), so it is off.
+void skip_polysemous_training(faiss::Index* index) {
+  if (auto* refine = dynamic_cast<faiss::IndexRefine*>(index)) index = refine->base_index;
+  if (auto* transform = dynamic_cast<faiss::IndexPreTransform*>(index)) index = transform->index;
+  if (auto* pq = dynamic_cast<faiss::IndexPQ*>(index)) pq->do_polysemous_training = false;
+  if (auto* ivfpq = dynamic_cast<faiss::IndexIVFPQ*>(index)) ivfpq->do_polysemous_training = false;
 }
 
 // A seeded uniform sample of `count` rows over all files, read row by row in file order.
@@ -107,6 +121,7 @@ IndexManifest build_index(const BuildOptions& o) {
   std::unique_ptr<faiss::Index> empty(faiss_call("index factory string '" + o.factory + "'", [&] {
     return faiss::index_factory(static_cast<int>(manifest.dim), o.factory.c_str(), faiss::METRIC_INNER_PRODUCT);
   }));
+  skip_polysemous_training(empty.get());
   if (!empty->is_trained) {
     manifest.train_vectors = o.train_vectors > 0 ? std::min(o.train_vectors, manifest.vectors)
                                                  : automatic_train_vectors(*empty, manifest.vectors);
@@ -114,6 +129,10 @@ IndexManifest build_index(const BuildOptions& o) {
     faiss_call("training '" + o.factory + "'",
                [&] { empty->train(static_cast<faiss::Index::idx_t>(manifest.train_vectors), sample.data()); });
   }
+
+  faiss::VectorIOWriter trained;
+  faiss_call("serialising the trained '" + o.factory + "'", [&] { faiss::write_index(empty.get(), &trained); });
+  empty.reset();
 
   fs::create_directories(o.out);
   std::vector<float> batch;
@@ -138,7 +157,11 @@ IndexManifest build_index(const BuildOptions& o) {
       char name[32];
       std::snprintf(name, sizeof name, "shard-%05zu.faiss", manifest.shards.size());
       shard.file = name;
-      std::unique_ptr<faiss::Index> index(faiss::clone_index(empty.get()));
+      std::unique_ptr<faiss::Index> index(faiss_call("copying the trained '" + o.factory + "'", [&] {
+        faiss::VectorIOReader copy;  // a serialised copy: FAISS 1.7.3 cannot clone every index type (RFlat)
+        copy.data = trained.data;
+        return faiss::read_index(&copy);
+      }));
       for (std::int64_t at = 0; at < shard.vectors; at += o.batch_rows) {
         const std::int64_t n = std::min(o.batch_rows, shard.vectors - at);
         batch.resize(static_cast<std::size_t>(n * manifest.dim));

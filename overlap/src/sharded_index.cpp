@@ -21,8 +21,7 @@ namespace {
 
 void apply_search_params(faiss::Index* index, const std::string& factory, const SearchParams& p) {
   faiss::ParameterSpace space;
-  if (faiss::ivflib::try_extract_index_ivf(index))
-    space.set_index_parameter(index, "nprobe", p.nprobe > 0 ? p.nprobe : kDefaultNprobe);
+  if (find_ivf(index)) space.set_index_parameter(index, "nprobe", p.nprobe > 0 ? p.nprobe : kDefaultNprobe);
   if (factory.find("HNSW") != std::string::npos)
     space.set_index_parameter(index, "efSearch", p.ef_search > 0 ? p.ef_search : kDefaultEfSearch);
   if (dynamic_cast<faiss::IndexRefine*>(index) != nullptr)
