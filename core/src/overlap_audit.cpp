@@ -76,13 +76,34 @@ class NeighbourImages {
   std::map<std::string, Opened> opened_;
 };
 
-std::string search_text(const overlap::SearchParams& p) {
-  return fmt::format("nprobe={},efSearch={},k_factor={}", p.nprobe > 0 ? p.nprobe : overlap::kDefaultNprobe,
-                     p.ef_search > 0 ? p.ef_search : overlap::kDefaultEfSearch,
-                     p.k_factor > 0 ? p.k_factor : overlap::kDefaultKFactor);
+std::string search_text(const overlap::SearchParams& params) {
+  const overlap::SearchParams p = params.resolved();
+  return fmt::format("nprobe={},efSearch={},k_factor={}", p.nprobe, p.ef_search, p.k_factor);
 }
 
 }  // namespace
+
+std::string class_name(const OverlapAudit& audit, std::int64_t label) {
+  return label >= 0 && label < static_cast<std::int64_t>(audit.class_names.size())
+             ? audit.class_names[static_cast<std::size_t>(label)]
+             : std::to_string(label);
+}
+
+std::string overlap_class(const OverlapSample& sample, const DuplicateThresholds& thresholds) {
+  return sample.neighbours.empty() ? "none" : overlap_class(sample.neighbours.front().similarity, thresholds);
+}
+
+OverlapCounts count_overlap(const std::vector<OverlapSample>& samples, const DuplicateThresholds& thresholds) {
+  OverlapCounts c;
+  for (const OverlapSample& s : samples) {
+    const std::string kind = overlap_class(s, thresholds);
+    c.exact += kind == "exact";
+    c.near += kind == "near";
+    c.per_class[s.label].first += kind != "none";
+    ++c.per_class[s.label].second;
+  }
+  return c;
+}
 
 AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const AuditQueries* queries,
                           ResultsStore* store, const overlap::World* world) {
@@ -173,11 +194,10 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
       s.neighbours.push_back(
           {found.similarity_at(static_cast<std::int64_t>(q), r), id, info.id, info.source, info.caption, info.label});
     }
-    const std::string kind =
-        s.neighbours.empty() ? "none" : overlap_class(s.neighbours.front().similarity, settings.thresholds);
-    result.exact += kind == "exact";
-    result.near += kind == "near";
   }
+  const OverlapCounts counts = count_overlap(samples, settings.thresholds);
+  result.exact = counts.exact;
+  result.near = counts.near;
 
   // The closest pairs, most similar first, as thumbnails when the images can be loaded.
   std::vector<std::size_t> order(samples.size());

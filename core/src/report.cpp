@@ -109,11 +109,14 @@ ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOpti
   };
   // Contamination-corrected metrics: per audited dataset, the samples whose nearest pre-training
   // neighbour is a duplicate (overlap) and the other audited ones (clean).
+  std::vector<AuditedDataset> audits;
   std::map<std::string, std::map<std::string, bool>> overlapping;  // dataset -> sample id -> overlaps
-  for (const OverlapAudit& a : store.overlap_audits())
-    for (const OverlapSample& s : store.overlap_samples(a.dataset))
-      overlapping[a.dataset][s.sample_id] =
-          !s.neighbours.empty() && overlap_class(s.neighbours.front().similarity, a.thresholds) != "none";
+  for (const OverlapAudit& a : store.overlap_audits()) {
+    const std::vector<OverlapSample> samples = store.overlap_samples(a.dataset);
+    for (const OverlapSample& s : samples)
+      overlapping[a.dataset][s.sample_id] = overlap_class(s, a.thresholds) != "none";
+    audits.push_back({a, count_overlap(samples, a.thresholds)});
+  }
 
   std::vector<StoredSummary> rows;
   std::vector<ConditionSummary> per_condition;
@@ -223,7 +226,7 @@ ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOpti
     }
 
   std::filesystem::create_directories(dir);
-  ReportData data{store, conditions, rows, files.warnings};
+  ReportData data{store, conditions, rows, files.warnings, audits};
   files.json = dir / "report.json";
   files.csv = dir / "summary.csv";
   files.markdown = dir / "report.md";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "roz/core/attack_sanity.hpp"
+#include "roz/core/csv.hpp"
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/core/svg_chart.hpp"
 #include "roz/error.hpp"
@@ -85,13 +86,6 @@ std::string format_value(const StoredSummary& r, bool with_interval) {
   std::string text = shown(r.value.value);
   if (with_interval && r.boot_low) text += " [" + shown(*r.boot_low) + ", " + shown(*r.boot_high) + "]";
   return text;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::string optional_number(const std::optional<double>& v) {
@@ -285,36 +279,6 @@ std::string base64(const std::vector<unsigned char>& bytes) {
   return out;
 }
 
-// Per audited dataset: the overlap counts overall and per class.
-struct OverlapCounts {
-  OverlapAudit audit;
-  std::int64_t exact = 0, near = 0;
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> per_class;  // label -> (overlapping, total)
-};
-
-std::vector<OverlapCounts> overlap_counts(const ReportData& d) {
-  std::vector<OverlapCounts> out;
-  for (const OverlapAudit& a : d.store.overlap_audits()) {
-    OverlapCounts c{a, 0, 0, {}};
-    for (const OverlapSample& s : d.store.overlap_samples(a.dataset)) {
-      const std::string kind =
-          s.neighbours.empty() ? "none" : overlap_class(s.neighbours.front().similarity, a.thresholds);
-      c.exact += kind == "exact";
-      c.near += kind == "near";
-      c.per_class[s.label].first += kind != "none";
-      ++c.per_class[s.label].second;
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-std::string class_name(const OverlapAudit& a, std::int64_t label) {
-  return label >= 0 && label < static_cast<std::int64_t>(a.class_names.size())
-             ? a.class_names[static_cast<std::size_t>(label)]
-             : std::to_string(label);
-}
-
 std::string percent(std::int64_t part, std::int64_t whole) {
   return whole == 0 ? "" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
 }
@@ -363,8 +327,9 @@ std::int64_t subset_samples(const ReportData& d, const StoredCondition& c, const
 
 std::string overlap_markdown(const ReportData& d) {
   std::ostringstream out;
-  for (const OverlapCounts& c : overlap_counts(d)) {
-    const OverlapAudit& a = c.audit;
+  for (const AuditedDataset& audited : d.audits) {
+    const OverlapAudit& a = audited.audit;
+    const OverlapCounts& c = audited.counts;
     out << "\n## Contamination audit: " << a.dataset << "\n\n"
         << a.samples << " images against `" << a.index << "` (`" << a.factory << "`, " << a.index_vectors
         << " vectors), embedded by `" << a.model << "`; k = " << a.k << ", " << a.search << ". Exact duplicates "
@@ -387,8 +352,9 @@ std::string overlap_markdown(const ReportData& d) {
 
 std::string overlap_html(const ReportData& d) {
   std::ostringstream out;
-  for (const OverlapCounts& c : overlap_counts(d)) {
-    const OverlapAudit& a = c.audit;
+  for (const AuditedDataset& audited : d.audits) {
+    const OverlapAudit& a = audited.audit;
+    const OverlapCounts& c = audited.counts;
     out << "<h2>Contamination audit: " << svg::escape(a.dataset) << "</h2><p>" << a.samples << " images against <code>"
         << svg::escape(a.index) << "</code> (<code>" << svg::escape(a.factory) << "</code>, " << a.index_vectors
         << " vectors), embedded by <code>" << svg::escape(a.model) << "</code>; k = " << a.k << ", "

@@ -9,11 +9,18 @@
 
 namespace roz::core {
 
+// An overlap audit with its counts, as the report shows it.
+struct AuditedDataset {
+  OverlapAudit audit;
+  OverlapCounts counts;
+};
+
 struct ReportData {
   const ResultsStore& store;
   const std::vector<StoredCondition>& conditions;
   const std::vector<StoredSummary>& rows;
   const std::vector<std::string>& warnings;
+  const std::vector<AuditedDataset>& audits;
 };
 
 std::string json_report(const ReportData& data);

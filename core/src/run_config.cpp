@@ -74,8 +74,7 @@ RunOverlap overlap_section(const ConfigReader& r, const YAML::Node& node) {
     if (field == "pairs") o.pairs = r.number<std::size_t>(entry.second, path);
   }
   if (o.k < 1) r.fail("overlap.k", "must be positive");
-  if (!(o.thresholds.near > -1 && o.thresholds.near <= o.thresholds.exact && o.thresholds.exact <= 1))
-    r.fail("overlap.near", "expected -1 < near <= exact <= 1");
+  if (!o.thresholds.valid()) r.fail("overlap.near", "expected -1 < near <= exact <= 1");
   return o;
 }
 

@@ -1,7 +1,8 @@
 #include "roz/overlap/duplicates.hpp"
 
+#include <faiss/utils/distances.h>
+
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
@@ -27,15 +28,6 @@ std::int64_t find_root(std::vector<std::int64_t>& parent, std::int64_t x) {
   return x;
 }
 
-void normalise(std::vector<float>& rows, std::int64_t dim) {
-  for (std::size_t at = 0; at < rows.size(); at += static_cast<std::size_t>(dim)) {
-    double norm = 0;
-    for (std::int64_t j = 0; j < dim; ++j) norm += static_cast<double>(rows[at + j]) * rows[at + j];
-    const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-    for (std::int64_t j = 0; j < dim; ++j) rows[at + j] *= inv;
-  }
-}
-
 }  // namespace
 
 DedupResult find_duplicates(const DedupOptions& o) {
@@ -55,7 +47,7 @@ DedupResult find_duplicates(const DedupOptions& o) {
       const std::int64_t n = std::min(o.batch_rows, reader.rows() - first);
       rows.resize(static_cast<std::size_t>(n * reader.cols()));
       reader.read(first, n, rows.data());
-      normalise(rows, reader.cols());
+      faiss::fvec_renorm_L2(static_cast<std::size_t>(reader.cols()), static_cast<std::size_t>(n), rows.data());
       const Neighbours found = index.search(rows.data(), n, k, o.search);
       for (std::int64_t q = 0; q < n; ++q) {
         const std::int64_t row = result.queries + q;

@@ -19,13 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void apply_search_params(faiss::Index* index, const std::string& factory, const SearchParams& p) {
+void apply_search_params(faiss::Index* index, const std::string& factory, const SearchParams& params) {
+  const SearchParams p = params.resolved();
   faiss::ParameterSpace space;
-  if (find_ivf(index)) space.set_index_parameter(index, "nprobe", p.nprobe > 0 ? p.nprobe : kDefaultNprobe);
-  if (factory.find("HNSW") != std::string::npos)
-    space.set_index_parameter(index, "efSearch", p.ef_search > 0 ? p.ef_search : kDefaultEfSearch);
-  if (dynamic_cast<faiss::IndexRefine*>(index) != nullptr)
-    space.set_index_parameter(index, "k_factor_rf", p.k_factor > 0 ? p.k_factor : kDefaultKFactor);
+  if (find_ivf(index)) space.set_index_parameter(index, "nprobe", p.nprobe);
+  if (factory.find("HNSW") != std::string::npos) space.set_index_parameter(index, "efSearch", p.ef_search);
+  if (dynamic_cast<faiss::IndexRefine*>(index) != nullptr) space.set_index_parameter(index, "k_factor_rf", p.k_factor);
 }
 
 }  // namespace

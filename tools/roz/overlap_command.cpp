@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "roz/core/csv.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/overlap_audit.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -26,6 +27,7 @@ namespace roz::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using core::csv_field;
 
 void add_threshold_options(CLI::App* cmd, overlap::DuplicateThresholds& t) {
   cmd->add_option("--near,--threshold", t.near, "cosine at or above which a neighbour is a near duplicate")
@@ -44,16 +46,9 @@ void add_search_options(CLI::App* cmd, overlap::SearchParams& p) {
 }
 
 void check_thresholds(const overlap::DuplicateThresholds& t) {
-  if (!(t.near > -1 && t.near <= t.exact && t.exact <= 1))
+  if (!t.valid())
     throw Error("--near " + std::to_string(t.near) + " / --exact " + std::to_string(t.exact) +
                 ": expected -1 < near <= exact <= 1");
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 void add_build(CLI::App& overlap_app, std::vector<Command>& commands) {
@@ -115,66 +110,62 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
   cmd->add_option("--pairs", a->settings.pairs, "closest pairs shown in the report")->capture_default_str();
   cmd->add_option("--out", a->out, "directory of the results store (a roz run --out: its report splits by overlap)")
       ->required();
-  commands.push_back(
-      {cmd, [&global, a] {
-         check_thresholds(a->settings.thresholds);
-         overlap::World world;
-         core::Registry registry = core::Registry::discover(search_path(global));
-         core::PluginHost host(registry, 0, global.threads);
-         std::unique_ptr<datasets::Dataset> dataset;
-         std::unique_ptr<core::ResultsStore> store;
-         core::AuditQueries queries;
-         std::string error;
-         if (world.root()) {
-           try {
-             dataset = datasets::open_dataset(a->dataset, core::dataset_manifest_dirs());
-             queries.dataset = dataset.get();
-             queries.samples = dataset->samples();
-             if (a->per_class > 0) queries.samples = datasets::split_per_class(queries.samples, a->per_class).first;
-             if (a->limit > 0 && queries.samples.size() > a->limit) queries.samples.resize(a->limit);
-             const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec(a->model));
-             queries.model_spec = model.spec;
-             queries.model = host.create_model(model);
-             fs::create_directories(a->out);
-             store = std::make_unique<core::ResultsStore>(fs::path(a->out) / "results.db");
-           } catch (const std::exception& e) {
-             error = e.what();
-           }
-         }
-         if (const std::string first = world.first_error(error); !first.empty()) throw Error(first);
-         const core::AuditResult r =
-             core::audit_overlap(host, a->settings, world.root() ? &queries : nullptr, store.get(), &world);
-         if (!world.root()) return 0;
-         const core::OverlapAudit& audit = r.audit;
-         spdlog::info(
-             "{}: {} images against {} vectors ('{}', {} rank(s)) in {:.1f} s: {} exact "
-             "({:.2f}%), {} near ({:.2f}%) duplicates; stored in {}",
-             audit.dataset, audit.samples, audit.index_vectors, audit.factory, audit.ranks, audit.seconds, r.exact,
-             100.0 * r.exact / audit.samples, r.near, 100.0 * r.near / audit.samples, store->file().string());
-         // Per class, and every sample's nearest neighbour as CSV.
-         const fs::path csv = fs::path(a->out) / ("overlap-" + audit.dataset + ".csv");
-         std::ofstream out(csv);
-         out << "sample_id,label,class,similarity,neighbour_id,neighbour_source,neighbour_label\n";
-         std::map<std::int64_t, std::pair<int, int>> per_class;  // overlapping, total
-         for (const core::OverlapSample& s : store->overlap_samples(audit.dataset)) {
-           const core::OverlapNeighbour& n = s.neighbours.front();
-           const std::string kind = core::overlap_class(n.similarity, audit.thresholds);
-           per_class[s.label].first += kind != "none";
-           ++per_class[s.label].second;
-           out << csv_field(s.sample_id) << "," << s.label << "," << kind << "," << n.similarity << ","
-               << csv_field(n.id) << "," << csv_field(n.source) << ","
-               << (n.label ? std::to_string(*n.label) : std::string()) << "\n";
-         }
-         for (const auto& [label, counts] : per_class) {
-           const std::string name = label >= 0 && label < static_cast<std::int64_t>(dataset->class_names().size())
-                                        ? dataset->class_names()[static_cast<std::size_t>(label)]
-                                        : std::to_string(label);
-           spdlog::info("  {}: {} of {} overlapping ({:.1f}%)", name, counts.first, counts.second,
-                        100.0 * counts.first / counts.second);
-         }
-         std::cout << "overlap: " << csv.string() << "\n";
-         return 0;
-       }});
+  commands.push_back({cmd, [&global, a] {
+                        check_thresholds(a->settings.thresholds);
+                        overlap::World world;
+                        core::Registry registry = core::Registry::discover(search_path(global));
+                        core::PluginHost host(registry, 0, global.threads);
+                        std::unique_ptr<datasets::Dataset> dataset;
+                        std::unique_ptr<core::ResultsStore> store;
+                        core::AuditQueries queries;
+                        std::string error;
+                        if (world.root()) {
+                          try {
+                            dataset = datasets::open_dataset(a->dataset, core::dataset_manifest_dirs());
+                            queries.dataset = dataset.get();
+                            queries.samples = dataset->samples();
+                            if (a->per_class > 0)
+                              queries.samples = datasets::split_per_class(queries.samples, a->per_class).first;
+                            if (a->limit > 0 && queries.samples.size() > a->limit) queries.samples.resize(a->limit);
+                            const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec(a->model));
+                            queries.model_spec = model.spec;
+                            queries.model = host.create_model(model);
+                            fs::create_directories(a->out);
+                            store = std::make_unique<core::ResultsStore>(fs::path(a->out) / "results.db");
+                          } catch (const std::exception& e) {
+                            error = e.what();
+                          }
+                        }
+                        if (const std::string first = world.first_error(error); !first.empty()) throw Error(first);
+                        const core::AuditResult r = core::audit_overlap(
+                            host, a->settings, world.root() ? &queries : nullptr, store.get(), &world);
+                        if (!world.root()) return 0;
+                        const core::OverlapAudit& audit = r.audit;
+                        spdlog::info(
+                            "{}: {} images against {} vectors ('{}', {} rank(s)) in {:.1f} s: {} exact "
+                            "({:.2f}%), {} near ({:.2f}%) duplicates; stored in {}",
+                            audit.dataset, audit.samples, audit.index_vectors, audit.factory, audit.ranks,
+                            audit.seconds, r.exact, 100.0 * r.exact / audit.samples, r.near,
+                            100.0 * r.near / audit.samples, store->file().string());
+                        // Per class, and every sample's nearest neighbour as CSV.
+                        const fs::path csv = fs::path(a->out) / ("overlap-" + audit.dataset + ".csv");
+                        std::ofstream out(csv);
+                        out << "sample_id,label,class,similarity,neighbour_id,neighbour_source,neighbour_label\n";
+                        const std::vector<core::OverlapSample> samples = store->overlap_samples(audit.dataset);
+                        for (const core::OverlapSample& s : samples) {
+                          const core::OverlapNeighbour& n = s.neighbours.front();
+                          const std::string kind = core::overlap_class(s, audit.thresholds);
+                          out << csv_field(s.sample_id) << "," << s.label << "," << kind << "," << n.similarity << ","
+                              << csv_field(n.id) << "," << csv_field(n.source) << ","
+                              << (n.label ? std::to_string(*n.label) : std::string()) << "\n";
+                        }
+                        for (const auto& [label, counts] : core::count_overlap(samples, audit.thresholds).per_class) {
+                          spdlog::info("  {}: {} of {} overlapping ({:.1f}%)", core::class_name(audit, label),
+                                       counts.first, counts.second, 100.0 * counts.first / counts.second);
+                        }
+                        std::cout << "overlap: " << csv.string() << "\n";
+                        return 0;
+                      }});
 }
 
 void add_dedup(CLI::App& overlap_app, std::vector<Command>& commands) {

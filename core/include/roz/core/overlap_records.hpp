@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,19 @@ struct OverlapSample {
   std::string source;
   std::vector<OverlapNeighbour> neighbours;  // best first
 };
+
+// The audited dataset's name of a label (the number when it has none).
+std::string class_name(const OverlapAudit& audit, std::int64_t label);
+
+// The sample's class by its nearest neighbour: "exact", "near" or "none" (also without neighbours).
+std::string overlap_class(const OverlapSample& sample, const DuplicateThresholds& thresholds);
+
+// An audit's counts: exact and near duplicates, and per label (overlapping, audited).
+struct OverlapCounts {
+  std::int64_t exact = 0, near = 0;
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> per_class;
+};
+OverlapCounts count_overlap(const std::vector<OverlapSample>& samples, const DuplicateThresholds& thresholds);
 
 // One nearest-neighbour pair shown in the report; PNG bytes, empty when the image is not available.
 struct OverlapPair {

@@ -18,6 +18,8 @@ namespace roz::overlap {
 struct DuplicateThresholds {
   double exact = 0.99;
   double near = 0.95;
+  // -1 < near <= exact <= 1
+  bool valid() const { return near > -1 && near <= exact && exact <= 1; }
 };
 
 // "exact", "near" or "none".

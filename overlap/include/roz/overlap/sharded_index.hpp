@@ -17,14 +17,19 @@
 namespace roz::overlap {
 
 // Search-time knobs; 0 keeps RoZ's default (kDefault*), which docs/overlap.md justifies.
+inline constexpr int kDefaultNprobe = 64;
+inline constexpr int kDefaultEfSearch = 128;
+inline constexpr int kDefaultKFactor = 16;
 struct SearchParams {
   int nprobe = 0;     // IVF lists visited
   int ef_search = 0;  // HNSW candidate list
   int k_factor = 0;   // re-ranking (RFlat): k x this candidates are re-scored exactly
+  // The defaults filled in.
+  SearchParams resolved() const {
+    return {nprobe > 0 ? nprobe : kDefaultNprobe, ef_search > 0 ? ef_search : kDefaultEfSearch,
+            k_factor > 0 ? k_factor : kDefaultKFactor};
+  }
 };
-inline constexpr int kDefaultNprobe = 64;
-inline constexpr int kDefaultEfSearch = 128;
-inline constexpr int kDefaultKFactor = 16;
 
 // Where a global vector id comes from.
 struct VectorOrigin {
