@@ -48,7 +48,7 @@ class GuardedModel final : public Guarded<Model> {
   double logit_scale() const override {
     return call("logit_scale", [&] { return impl_->logit_scale(); });
   }
-  std::vector<at::Tensor> trainable_parameters() override {
+  std::vector<ModelParameter> trainable_parameters() override {
     return call("trainable_parameters", [&] { return impl_->trainable_parameters(); });
   }
   at::Tensor learnable_log_logit_scale() override {

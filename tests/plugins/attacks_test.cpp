@@ -40,7 +40,7 @@ class ImageAttacks : public test::MiniClipSuite<testing::TestWithParam<AttackCas
 TEST_P(ImageAttacks, LowersAccuracyInsideTheBallDeterministicallyWithoutTouchingTheModel) {
   const AttackCase& c = GetParam();
   std::vector<at::Tensor> before;
-  for (const at::Tensor& p : model_->trainable_parameters()) before.push_back(p.detach().clone());
+  for (const ModelParameter& p : model_->trainable_parameters()) before.push_back(p.tensor.detach().clone());
 
   const double clean = accuracy(images_);
   AttackResult a = run(c.spec);
@@ -55,9 +55,9 @@ TEST_P(ImageAttacks, LowersAccuracyInsideTheBallDeterministicallyWithoutTouching
   EXPECT_LE(a.images.max().item<double>(), 1.0);
 
   EXPECT_TRUE(at::equal(a.images, run(c.spec).images)) << c.spec << ": not deterministic for the same seeds";
-  std::vector<at::Tensor> after = model_->trainable_parameters();
+  std::vector<ModelParameter> after = model_->trainable_parameters();
   for (std::size_t i = 0; i < before.size(); ++i)
-    EXPECT_TRUE(at::equal(before[i], after[i])) << c.spec << " changed the model";
+    EXPECT_TRUE(at::equal(before[i], after[i].tensor)) << c.spec << " changed the model";
   EXPECT_GT(a.queries, 0) << c.spec;
   if (c.scores_only)
     EXPECT_EQ(a.gradient_evaluations, 0) << c.spec << " is score-based";

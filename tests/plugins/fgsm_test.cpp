@@ -50,15 +50,15 @@ TEST_F(Fgsm, StaysInsideTheEpsBallAndTheImageRange) {
 
 TEST_F(Fgsm, NeverChangesTheModelAndIsDeterministic) {
   std::vector<at::Tensor> before;
-  for (const at::Tensor& p : classifier_->model().trainable_parameters()) before.push_back(p.clone());
+  for (const ModelParameter& p : classifier_->model().trainable_parameters()) before.push_back(p.tensor.clone());
   AttackResult a = run("fgsm:eps=4/255");
   AttackResult b = run("fgsm:eps=4/255");
   EXPECT_TRUE(at::equal(a.images, b.images));
   EXPECT_EQ(a.gradient_evaluations, batch_.labels.size(0));  // one per point
   auto after = classifier_->model().trainable_parameters();
   ASSERT_EQ(before.size(), after.size());
-  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i]));
-  for (const at::Tensor& p : after) EXPECT_FALSE(p.grad().defined());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i].tensor));
+  for (const ModelParameter& p : after) EXPECT_FALSE(p.tensor.grad().defined());
 }
 
 }  // namespace

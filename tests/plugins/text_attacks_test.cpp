@@ -56,7 +56,7 @@ class TextAttacks : public test::MiniClipSuite<testing::Test, 2000> {
 
 TEST_F(TextAttacks, ChangeAtMostKWordsAndLowerAccuracyDeterministicallyWithoutTouchingTheModel) {
   std::vector<at::Tensor> before;
-  for (const at::Tensor& p : model_->trainable_parameters()) before.push_back(p.detach().clone());
+  for (const ModelParameter& p : model_->trainable_parameters()) before.push_back(p.tensor.detach().clone());
   const double clean = test::accuracy(*classifier_, images_, labels_);
   ASSERT_GT(clean, 0.7) << "the model should be trained";
   for (const char* base : {"word_substitution", "char_edit"}) {
@@ -70,8 +70,8 @@ TEST_F(TextAttacks, ChangeAtMostKWordsAndLowerAccuracyDeterministicallyWithoutTo
       EXPECT_EQ(r.prompts, attack(spec).prompts) << spec << " is not deterministic";
     }
   }
-  std::vector<at::Tensor> after = model_->trainable_parameters();
-  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i])) << "the model changed";
+  std::vector<ModelParameter> after = model_->trainable_parameters();
+  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i].tensor)) << "the model changed";
 }
 
 TEST_F(TextAttacks, MoreWordsAreNotWeaker) {

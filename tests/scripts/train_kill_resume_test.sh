@@ -13,7 +13,7 @@ args=(--threads 2 train --model mini_clip:weights=random,seed=5,embed_dim=32,tex
 "$roz" "${args[@]}" --out "$tmp/killed.pt" 2> /dev/null &
 pid=$!
 for _ in $(seq 600); do
-  [ -f "$tmp/killed.pt.checkpoints/epoch-001.json" ] && break
+  compgen -G "$tmp/killed.pt.checkpoints/step-*.json" > /dev/null && break
   sleep 0.1
 done
 kill -9 "$pid"

@@ -100,8 +100,35 @@ class MiniClip final : public roz::Model {
     return net_->log_logit_scale;
   }
 
-  std::vector<at::Tensor> trainable_parameters() override {
-    return net_->parameters();
+  // The image tower's blocks are its three convolution stages, the text tower's its transformer
+  // layers; the projections (and the text tower's final norm) come after them.
+  std::vector<roz::ModelParameter> trainable_parameters() override {
+    using Tower = roz::ModelParameter::Tower;
+    std::vector<roz::ModelParameter> out;
+    for (const auto& item : net_->named_parameters()) {
+      const std::string& name = item.key();
+      roz::ModelParameter p{name, item.value()};
+      auto under = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
+      if (under("conv")) {
+        p.tower = Tower::image;
+        p.block = name[4] - '1';
+      } else if (under("image_proj")) {
+        p.tower = Tower::image;
+        p.block = roz::ModelParameter::kAfterBlocks;
+        p.projection = true;
+      } else if (under("text_encoder.layers.")) {
+        p.tower = Tower::text;
+        p.block = std::stoi(name.substr(std::string("text_encoder.layers.").size()));
+      } else if (under("ln_final") || under("text_proj")) {
+        p.tower = Tower::text;
+        p.block = roz::ModelParameter::kAfterBlocks;
+        p.projection = under("text_proj");
+      } else if (under("token_embedding") || under("positional")) {
+        p.tower = Tower::text;
+      }
+      out.push_back(std::move(p));
+    }
+    return out;
   }
   void set_training(bool training) override {
     net_->train(training);

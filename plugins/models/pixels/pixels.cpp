@@ -43,7 +43,7 @@ class Pixels final : public roz::Model {
   at::Tensor encode_text(const at::Tensor&) override { throw no_text(); }
   double logit_scale() const override { return 1.0; }
 
-  std::vector<at::Tensor> trainable_parameters() override { return {}; }
+  std::vector<roz::ModelParameter> trainable_parameters() override { return {}; }
   void set_training(bool) override {}
   void save(const std::string&) const override { throw roz::Error("pixels: has no weights to save"); }
   void load(const std::string&) override { throw roz::Error("pixels: has no weights to load"); }

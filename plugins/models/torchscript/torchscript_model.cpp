@@ -9,6 +9,7 @@
 
 #include <cmath>
 
+#include "parameter_roles.hpp"
 #include "roz/clip_tokenizer.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
@@ -149,9 +150,13 @@ class TorchScriptModel final : public roz::Model {
 
   double logit_scale() const override { return logit_scale_; }
 
-  std::vector<at::Tensor> trainable_parameters() override {
-    std::vector<at::Tensor> out;
-    for (at::Tensor p : module_.parameters()) out.push_back(p);
+  std::vector<roz::ModelParameter> trainable_parameters() override {
+    std::vector<roz::ModelParameter> out;
+    for (const auto& named : module_.named_parameters()) {
+      roz::ModelParameter p{named.name, named.value};
+      roz::torchscript::assign_role(p);
+      out.push_back(std::move(p));
+    }
     return out;
   }
 

@@ -3,8 +3,8 @@
 
 #include <cstdint>
 
-#define ROZ_ABI_MAJOR 1
-#define ROZ_ABI_MINOR 1  // 1: roz/gzip.hpp, roz/words.hpp
+#define ROZ_ABI_MAJOR 2  // 2: Model::trainable_parameters() returns ModelParameter
+#define ROZ_ABI_MINOR 0
 
 // The one symbol a plugin library exports (extern "C", so its name is not mangled).
 #define ROZ_PLUGIN_ENTRY_SYMBOL "roz_plugin_entry"

@@ -21,6 +21,20 @@ struct Preprocessing {
   std::array<double, 3> std{0.26862954, 0.26130258, 0.27577711};
 };
 
+// A tensor training may update, and where it sits in the model, so `roz train --trainable` can pick
+// a subset (one tower, its last blocks, the projections) for any model plugin.
+struct ModelParameter {
+  enum class Tower { image, text, shared };
+  static constexpr int kBeforeBlocks = -1;      // stem, patch or token embeddings
+  static constexpr int kAfterBlocks = 1 << 30;  // final norm, pooling, projection
+
+  std::string name;  // e.g. "visual.transformer.resblocks.11.mlp.c_fc.weight"
+  at::Tensor tensor;
+  Tower tower = Tower::shared;
+  int block = kBeforeBlocks;  // index of its block within its tower, counted from the input
+  bool projection = false;    // the tower's projection into the joint embedding space
+};
+
 class Model : public Plugin {
  public:
   ~Model() override;
@@ -37,7 +51,7 @@ class Model : public Plugin {
   virtual double logit_scale() const = 0;
 
   // Training support (fine-tuning issues): the tensors an optimiser may update, mode, persistence.
-  virtual std::vector<at::Tensor> trainable_parameters() = 0;
+  virtual std::vector<ModelParameter> trainable_parameters() = 0;
   // The log of the logit scale as a tensor training may update (CLIP learns its temperature); an
   // undefined tensor when the model has none to learn.
   virtual at::Tensor learnable_log_logit_scale() { return {}; }

@@ -1,7 +1,14 @@
-// `roz train`: contrastive image-text training (symmetric InfoNCE over the batch, CLIP's loss) of
-// any model plugin with trainable parameters, on a labelled dataset whose captions are drawn from
-// prompt templates, so the text tower learns from text rather than from a label index.
-// Deterministic for a seed; checkpoints every epoch; resumes after an interruption.
+// `roz train`: training and robust fine-tuning of any model plugin with trainable parameters, on a
+// labelled dataset whose captions are drawn from prompt templates (so the text tower learns from
+// text rather than from a label index). Objectives:
+//   contrastive    CLIP's symmetric InfoNCE over the batch;
+//   adversarial    multimodal contrastive adversarial training: the InfoNCE terms on attacked images
+//                  (an attack plugin, PGD by default) and on attacked captions (a text-prompt attack
+//                  plugin), weighted;
+//   perturbation   perturbation-robust embeddings: cosine between the embeddings of an image and of
+//                  its perturbed copy (a corruption plugin with sampled parameters), plus cosine to
+//                  the frozen original model's embedding.
+// Deterministic for a seed; checkpoints every epoch (and every N steps); resumes after an interruption.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +25,20 @@ class PluginHost;
 
 struct TrainOptions {
   Spec model;                          // e.g. mini_clip:weights=random,seed=0
+  std::string objective = "contrastive";  // contrastive | adversarial | perturbation
+  // adversarial: which modalities are attacked (image | text | both); the other term stays clean.
+  std::string adversarial = "both";
+  std::string image_attack = "pgd:eps=1/255,steps=10";  // an image attack plugin's spec
+  std::string text_attack = "word_substitution:k=1";    // a text-prompt attack plugin's spec
+  double image_weight = 0.5;  // w_i, on the attacked-image terms
+  double text_weight = 0.5;   // w_t, on the attacked-caption terms
+  // perturbation: a corruption spec whose parameters may be ranges lo..hi, sampled per image,
+  // e.g. jpeg_compression:quality=10..90; lambda weighs the pull to the frozen original.
+  std::string perturbation = "jpeg_compression:quality=10..90";
+  double lambda = 1.0;
+  // all | image | text | projection | last:N (the image tower's last N blocks and what follows them)
+  std::string trainable = "all";
+  std::string lr_schedule = "cosine";  // after warm-up: cosine | linear | constant
   std::string dataset = "fashion-mnist-train";
   std::vector<std::string> templates;  // empty: the dataset's
   std::string eval_dataset;            // zero-shot accuracy after each epoch; empty: none
@@ -31,6 +52,7 @@ struct TrainOptions {
   std::uint64_t seed = 0;
   std::filesystem::path out;             // the trained weights
   std::filesystem::path checkpoint_dir;  // empty: OUT.checkpoints
+  std::int64_t checkpoint_every = 0;     // steps between checkpoints inside an epoch; 0: at epoch ends only
   bool resume = false;
   std::function<void(std::int64_t step)> on_step;  // after every optimiser step (tests interrupt here)
 };
@@ -43,8 +65,9 @@ struct EpochStats {
 };
 
 struct TrainReport {
-  std::vector<EpochStats> epochs;  // the epochs this run trained
-  int resumed_from = 0;            // last finished epoch found in the checkpoints (0: none)
+  std::vector<EpochStats> epochs;  // the epochs this run trained (or finished, when resumed inside one)
+  std::int64_t resumed_from = 0;   // global step of the checkpoint resumed from (0: none)
+  std::int64_t trained_parameters = 0;  // scalars the optimiser updated
   std::filesystem::path out;
 };
 
