@@ -188,6 +188,38 @@ TEST(RobustFinetuning, OnlySelectedParametersChange) {
   EXPECT_THROW(core::train(host, o), SpecError);
 }
 
+// The TorchScript plugin trains too: adversarial fine-tuning of a scripted CLIP-like archive's image
+// tower writes an archive the plugin loads, with the image tower changed and the text tower not.
+TEST(RobustFinetuning, TorchScriptModelsFineTuneTheSelectedTower) {
+  fs::path dir = fresh_dir("torchscript");
+  core::PluginHost host(test::builtin_registry(), 0, 2);
+  const std::string spec = std::string("torchscript:resolution=32,path=") + ROZ_TEST_FIXTURE_DIR + "/clip_like_fp32.pt";
+  core::TrainOptions o = finetune(dir / "ts.pt", "adversarial");
+  o.model = parse_spec(spec);
+  o.trainable = "image";
+  o.limit = 64;
+  o.epochs = 1;
+  o.batch_size = 32;
+  o.lr = 1e-3;
+  o.image_attack = "pgd:eps=4/255,steps=2";
+  o.text_attack = "word_substitution:k=1,substitutes=3";
+  core::train(host, o);
+  auto before = host.create_model(parse_spec(spec))->trainable_parameters();
+  auto after = host.create_model(parse_spec("torchscript:resolution=32,path=" + (dir / "ts.pt").string()))
+                   ->trainable_parameters();
+  ASSERT_EQ(before.size(), after.size());
+  int image_changed = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    const bool same = at::equal(before[i].tensor, after[i].tensor);
+    if (before[i].tower == ModelParameter::Tower::image) {
+      image_changed += same ? 0 : 1;
+    } else {
+      EXPECT_TRUE(same) << before[i].name;
+    }
+  }
+  EXPECT_GT(image_changed, 3);
+}
+
 TEST(RobustFinetuning, InterruptedInsideAnEpochResumesToTheSameWeights) {
   fs::path dir = fresh_dir("resume");
   core::PluginHost host(test::builtin_registry(), 0, 2);

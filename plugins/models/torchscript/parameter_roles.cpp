@@ -21,23 +21,29 @@ bool is_index(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
+bool starts_with(const std::string& s, const char* prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
 }  // namespace
 
 void assign_role(ModelParameter& p) {
   using Tower = ModelParameter::Tower;
-  // A bare "proj" is the image projection: CLIP calls the text one "text_projection".
-  static const std::set<std::string> image_roots = {"visual", "vision_model", "visual_projection",
-                                                    "vision", "image_proj",   "proj"};
-  static const std::set<std::string> projections = {"proj",     "text_projection", "visual_projection",
-                                                    "attnpool", "image_proj",      "text_proj"};
+  static const std::set<std::string> projections = {
+      "text_projection", "visual_projection", "image_projection", "visual_proj", "image_proj", "text_proj", "attnpool"};
   static const std::set<std::string> final_norms = {"ln_post", "ln_final", "post_layernorm", "final_layer_norm"};
   const std::vector<std::string> parts = components(p.name);
+  // The first component that names a tower decides ("towers.0." and the like name none). A bare
+  // top-level "proj" is the image projection: CLIP calls the text one "text_projection".
   p.tower = Tower::text;
-  // The first component that names a tower decides ("towers.0." and the like name none).
   for (const std::string& part : parts) {
     if (part == "logit_scale") p.tower = Tower::shared;
-    if (image_roots.count(part) > 0 || part.rfind("conv", 0) == 0) p.tower = Tower::image;
-    if (p.tower != Tower::text || part == "transformer" || part == "text_model" || part == "token_embedding") break;
+    if (starts_with(part, "visual") || starts_with(part, "vision") || starts_with(part, "image") ||
+        starts_with(part, "conv") || (part == "proj" && parts.size() == 1))
+      p.tower = Tower::image;
+    if (p.tower != Tower::text || starts_with(part, "text") || starts_with(part, "transformer") ||
+        starts_with(part, "token"))
+      break;
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& part = parts[i];
@@ -46,13 +52,15 @@ void assign_role(ModelParameter& p) {
       p.block = std::stoi(parts[i + 1]);
       return;
     }
-    if (part.size() > 5 && part.rfind("layer", 0) == 0 && is_index(part.substr(5))) {
+    if (part.size() > 5 && starts_with(part, "layer") && is_index(part.substr(5))) {
       p.block = std::stoi(part.substr(5)) - 1;
       return;
     }
-    if (projections.count(part) > 0 || final_norms.count(part) > 0) {
+    // "proj" is a projection as a parameter of its own (visual.proj), not as a layer in a block.
+    const bool projection = projections.count(part) > 0 || (part == "proj" && i + 1 == parts.size());
+    if (projection || final_norms.count(part) > 0) {
       p.block = ModelParameter::kAfterBlocks;
-      p.projection = projections.count(part) > 0;
+      p.projection = projection;
       return;
     }
   }
