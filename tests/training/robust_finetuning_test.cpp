@@ -246,6 +246,12 @@ TEST(RobustFinetuning, InterruptedInsideAnEpochResumesToTheSameWeights) {
   EXPECT_THROW(core::train(fresh_host, changed), SpecError);  // another run's checkpoints
   core::TrainReport r = core::train(fresh_host, resumed);
   EXPECT_EQ(r.resumed_from, 4);
+  try {  // a fresh run never mixes its checkpoints with an earlier run's
+    core::train(fresh_host, straight);
+    ADD_FAILURE() << "a second run over existing checkpoints started";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoints of an earlier run"), std::string::npos) << e.what();
+  }
   auto a = tensors(fresh_host, "mini_clip:weights=" + (dir / "straight.pt").string());
   auto b = tensors(fresh_host, "mini_clip:weights=" + (dir / "resumed.pt").string());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(at::equal(a[i], b[i])) << "parameter " << i;
@@ -277,6 +283,9 @@ TEST(RobustFinetuning, BadOptionsAreNamedErrors) {
   EXPECT_NE(message(o).find("quality"), std::string::npos) << message(o);
   o.perturbation = "jpeg_compression:quality=10.5..50";
   EXPECT_NE(message(o).find("integer"), std::string::npos);
+  o.trainable = "text";  // the perturbation loss depends on the image tower only
+  o.perturbation = "jpeg_compression:quality=10..50";
+  EXPECT_NE(message(o).find("no parameter the loss depends on"), std::string::npos) << message(o);
   o = finetune(dir / "m.pt", "contrastive");
   o.lr_schedule = "step";
   EXPECT_NE(message(o).find("lr_schedule 'step'"), std::string::npos);
@@ -289,9 +298,13 @@ TEST(PerturbationSampler, DrawsEachImagesParametersWithinTheRangeFromItsSeed) {
   test::ImageBatch batch = test::load_cifar(2);
   std::vector<std::uint64_t> seeds;
   std::vector<std::int64_t> labels(batch.images.size(), 0);
-  for (size_t i = 0; i < batch.images.size(); ++i) seeds.push_back(1000 + i);
-  auto first = sampler.apply(batch.images, seeds, labels, {});
-  auto again = sampler.apply(batch.images, seeds, labels, {});
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < batch.images.size(); ++i) {
+    seeds.push_back(1000 + i);
+    ids.push_back(std::to_string(i));
+  }
+  auto first = sampler.apply(batch.images, seeds, labels, ids, {});
+  auto again = sampler.apply(batch.images, seeds, labels, ids, {});
   auto q5 = host.create_corruption(parse_spec("jpeg_compression:quality=5"));
   auto q6 = host.create_corruption(parse_spec("jpeg_compression:quality=6"));
   int fives = 0, sixes = 0;
@@ -306,6 +319,9 @@ TEST(PerturbationSampler, DrawsEachImagesParametersWithinTheRangeFromItsSeed) {
   EXPECT_EQ(fives + sixes, static_cast<int>(first.size()));  // each is quality 5 or 6, nothing else
   EXPECT_GT(fives, 0);
   EXPECT_GT(sixes, 0);
+  // A plugin with a required parameter (compose's steps) is checked with the parameters given.
+  core::PerturbationSampler composed(host, "compose:steps=(brightness:severity=2;jpeg_compression:quality=30)");
+  EXPECT_EQ(composed.apply(batch.images, seeds, labels, ids, {}).size(), batch.images.size());
 }
 
 TEST(ParameterRoles, TorchScriptNamesOfOpenAiOpenClipAndHuggingFaceModels) {

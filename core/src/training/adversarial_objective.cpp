@@ -78,6 +78,11 @@ class AdversarialObjective final : public TrainObjective {
     return seeds;
   }
 
+  // Both attacks see logits at the temperature being trained (the model's own may differ).
+  ZeroShotHead at_training_scale(const ZeroShotHead& head) const {
+    return ZeroShotHead(head.class_embeddings(), std::exp(c_.log_scale.item<double>()));
+  }
+
   // Against the batch's distinct captions: image i's class is its own caption's index.
   at::Tensor attack_images(const TrainBatch& batch) {
     PromptSet in_batch{{}, {"{}"}};
@@ -100,7 +105,7 @@ class AdversarialObjective final : public TrainObjective {
       at::Tensor e = c_.model->encode_text(c_.captions.tokens(first_label, first_template)).to(at::kFloat);
       class_embeddings = e / e.norm(2, 1, true);
     }
-    ZeroShotClassifier classifier(c_.model, ZeroShotHead(class_embeddings, std::exp(c_.log_scale.item<double>())));
+    ZeroShotClassifier classifier(c_.model, at_training_scale(ZeroShotHead(class_embeddings, 1.0)));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "image-attack");
     AttackBatch attack_batch{batch.pixels, at::tensor(labels, at::kLong), seeds, &in_batch};
     return image_attack_->perturb(classifier, attack_batch).images;
@@ -110,10 +115,10 @@ class AdversarialObjective final : public TrainObjective {
   // attacked version of its own (class, template) prompt.
   at::Tensor attack_captions(const TrainBatch& batch) {
     const PromptSet& prompts = c_.captions.prompts();
-    std::shared_ptr<Classifier> classifier = c_.host.create_classifier(c_.model, prompts);
+    ZeroShotClassifier classifier(c_.model, at_training_scale(ZeroShotHead::from_prompts(*c_.model, prompts, 256)));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "text-attack");
     AttackBatch attack_batch{batch.pixels, at::tensor(batch.labels, at::kLong), seeds, &prompts};
-    const PromptAttackResult result = text_attack_->perturb_prompts(*classifier, prompts, attack_batch);
+    const PromptAttackResult result = text_attack_->perturb_prompts(classifier, prompts, attack_batch);
     std::vector<std::string> captions;
     for (size_t i = 0; i < batch.labels.size(); ++i)
       captions.push_back(

@@ -33,7 +33,7 @@ class PerturbationObjective final : public TrainObjective {
 
   at::Tensor loss(const TrainBatch& batch) override {
     const std::vector<PerturbationSampler::Draw> drawn =
-        sampler_.apply(batch.images, batch.seeds, batch.labels, c_.captions.prompts().class_names);
+        sampler_.apply(batch.images, batch.seeds, batch.labels, batch.ids, c_.captions.prompts().class_names);
     std::vector<cv::Mat> perturbed;
     std::vector<std::int64_t> kept;
     for (size_t i = 0; i < drawn.size(); ++i)

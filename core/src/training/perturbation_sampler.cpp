@@ -27,7 +27,7 @@ PerturbationSampler::PerturbationSampler(PluginHost& host, const std::string& sp
     : host_(host), spec_(parse_spec(spec)) {
   const std::string what = "roz train: perturbation '" + spec + "'";
   // The schema, from the plugin's descriptor (resolving the spec itself would reject the ranges).
-  const ResolvedPlugin plugin = host.resolve(PluginKind::corruption, Spec{spec_.name, {}});
+  const PluginDescriptor& descriptor = *host.registry().find(PluginKind::corruption, spec_.name).descriptor;
   for (const auto& [key, value] : spec_.params) {
     const auto dots = value.text.find("..");
     if (value.kind != SpecValue::Kind::scalar || dots == std::string::npos) continue;
@@ -36,7 +36,7 @@ PerturbationSampler::PerturbationSampler(PluginHost& host, const std::string& sp
     if (!parse_number(value.text.substr(0, dots), r.lo) || !parse_number(value.text.substr(dots + 2), r.hi) ||
         !(r.lo <= r.hi))
       throw SpecError(what + ": parameter '" + key + "': a range is lo..hi with numbers lo <= hi");
-    for (const ParamSpec& p : plugin.descriptor().params)
+    for (const ParamSpec& p : descriptor.params)
       if (p.name == key) r.integer = p.type == ParamType::integer;
     if (r.integer && (r.lo != std::floor(r.lo) || r.hi != std::floor(r.hi)))
       throw SpecError(what + ": parameter '" + key + "' is an integer: its range needs integer ends");
@@ -79,10 +79,11 @@ std::shared_ptr<Corruption> PerturbationSampler::corruption(std::uint64_t seed) 
 std::vector<PerturbationSampler::Draw> PerturbationSampler::apply(const std::vector<cv::Mat>& images,
                                                                   std::span<const std::uint64_t> seeds,
                                                                   std::span<const std::int64_t> labels,
+                                                                  std::span<const std::string> ids,
                                                                   std::span<const std::string> class_names) const {
   std::vector<Draw> out(images.size());
   parallel_for(images.size(), host_.threads(), [&](std::size_t i) {
-    CorruptionInput input{images[i], derive_seed(seeds[i], "perturbation-noise", ""), labels[i], class_names, ""};
+    CorruptionInput input{images[i], derive_seed(seeds[i], "perturbation-noise", ""), labels[i], class_names, ids[i]};
     CorruptionOutput result = corruption(seeds[i])->apply(input);
     out[i].skipped = result.skipped;
     out[i].image = std::move(result.image);

@@ -35,7 +35,8 @@ class PerturbationSampler {
   };
   // Perturbs each image with its own draw; seeds[i] decides image i's parameters and noise.
   std::vector<Draw> apply(const std::vector<cv::Mat>& images, std::span<const std::uint64_t> seeds,
-                          std::span<const std::int64_t> labels, std::span<const std::string> class_names) const;
+                          std::span<const std::int64_t> labels, std::span<const std::string> ids,
+                          std::span<const std::string> class_names) const;
 
   // The spec with its ranges, as resolved at the ends (recorded with the model).
   const std::string& description() const { return description_; }

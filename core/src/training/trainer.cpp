@@ -94,6 +94,8 @@ class Trainer {
     report.trained_parameters = trained_scalars_;
     Progress at;  // where training starts: after the last checkpoint when resuming
     if (o_.resume && (report.resumed_from = last_checkpoint(dir)) > 0) at = restore(dir, report.resumed_from);
+    if (!o_.resume && last_checkpoint(dir) > 0)  // never mix two runs' checkpoints
+      throw Error("roz train: '" + dir.string() + "' holds checkpoints of an earlier run: --resume it, or remove them");
     spdlog::info("roz train: objective {}, {} trainable scalars ({}), {} steps of {} images", o_.objective,
                  trained_scalars_, o_.trainable, total_steps_, o_.batch_size);
 
@@ -206,6 +208,9 @@ class Trainer {
       for (auto& group : optimizer_->param_groups())
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(learning_rate(global_step));
       at::Tensor loss = objective_->loss(batch);
+      if (!loss.requires_grad())
+        throw SpecError("roz train: objective " + o_.objective + " with trainable '" + o_.trainable +
+                        "': the selection has no parameter the loss depends on");
       optimizer_->zero_grad();  // after the objective: its attacks may have left gradients
       loss.backward();
       optimizer_->step();
