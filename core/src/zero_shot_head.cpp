@@ -4,18 +4,15 @@
 
 #include <string>
 
+#include "normalise_rows.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 
 namespace roz::core {
 
-namespace {
-
 at::Tensor normalise_rows(const at::Tensor& x) {
   return x / x.norm(2, -1, true).clamp_min(1e-12);
 }
-
-}  // namespace
 
 ZeroShotHead::ZeroShotHead(at::Tensor class_embeddings, double logit_scale)
     : class_embeddings_(std::move(class_embeddings)), logit_scale_(logit_scale) {

@@ -10,6 +10,7 @@
 
 #include <map>
 
+#include "../normalise_rows.hpp"
 #include "objective.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -79,9 +80,7 @@ class AdversarialObjective final : public TrainObjective {
   }
 
   // Both attacks see logits at the temperature being trained (the model's own may differ).
-  ZeroShotHead at_training_scale(const ZeroShotHead& head) const {
-    return ZeroShotHead(head.class_embeddings(), std::exp(c_.log_scale.item<double>()));
-  }
+  double training_scale() const { return std::exp(c_.log_scale.item<double>()); }
 
   // Against the batch's distinct captions: image i's class is its own caption's index.
   at::Tensor attack_images(const TrainBatch& batch) {
@@ -102,10 +101,10 @@ class AdversarialObjective final : public TrainObjective {
     at::Tensor class_embeddings;
     {
       at::NoGradGuard no_grad;
-      at::Tensor e = c_.model->encode_text(c_.captions.tokens(first_label, first_template)).to(at::kFloat);
-      class_embeddings = e / e.norm(2, 1, true);
+      class_embeddings =
+          normalise_rows(c_.model->encode_text(c_.captions.tokens(first_label, first_template)).to(at::kFloat));
     }
-    ZeroShotClassifier classifier(c_.model, at_training_scale(ZeroShotHead(class_embeddings, 1.0)));
+    ZeroShotClassifier classifier(c_.model, ZeroShotHead(class_embeddings, training_scale()));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "image-attack");
     AttackBatch attack_batch{batch.pixels, at::tensor(labels, at::kLong), seeds, &in_batch};
     return image_attack_->perturb(classifier, attack_batch).images;
@@ -115,7 +114,9 @@ class AdversarialObjective final : public TrainObjective {
   // attacked version of its own (class, template) prompt.
   at::Tensor attack_captions(const TrainBatch& batch) {
     const PromptSet& prompts = c_.captions.prompts();
-    ZeroShotClassifier classifier(c_.model, at_training_scale(ZeroShotHead::from_prompts(*c_.model, prompts, 256)));
+    ZeroShotClassifier classifier(
+        c_.model,
+        ZeroShotHead(ZeroShotHead::from_prompts(*c_.model, prompts, 256).class_embeddings(), training_scale()));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "text-attack");
     AttackBatch attack_batch{batch.pixels, at::tensor(batch.labels, at::kLong), seeds, &prompts};
     const PromptAttackResult result = text_attack_->perturb_prompts(classifier, prompts, attack_batch);

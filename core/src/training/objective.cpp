@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include "../normalise_rows.hpp"
 #include "roz/core/trainer.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -11,9 +12,8 @@ namespace roz::core {
 
 at::Tensor contrastive_cross_entropies(const at::Tensor& image_embeddings, const at::Tensor& text_embeddings,
                                        const at::Tensor& log_scale) {
-  at::Tensor img = image_embeddings / image_embeddings.norm(2, 1, true);
-  at::Tensor txt = text_embeddings / text_embeddings.norm(2, 1, true);
-  at::Tensor logits = log_scale.exp() * at::matmul(img, txt.t());
+  at::Tensor logits =
+      log_scale.exp() * at::matmul(normalise_rows(image_embeddings), normalise_rows(text_embeddings).t());
   at::Tensor targets = at::arange(logits.size(0), at::kLong);
   return at::cross_entropy_loss(logits, targets) + at::cross_entropy_loss(logits.t(), targets);
 }

@@ -6,6 +6,7 @@
 // Images the perturbation skips leave L1's mean.
 #include <ATen/ATen.h>
 
+#include "../normalise_rows.hpp"
 #include "objective.hpp"
 #include "perturbation_sampler.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -17,10 +18,6 @@
 namespace roz::core {
 
 namespace {
-
-at::Tensor normalised(const at::Tensor& e) {
-  return e / e.norm(2, 1, true);
-}
 
 class PerturbationObjective final : public TrainObjective {
  public:
@@ -43,12 +40,12 @@ class PerturbationObjective final : public TrainObjective {
       }
     if (perturbed.empty())
       throw DataError("roz train: perturbation '" + sampler_.description() + "' skipped every image of a batch");
-    at::Tensor clean = normalised(c_.model->encode_image(batch.pixels));
-    at::Tensor moved = normalised(c_.model->encode_image(to_tensor(perturbed)));
+    at::Tensor clean = normalise_rows(c_.model->encode_image(batch.pixels));
+    at::Tensor moved = normalise_rows(c_.model->encode_image(to_tensor(perturbed)));
     at::Tensor reference;
     {
       at::NoGradGuard no_grad;
-      reference = normalised(original_->encode_image(batch.pixels));
+      reference = normalise_rows(original_->encode_image(batch.pixels));
     }
     at::Tensor l1 = -(clean.index_select(0, at::tensor(kept, at::kLong)) * moved).sum(1).mean();
     at::Tensor l2 = -(reference * clean).sum(1).mean();

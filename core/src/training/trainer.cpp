@@ -93,9 +93,12 @@ class Trainer {
     report.out = o_.out;
     report.trained_parameters = trained_scalars_;
     Progress at;  // where training starts: after the last checkpoint when resuming
-    if (o_.resume && (report.resumed_from = last_checkpoint(dir)) > 0) at = restore(dir, report.resumed_from);
-    if (!o_.resume && last_checkpoint(dir) > 0)  // never mix two runs' checkpoints
+    if (const std::int64_t last = last_checkpoint(dir); last > 0 && o_.resume) {
+      report.resumed_from = last;
+      at = restore(dir, last);
+    } else if (last > 0) {  // never mix two runs' checkpoints
       throw Error("roz train: '" + dir.string() + "' holds checkpoints of an earlier run: --resume it, or remove them");
+    }
     spdlog::info("roz train: objective {}, {} trainable scalars ({}), {} steps of {} images", o_.objective,
                  trained_scalars_, o_.trainable, total_steps_, o_.batch_size);
 
