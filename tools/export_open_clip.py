@@ -8,9 +8,11 @@ weights download on first use); RoZ itself never downloads anything.
   python3 tools/export_open_clip.py --open-clip ViT-B-32 --pretrained laion2b_s34b_b79k --out vit_b32.pt
   python3 tools/export_open_clip.py --hf openai/clip-vit-base-patch32 --out hf_vit_b32.pt
 
-It prints the roz model spec to use (input resolution, mean and std from the model's preprocessing)
-and, with --check (default on), verifies that the archive reproduces the original model's outputs.
-Only models with CLIP's BPE tokenizer are accepted: roz tokenizes prompts with it.
+The archive is self-describing: its extra file `roz.json` records the model's preprocessing and text
+conventions (input resolution, mean, std, resize interpolation, context length, tokenizer, logit
+scale), which the plugin reads, so `torchscript:path=vit_b32.pt` is the whole roz model spec. With
+--check (default on) it verifies that the archive reproduces the original model's outputs. Only models
+with CLIP's BPE tokenizer are accepted: roz tokenizes prompts with it.
 """
 import argparse
 import json
@@ -45,10 +47,13 @@ def from_open_clip(name, pretrained):
     if kind not in ("tokenize", "SimpleTokenizer"):
         sys.exit("%s uses %s, not CLIP's BPE tokenizer: roz cannot tokenize its prompts" % (name, kind))
     normalize = [t for t in preprocess.transforms if type(t).__name__ == "Normalize"][0]
+    resize = [t for t in preprocess.transforms if type(t).__name__ in ("Resize", "ResizeKeepRatio")]
+    interpolation = str(getattr(resize[0], "interpolation", "bicubic")).split(".")[-1].lower() if resize else "bicubic"
     size = model.visual.image_size
     resolution = size[0] if isinstance(size, (tuple, list)) else size
     wrapper = Exported(lambda x: model.encode_image(x), lambda t: model.encode_text(t), [model], model.logit_scale)
-    return model.eval(), wrapper.eval(), resolution, list(normalize.mean), list(normalize.std), model.context_length
+    return model.eval(), wrapper.eval(), resolution, list(normalize.mean), list(normalize.std), model.context_length, \
+        interpolation
 
 
 def from_hf(name):
@@ -67,7 +72,31 @@ def from_hf(name):
                        lambda t: model.get_text_features(input_ids=t, attention_mask=(t != 0).long()),
                        [model], model.logit_scale)
     return model, wrapper.eval(), model.config.vision_config.image_size, mean, std, \
-        model.config.text_config.max_position_embeddings
+        model.config.text_config.max_position_embeddings, "bicubic"  # CLIPImageProcessor's resample=3
+
+
+def export(wrapper, resolution, mean, std, context, interpolation, out, source, pretrained=None, check=True):
+    """Traces the wrapper's two methods and saves them with their conventions (roz.json) at `out`.
+    Returns the conventions. With check, the saved archive must reproduce the wrapper's outputs."""
+    with torch.no_grad():
+        image = torch.randn(2, 3, resolution, resolution)
+        text = torch.zeros(2, context, dtype=torch.long)
+        text[:, 0], text[0, 1:4], text[0, 4], text[1, 1:3], text[1, 3] = 49406, 320, 49407, 1125, 49407
+        traced = torch.jit.trace_module(wrapper, {"encode_image": image, "encode_text": text})
+        conventions = {"format": "roz-torchscript/1", "resolution": int(resolution), "mean": [float(m) for m in mean],
+                       "std": [float(v) for v in std], "interpolation": interpolation, "context_length": int(context),
+                       "tokenizer": "clip_bpe", "logit_scale": float(wrapper.logit_scale.exp()),
+                       "source": source, "pretrained": pretrained, "torch": torch.__version__}
+        torch.jit.save(traced, out, _extra_files={"roz.json": json.dumps(conventions)})
+        if check:
+            loaded = torch.jit.load(out)
+            other = torch.randn(3, 3, resolution, resolution)
+            for got, want, what in [(loaded.encode_image(other), wrapper.encode_image(other), "encode_image"),
+                                    (loaded.encode_text(text), wrapper.encode_text(text), "encode_text")]:
+                err = (got - want).abs().max().item()
+                if err > 1e-4 * max(1.0, want.abs().max().item()):
+                    sys.exit("check failed: %s differs by %g" % (what, err))
+    return conventions
 
 
 def main():
@@ -76,32 +105,20 @@ def main():
     source.add_argument("--open-clip", metavar="NAME", help="open_clip model name, e.g. ViT-B-32 or hf-hub:org/repo")
     source.add_argument("--hf", metavar="NAME_OR_DIR", help="Hugging Face transformers CLIP model")
     parser.add_argument("--pretrained", default=None, help="open_clip pretrained tag (None: random weights)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of random weights and of the check's inputs")
     parser.add_argument("--out", required=True, help="output TorchScript archive (.pt)")
     parser.add_argument("--no-check", action="store_true", help="skip comparing the archive with the original")
     args = parser.parse_args()
 
-    with torch.no_grad():
-        if args.open_clip:
-            _, wrapper, resolution, mean, std, context = from_open_clip(args.open_clip, args.pretrained)
-        else:
-            _, wrapper, resolution, mean, std, context = from_hf(args.hf)
-        image = torch.randn(2, 3, resolution, resolution)
-        text = torch.zeros(2, context, dtype=torch.long)
-        text[:, 0], text[0, 1:4], text[0, 4], text[1, 1:3], text[1, 3] = 49406, 320, 49407, 1125, 49407
-        traced = torch.jit.trace_module(wrapper, {"encode_image": image, "encode_text": text})
-        traced.save(args.out)
-        if not args.no_check:
-            loaded = torch.jit.load(args.out)
-            other = torch.randn(3, 3, resolution, resolution)
-            for got, want, what in [(loaded.encode_image(other), wrapper.encode_image(other), "encode_image"),
-                                    (loaded.encode_text(text), wrapper.encode_text(text), "encode_text")]:
-                err = (got - want).abs().max().item()
-                if err > 1e-4 * max(1.0, want.abs().max().item()):
-                    sys.exit("check failed: %s differs by %g" % (what, err))
-    spec = "torchscript:path=%s,resolution=%d,mean=[%s],std=[%s]" % (
-        args.out, resolution, ",".join("%.8g" % m for m in mean), ",".join("%.8g" % s for s in std))
-    print(json.dumps({"archive": args.out, "resolution": resolution, "mean": mean, "std": std,
-                      "context_length": context, "roz_spec": spec}, indent=2))
+    torch.manual_seed(args.seed)
+    if args.open_clip:
+        _, wrapper, resolution, mean, std, context, interpolation = from_open_clip(args.open_clip, args.pretrained)
+    else:
+        _, wrapper, resolution, mean, std, context, interpolation = from_hf(args.hf)
+    conventions = export(wrapper, resolution, mean, std, context, interpolation, args.out,
+                         args.open_clip or args.hf, args.pretrained, check=not args.no_check)
+    print(json.dumps({"archive": args.out, "conventions": conventions, "roz_spec": "torchscript:path=" + args.out},
+                     indent=2))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs RoZ's Debian dependencies (skipping those already present) and configures build/ with CMake + Ninja.
+# Installs RoZ's Debian dependencies (skipping those already present), the project venv (.venv: the
+# pinned torch wheel whose LibTorch roz links, and the Python reference tools, tools/requirements.txt;
+# reused while the requirements are unchanged) and configures build/ with CMake + Ninja.
 # Usage: tools/setup.sh [--no-configure]
+# ROZ_PYTHON=/path/to/python builds against that Python's own PyTorch instead of the venv's.
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev python3-torch libfaiss-dev libopenblas0-openmp
+  python3-venv libfaiss-dev libopenblas0-openmp
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg-dev
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libicu-dev zlib1g-dev dataset-fashion-mnist
@@ -29,12 +32,25 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ -z "${ROZ_PYTHON:-}" ]]; then
+  ROZ_PYTHON="$ROOT/.venv/bin/python3"
+  stamp="$ROOT/.venv/roz-requirements.sha256"
+  want=$(sha256sum "$ROOT/tools/requirements.txt" | cut -d' ' -f1)
+  if [[ ! -x "$ROZ_PYTHON" || "$(cat "$stamp" 2> /dev/null)" != "$want" ]]; then
+    echo "setup: installing the project venv (.venv) from tools/requirements.txt" >&2
+    [[ -x "$ROZ_PYTHON" ]] || python3 -m venv "$ROOT/.venv"
+    "$ROZ_PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/tools/requirements.txt"
+    echo "$want" > "$stamp"
+  fi
+fi
+
 if [[ "${1:-}" == "--no-configure" ]]; then exit 0; fi
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${ROZ_BUILD_DIR:-$ROOT/build}"
 WERROR=OFF
 if [[ "${CI:-}" == "true" ]]; then WERROR=ON; fi
 if [[ ! -f "$BUILD/build.ninja" ]]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="${ROZ_BUILD_TYPE:-RelWithDebInfo}" -DROZ_WERROR="$WERROR"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="${ROZ_BUILD_TYPE:-RelWithDebInfo}" -DROZ_WERROR="$WERROR" \
+    -DROZ_PYTHON="$ROZ_PYTHON"
 fi

@@ -1,5 +1,6 @@
 #include "roz/core/condition_pipeline.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
@@ -121,7 +122,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
     std::vector<std::int64_t> clean_predictions;
     if (condition.attack) {
       {
-        at::NoGradGuard no_grad;  // the clean prediction is the original head's
+        c10::NoGradGuard no_grad;  // the clean prediction is the original head's
         at::Tensor predicted = classifier_->logits(images).argmax(1).to(at::kCPU).contiguous();
         clean_predictions.assign(predicted.data_ptr<std::int64_t>(),
                                  predicted.data_ptr<std::int64_t>() + predicted.numel());
@@ -136,7 +137,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
     }
     at::Tensor logits, embeddings;
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       at::Tensor raw = model_->encode_image(images).to(at::kFloat);
       logits = classifier->head().logits(raw).contiguous();
       if (settings_.keep_embeddings) embeddings = (raw / raw.norm(2, 1, true).clamp_min(1e-12)).contiguous();

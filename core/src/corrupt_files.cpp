@@ -69,6 +69,9 @@ std::vector<InputImage> input_images(const fs::path& input, std::vector<std::str
   std::sort(files.begin(), files.end(), [](const InputImage& a, const InputImage& b) { return a.id < b.id; });
   for (const InputImage& f : files)
     if (auto slash = f.id.find('/'); slash != std::string::npos) class_names.push_back(f.id.substr(0, slash));
+  // Sorted by folder name (as roz run's ImageFolder labels them), not in id order: ids sort "cat-2/x"
+  // before "cat/x" ('-' < '/'), so id order is not the folders' order and lower_bound below needs sorted.
+  std::sort(class_names.begin(), class_names.end());
   class_names.erase(std::unique(class_names.begin(), class_names.end()), class_names.end());
   for (InputImage& f : files)
     if (auto slash = f.id.find('/'); slash != std::string::npos)

@@ -1,5 +1,6 @@
 #include "roz/core/embedder.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
@@ -68,7 +69,7 @@ void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& data
     if (host.cancellation().cancelled()) throw Error("embedding interrupted");
     at::Tensor embeddings;
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       embeddings = model.encode_image(to_tensor(batch.images)).to(at::kFloat);
       embeddings = (embeddings / embeddings.norm(2, 1, true).clamp_min(1e-12)).contiguous();
     }
@@ -138,7 +139,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
       for (std::size_t i = first; i < std::min(rows_info.size(), first + static_cast<std::size_t>(options.batch_size));
            ++i)
         texts.push_back(rows_info[i]["caption"].get<std::string>());
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       at::Tensor e = model->encode_text(model->tokenize(texts)).to(at::kFloat);
       e = (e / e.norm(2, 1, true).clamp_min(1e-12)).contiguous();
       text.append(e.data_ptr<float>(), e.size(0));

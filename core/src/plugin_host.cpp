@@ -18,8 +18,8 @@ namespace {
 constexpr std::int64_t kHeadBatch = 256;
 }
 
-PluginHost::PluginHost(const Registry& registry, std::uint64_t run_seed, int threads)
-    : registry_(registry), run_seed_(run_seed), threads_(threads) {}
+PluginHost::PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device)
+    : registry_(registry), run_seed_(run_seed), threads_(threads), device_(std::move(device)) {}
 
 ResolvedPlugin PluginHost::resolve(PluginKind kind, const Spec& spec) const {
   ResolvedPlugin out;
@@ -41,6 +41,7 @@ std::shared_ptr<T> PluginHost::instantiate(const ResolvedPlugin& plugin) {
   context.host = this;
   context.seed = derive_seed(run_seed_, "plugin", plugin.spec);
   context.threads = threads_;
+  context.device = device_;
   context.cancel = &cancel_;
   context.progress = &host_progress();
   // Creation failures name the file too: that is where a broken installation shows up.

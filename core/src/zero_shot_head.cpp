@@ -1,5 +1,6 @@
 #include "roz/core/zero_shot_head.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <string>
@@ -29,7 +30,7 @@ ZeroShotHead ZeroShotHead::from_prompts(Model& model, const PromptSet& prompts, 
 ZeroShotHead ZeroShotHead::from_class_prompts(Model& model, const std::vector<std::vector<std::string>>& prompts,
                                               std::int64_t batch_size) {
   if (prompts.empty()) throw Error("zero-shot head: no classes");
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::vector<at::Tensor> classes;
   for (const std::vector<std::string>& texts : prompts) {
     if (texts.empty()) throw Error("zero-shot head: a class has no prompt");
@@ -47,7 +48,7 @@ ZeroShotHead ZeroShotHead::from_class_prompts(Model& model, const std::vector<st
 
 ZeroShotHead ZeroShotHead::from_support_images(Model& model, const at::Tensor& images, const at::Tensor& labels,
                                                std::int64_t num_classes, std::int64_t batch_size) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::vector<at::Tensor> parts;
   for (std::int64_t start = 0; start < images.size(0); start += batch_size) {
     at::Tensor chunk = images.slice(0, start, std::min(images.size(0), start + batch_size));

@@ -1,3 +1,4 @@
+#include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -26,7 +27,7 @@ TEST(ZeroShotHead, PromptEnsembleIsTheNormalisedMeanOfNormalisedTemplates) {
   PromptSet prompts{{"cat", "great white shark", "café"}, {"a photo of a {}.", "a sketch of the {}.", "{}"}};
   core::ZeroShotHead head = core::ZeroShotHead::from_prompts(*model, prompts, 2);  // batches split templates
 
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   for (size_t c = 0; c < prompts.class_names.size(); ++c) {
     std::vector<at::Tensor> rows;
     for (const std::string& t : prompts.templates) {

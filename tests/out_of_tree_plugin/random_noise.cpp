@@ -1,6 +1,7 @@
 // random_noise: a score-based black-box baseline. Up to `tries` random sign-noise perturbations of
 // size eps per image; an image stops at the first one that changes the prediction. Reviewers ask
 // for it to show that a white-box attack's effect is not plain noise sensitivity.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -14,7 +15,7 @@ class RandomNoise final : public roz::Attack {
   explicit RandomNoise(const roz::Params& params) : eps_(params.get_real("eps")), tries_(params.get_int("tries")) {}
 
   roz::AttackResult perturb(roz::Classifier& target, const roz::AttackBatch& batch) override {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     const std::int64_t n = batch.images.size(0);
     at::Tensor adv = batch.images.clone();
     std::vector<bool> done(static_cast<size_t>(n), false);

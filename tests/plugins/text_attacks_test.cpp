@@ -2,6 +2,7 @@
 // mini-CLIP with Fashion-MNIST's class prompts and 64 real test images: they change at most k words
 // of every prompt, lower the accuracy of the head rebuilt from the attacked prompts, are
 // deterministic and leave the model alone; the host's evaluator runs them end to end.
+#include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -110,7 +111,7 @@ TEST_F(TextAttacks, EmbeddingObjectiveMovesPromptEmbeddingsWithoutImages) {
     before.push_back(class_prompts(prompts_)[c][0]);
     after.push_back(r.prompts[c][0]);
   }
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   auto embed = [](const std::vector<std::string>& t) {
     at::Tensor e = model_->encode_text(model_->tokenize(t));
     return e / e.norm(2, 1, true);

@@ -87,7 +87,8 @@ TEST(TorchScriptModel, ClearErrors) {
   c.define("def encode_image(self, x):\n    return x.flatten(1)\n"
            "def encode_text(self, t):\n    assert t.size(1) == 5, 'need exactly five tokens'\n    return t.float()\n");
   c.save(checked.string());
-  auto checked_model = host.create_model(parse_spec("torchscript:resolution=2,path=" + checked.string()));
+  auto checked_model = host.create_model(parse_spec(
+      "torchscript:resolution=2,context_length=5,mean=[0.5,0.5,0.5],std=[0.5,0.5,0.5],path=" + checked.string()));
   try {
     checked_model->encode_text(at::zeros({1, 3}, at::kLong));
     FAIL();

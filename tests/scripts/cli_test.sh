@@ -8,10 +8,25 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 abi=$(sed -n 's/^#define ROZ_ABI_MAJOR \([0-9]*\).*/\1/p' "$(dirname "$0")/../../sdk/include/roz/abi.hpp").$(sed -n 's/^#define ROZ_ABI_MINOR \([0-9]*\).*/\1/p' "$(dirname "$0")/../../sdk/include/roz/abi.hpp")
 "$roz" --version | grep -q "plugin ABI $abi" || fail "--version (expected plugin ABI $abi)"
+"$roz" --version | grep -q "LibTorch 2\.15\." || fail "--version: LibTorch 2.15 expected ($("$roz" --version))"
 
 [ "$("$roz" tokenize "a diagram")" = "49406 320 22697 49407" ] || fail "tokenize"
 [ "$("$roz" tokenize --json "a photo of a" "Café")" = '{"ids":[49406,320,1125,539,320,49407],"text":"a photo of a"}
 {"ids":[49406,15304,49407],"text":"Café"}' ] || fail "tokenize --json"
+
+# A device this machine does not have: one line naming it, exit code 2, before any work.
+cuda=$("$roz" --version | sed -n 's/.*CUDA devices: \([0-9]*\).*/\1/p')
+[ -n "$cuda" ] || fail "--version does not report the CUDA device count: $("$roz" --version)"
+if [ "$cuda" = 0 ]; then
+  missing=cuda want="--device 'cuda': this machine (or this LibTorch build) has no usable CUDA device"
+else
+  missing=cuda:$cuda want="--device 'cuda:$cuda': there are $cuda CUDA devices"
+fi
+if "$roz" --device "$missing" eval --model mini_clip --dataset "$data" 2> "$tmp/dev.err"; then fail "--device $missing accepted"; else rc=$?; fi
+[ "$rc" = 2 ] || fail "--device $missing: exit code $rc"
+grep -qF -- "$want" "$tmp/dev.err" || fail "--device $missing: $(cat "$tmp/dev.err")"
+if "$roz" --device gpu0 tokenize a 2> "$tmp/dev2.err"; then fail "--device gpu0 accepted"; fi
+grep -qF -- "--device 'gpu0': not a device (cpu, cuda or cuda:N)" "$tmp/dev2.err" || fail "--device gpu0: $(cat "$tmp/dev2.err")"
 
 "$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
 python3 - "$tmp/list.json" "$abi" <<'PY'

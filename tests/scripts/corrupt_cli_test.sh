@@ -33,6 +33,23 @@ PY
 [ -f "$tmp/d/jpeg_compression/quality=20/dog/0001.png" ] || fail "continuous level directory"
 grep -q '"written_text":"frog"' "$tmp/d/corruptions.jsonl" || fail "typographic metadata"
 
+# Class folders whose names sort differently as ids ("cat-2/x" < "cat/x"): the typographic attack must
+# write the other class on every image, never the image's own.
+mkdir -p "$tmp/near/cat" "$tmp/near/cat-2"
+cp "$data/cat/0000.jpg" "$data/cat/0001.jpg" "$tmp/near/cat/"
+cp "$data/dog/0000.jpg" "$data/dog/0001.jpg" "$tmp/near/cat-2/"
+"$roz" corrupt --corruption typographic --in "$tmp/near" --out "$tmp/n" --seed 5 2> /dev/null
+python3 - "$tmp/n/corruptions.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 4, lines
+for l in lines:
+    own = l["source"].split("/")[0]
+    other = {"cat": "cat-2", "cat-2": "cat"}[own]
+    assert l["metadata"]["written_text"] == other, (l["source"], l["metadata"])
+    assert l["metadata"]["written_label"] == str(sorted(["cat", "cat-2"]).index(other)), l
+PY
+
 # One image in, one image out.
 "$roz" corrupt --corruption fog:severity=2 --in "$data/cat/0002.jpg" --out "$tmp/one.png" 2> /dev/null
 [ -f "$tmp/one.png" ] || fail "single image output"

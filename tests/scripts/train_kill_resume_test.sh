@@ -2,7 +2,7 @@
 # roz train killed with SIGKILL after its first checkpoint, then resumed, ends with the same weights
 # file as an uninterrupted run of the same seed.
 set -euo pipefail
-roz=$1
+roz=$1 python=$2  # python: the venv's, whose torch reads the archives
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 args=(--threads 2 train --model mini_clip:weights=random,seed=5,embed_dim=32,text_width=32,text_layers=1,text_heads=2
@@ -23,7 +23,7 @@ wait "$pid" 2> /dev/null || true
 "$roz" "${args[@]}" --out "$tmp/killed.pt" --resume 2> "$tmp/resume.err" || { cat "$tmp/resume.err"; exit 1; }
 grep -q "resuming after epoch" "$tmp/resume.err" || { echo "FAIL: the second run did not resume"; exit 1; }
 # The archives' bytes differ between any two saves (zip metadata); their tensors must not.
-/usr/bin/python3 - "$tmp/straight.pt" "$tmp/killed.pt" <<'PY'
+"$python" - "$tmp/straight.pt" "$tmp/killed.pt" <<'PY'
 import sys
 import torch
 a, b = (torch.jit.load(p) for p in sys.argv[1:])

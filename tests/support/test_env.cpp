@@ -1,5 +1,6 @@
 #include "test_env.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include "roz/core/evaluator.hpp"
@@ -59,7 +60,7 @@ TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n) {
 }
 
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   return classifier.logits(images).argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
 }
 

@@ -2,6 +2,7 @@
 // adversarial (image, text) and perturbation-robust objectives lower their loss and do what they
 // are for on held-out test images; parameter selection freezes what it should; a run interrupted
 // inside an epoch resumes to the same weights; bad options are named errors.
+#include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -123,7 +124,7 @@ double jpeg_cosine(core::PluginHost& host, const std::string& model_spec) {
     clean.push_back(core::resize_center_crop(data->load(s), 28));
     perturbed.push_back(jpeg->apply(CorruptionInput{clean.back(), 0, -1, {}, ""}).image);
   }
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor a = model->encode_image(core::to_tensor(clean)), b = model->encode_image(core::to_tensor(perturbed));
   return at::cosine_similarity(a, b, 1).mean().item<double>();
 }

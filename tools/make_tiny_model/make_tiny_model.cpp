@@ -47,7 +47,11 @@ def encode_text(self, tokens):
     e = torch.embedding(self.token_embedding, tokens).mean(1)
     return torch.matmul(e, self.text_proj)
 )JIT");
-  m.save(out);
+  // Its conventions travel in the archive (as tools/export_open_clip.py writes them), so
+  // `torchscript:path=OUT` is all a spec needs. The tower takes any side; 32 is the tests' CIFAR size.
+  m.save(out, {{"roz.json", R"({"format": "roz-torchscript/1", "resolution": 32, "context_length": 77,
+  "mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711],
+  "interpolation": "bicubic", "tokenizer": "clip_bpe"})"}});
   std::cout << "wrote " << out << "\n";
   return 0;
 }

@@ -37,7 +37,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run(const GlobalOptions& global, const Args& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
-  core::PluginHost host(registry, 0, global.threads);
+  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(args.dataset, core::dataset_manifest_dirs());
   std::shared_ptr<Model> model = host.create_model(parse_spec(args.model));
   const core::LoadedBatch batch = first_batch(*dataset, static_cast<int>(model->preprocessing().resolution),

@@ -1,6 +1,7 @@
 // roz bench throughput: roz eval's clean throughput next to the model's bare forward throughput
 // (same model, head, batch size and threads, in one process), so decode/preprocessing overhead shows
 // as their ratio. Medians over --repeats runs.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 
@@ -37,7 +38,7 @@ struct BenchArgs {
 
 int run(const GlobalOptions& global, const BenchArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
-  core::PluginHost host(registry, 0, global.threads);
+  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
 
   core::EvalOptions options;
   options.model = parse_spec(args.model);
@@ -64,7 +65,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   for (int r = 0; r < args.repeats; ++r) {
     auto start = std::chrono::steady_clock::now();
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       for (std::size_t b = 0; b < batches; ++b) classifier.logits(batch);
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

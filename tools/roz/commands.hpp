@@ -15,6 +15,8 @@ namespace roz::cli {
 struct GlobalOptions {
   std::vector<std::string> plugin_paths;
   int threads = 0;  // 0: all hardware threads
+  std::string device;  // --device: where models and tensor work run; empty: not given (a config's, else cpu)
+  std::string device_or_cpu() const { return device.empty() ? "cpu" : device; }
 };
 
 // A leaf command: run after parsing, once logging and threads are set up. Returns the exit code.

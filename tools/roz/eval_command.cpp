@@ -144,7 +144,7 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
-  core::PluginHost host(registry, options.seed, global.threads);
+  core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu());
   core::EvalReport report;
   {
     InterruptGuard interrupt(host.cancellation());

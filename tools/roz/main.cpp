@@ -1,5 +1,6 @@
 // roz: the RoZ command line.
 #include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -7,6 +8,7 @@
 
 #include "commands.hpp"
 #include "roz/abi.hpp"
+#include "roz/device.hpp"
 #include "roz/core/logging.hpp"
 #include "roz/core/plugin_library.hpp"
 #include "roz/core/registry.hpp"
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
                  "plugin directory or file, searched before ROZ_PLUGIN_PATH and the built-in plugins (repeatable)")
       ->type_name("PATH");
   app.add_option("--threads", global.threads, "compute threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--device", global.device,
+                 "where models and tensor work run: cpu, cuda or cuda:N (default: a run config's device, else cpu)")
+      ->type_name("DEVICE");
 
   std::vector<roz::cli::Command> commands;
   roz::cli::add_plugins_command(app, global, commands);
@@ -53,10 +58,17 @@ int main(int argc, char** argv) {
   }
   if (version) {
     std::cout << "roz " << ROZ_VERSION << " (plugin ABI " << roz::kAbiMajor << "." << roz::kAbiMinor << ", LibTorch "
-              << roz::core::host_torch_version() << ", " << roz::core::host_cxx_abi() << ")\n";
+              << roz::core::host_torch_version() << ", " << roz::core::host_cxx_abi()
+              << "; CUDA devices: " << (torch::cuda::is_available() ? torch::cuda::device_count() : 0) << ")\n";
     return 0;
   }
   roz::core::init_logging(verbose - quiet);
+  try {
+    if (!global.device.empty()) roz::parse_device(global.device, "--device");  // one clear error before any work
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
   int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   global.threads = threads;
   at::set_num_threads(threads);  // also sets OpenMP's thread count used by BLAS

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "roz/device.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
@@ -75,7 +76,9 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                         o.cache_dir =
                             args->cache_dir.empty() ? core::HeadCache::default_directory() : fs::path(args->cache_dir);
                         o.progress_bar = isatty(STDERR_FILENO) != 0;
-                        core::PluginHost host(registry, o.config.seed, global.threads);
+                        const std::string device = global.device.empty() ? o.config.device : global.device;
+                        parse_device(device, global.device.empty() ? "config key 'device'" : "--device");
+                        core::PluginHost host(registry, o.config.seed, global.threads, device);
                         core::RunResult result;
                         {
                           InterruptGuard interrupt(host.cancellation());
@@ -107,7 +110,7 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                         if (!fs::exists(db))
                           throw Error("'" + db.string() + "' does not exist (run roz run, or roz merge)");
                         core::ResultsStore store(db);
-                        core::PluginHost host(registry, 0, global.threads);
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
                         print_report(report(host, store, args->out));
                         return 0;
                       }});
@@ -141,7 +144,7 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                           spdlog::info("merged {}", input.string());
                         }
                         core::Registry registry = discover(global);
-                        core::PluginHost host(registry, 0, global.threads);
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
                         print_report(report(host, store, dir));
                         return 0;
                       }});

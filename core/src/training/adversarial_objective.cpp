@@ -6,6 +6,7 @@
 // identity targets:
 //   loss = w_t [CE(S(x,t_adv),I) + CE(S(t_adv,x),I)] + w_i [CE(S(x_adv,t),I) + CE(S(t,x_adv),I)]
 // A modality not attacked (mode image or text) enters its term clean.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <map>
@@ -100,7 +101,7 @@ class AdversarialObjective final : public TrainObjective {
     }
     at::Tensor class_embeddings;
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       class_embeddings =
           normalise_rows(c_.model->encode_text(c_.captions.tokens(first_label, first_template)).to(at::kFloat));
     }

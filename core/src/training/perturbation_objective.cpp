@@ -4,6 +4,7 @@
 //   L2 = -mean cos(f(x), f'(x))         and close to the original model's (what keeps zero-shot)
 //   loss = L1 + lambda L2
 // Images the perturbation skips leave L1's mean.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include "../normalise_rows.hpp"
@@ -44,7 +45,7 @@ class PerturbationObjective final : public TrainObjective {
     at::Tensor moved = normalise_rows(c_.model->encode_image(to_tensor(perturbed)));
     at::Tensor reference;
     {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       reference = normalise_rows(original_->encode_image(batch.pixels));
     }
     at::Tensor l1 = -(clean.index_select(0, at::tensor(kept, at::kLong)) * moved).sum(1).mean();

@@ -1,5 +1,6 @@
 #include "roz/core/trainer.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <spdlog/spdlog.h>
 #include <torch/optim/adamw.h>
@@ -218,7 +219,7 @@ class Trainer {
       loss.backward();
       optimizer_->step();
       {
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         log_scale_.clamp_(0.0, std::log(100.0));  // CLIP caps the scale at 100
       }
       loss_sum += loss.item<double>();
@@ -286,7 +287,7 @@ class Trainer {
     if (own_scale_.defined()) {  // in place: the optimiser and the objective hold this tensor
       at::Tensor saved_scale;
       torch::load(saved_scale, base + ".scale");
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       own_scale_.copy_(saved_scale);
     }
     Progress p;
@@ -305,7 +306,7 @@ class Trainer {
 
   // Zero-shot top-1 on the evaluation set, through the accuracy metric plugin.
   double zero_shot_top1() {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     if (!eval_dataset_) eval_dataset_ = datasets::open_dataset(o_.eval_dataset, dataset_manifest_dirs());
     const datasets::Dataset* eval = eval_dataset_.get();
     PromptSet prompts{eval->class_names(), templates_};

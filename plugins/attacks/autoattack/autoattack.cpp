@@ -2,6 +2,7 @@
 // run in sequence, each on the points the previous ones left correctly classified, as the reference
 // does. The members are the built-in plugins, created through the host with the shared eps and
 // norm; with the same seeds the ensemble is at least as strong as its strongest member.
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include "attack_ops.hpp"
@@ -33,7 +34,7 @@ class AutoAttack final : public roz::Attack {
     for (auto& [spec, attack] : members_) {
       at::Tensor correct;
       {
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         correct = target.logits(out.images).argmax(1).eq(batch.labels).to(at::kCPU);
         out.queries += batch.images.size(0);
       }

@@ -1,5 +1,6 @@
 #include "apgd.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -117,7 +118,7 @@ AttackResult apgd_attack(Classifier& target, const AttackBatch& batch, const Apg
     bool warned = false;
     at::Tensor ranked;  // targeted: classes by clean logit, best first
     if (o.targeted) {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       ranked = std::get<1>(target.logits(b.images).sort(1, true)).to(at::kCPU);
       out.queries += n;
     }

@@ -1,5 +1,6 @@
 #include "attack_ops.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -177,7 +178,7 @@ AttackResult attack_correct_only(Classifier& target, const AttackBatch& batch,
                                  const std::function<AttackResult(const AttackBatch&)>& attack) {
   at::Tensor correct;
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     correct = target.logits(batch.images).argmax(1).eq(batch.labels);
   }
   AttackResult out{batch.images.detach().clone(), 0, batch.images.size(0)};

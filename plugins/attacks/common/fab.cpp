@@ -1,5 +1,6 @@
 #include "fab.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -97,7 +98,7 @@ AttackResult fab_attack(Classifier& target, const AttackBatch& batch, const FabO
     at::Tensor best_norm = at::full({n}, std::numeric_limits<double>::infinity(), clean.options());
     at::Tensor ranked;
     if (o.targeted) {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       ranked = std::get<1>(target.logits(clean).sort(1, true));
       out.queries += n;
     }
@@ -123,7 +124,7 @@ AttackResult fab_attack(Classifier& target, const AttackBatch& batch, const FabO
           x = ((x + o.eta * d1) * (1 - av) + (clean + o.eta * d2) * av).clamp(0.0, 1.0).detach();
           at::Tensor fooled;
           {
-            at::NoGradGuard no_grad;
+            c10::NoGradGuard no_grad;
             fooled = succeeded(target.logits(x), b.labels, target_labels);
             out.queries += n;
           }

@@ -1,5 +1,6 @@
 #include "iterative_attack.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <random>
@@ -90,7 +91,7 @@ AttackResult iterative_attack(Classifier& target, const AttackBatch& batch, cons
         }
         if (step == o.steps) break;  // the last iterate is the result whether it fools or not
         if (!logits.defined()) {     // the loss was taken at a transformed input
-          at::NoGradGuard no_grad;
+          c10::NoGradGuard no_grad;
           logits = target.logits(x).detach();
           out.queries += rows.numel();
         }

@@ -1,5 +1,6 @@
 #include "prompt_search.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -101,7 +102,7 @@ double mean_loss(const at::Tensor& logits, const at::Tensor& labels) {
 PromptAttackResult search_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch,
                                   const PromptSearchOptions& o, const Substitutes& substitutes,
                                   const PluginContext& context, const std::string& name) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   Model& model = target.model();
   const std::vector<std::vector<std::string>> original = class_prompts(prompts);
   const auto classes = static_cast<std::int64_t>(original.size());

@@ -1,5 +1,6 @@
 #include "score_based.hpp"
 
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include "roz/plugin.hpp"
@@ -7,7 +8,7 @@
 namespace roz::attacks {
 
 at::Tensor scores(Classifier& target, const at::Tensor& images, std::int64_t chunk) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   std::vector<at::Tensor> parts;
   for (std::int64_t i = 0; i < images.size(0); i += chunk)
     parts.push_back(target.logits(images.narrow(0, i, std::min(chunk, images.size(0) - i))).detach());

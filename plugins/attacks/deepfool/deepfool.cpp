@@ -3,6 +3,7 @@
 // on the clean image, until the label changes; the total step is scaled by 1 + overshoot. L2, or
 // L-inf (steps along sign(w), distances in the dual L1 norm). With eps > 0, adversarials beyond eps
 // are dropped (the point stays clean).
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -29,7 +30,7 @@ class DeepFool final : public roz::Attack {
       roz::AttackResult out{x.detach().clone(), 0, 0};
       at::Tensor classes;  // [n, k]: the label first, then the next highest clean scores
       {
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         const auto k = std::min<std::int64_t>(candidates_, target.num_classes());
         classes = std::get<1>(target.logits(x).topk(k, 1));
         out.queries += n;

@@ -4,6 +4,7 @@
 // eps found (points never fooled stay clean), so the perturbation norms the host records are the minimal budgets;
 // attack_success reports their median, as the RoZ benchmark does.
 //   min_eps:attack=(pgd:steps=10),grid=[1/255,2/255,4/255,8/255,16/255],tolerance=0.25/255
+#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
 #include <map>
@@ -50,7 +51,7 @@ class MinEps final : public roz::Attack {
       out.queries += r.queries + static_cast<std::int64_t>(rows.size());
       at::Tensor fooled;
       {
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         fooled = succeeded(target.logits(r.images), sub.labels).to(at::kCPU);
       }
       for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -64,7 +65,7 @@ class MinEps final : public roz::Attack {
       }
     };
     {  // Points already misclassified need no perturbation: their minimal eps is 0.
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       at::Tensor wrong = succeeded(target.logits(batch.images), batch.labels).to(at::kCPU);
       out.queries += n;
       for (std::int64_t i = 0; i < n; ++i)

@@ -7,6 +7,7 @@
 
 #include "mini_clip_net.hpp"
 #include "roz/clip_tokenizer.hpp"
+#include "roz/device.hpp"
 #include "roz/embed_file.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
@@ -23,7 +24,8 @@ using roz::mini_clip::Net;
 
 class MiniClip final : public roz::Model {
  public:
-  MiniClip(const roz::Params& params, const roz::PluginContext& context) {
+  MiniClip(const roz::Params& params, const roz::PluginContext& context)
+      : device_(roz::parse_device(context.device, "mini_clip: device")) {
     const std::string& weights = params.get_string("weights");
     if (weights == "random") {
       Config c;
@@ -41,7 +43,7 @@ class MiniClip final : public roz::Model {
 #ifdef ROZ_MINI_CLIP_DEFAULT_WEIGHTS
       const auto size = static_cast<size_t>(roz_mini_clip_weights_end - roz_mini_clip_weights_begin);
       load_archive([&](torch::serialize::InputArchive& a) {
-        a.load_from(reinterpret_cast<const char*>(roz_mini_clip_weights_begin), size);
+        a.load_from(reinterpret_cast<const char*>(roz_mini_clip_weights_begin), size, at::kCPU);
       });
 #else
       throw roz::Error("mini_clip: this build has no default weights; train them with `roz train` (docs/training.md)");
@@ -49,14 +51,17 @@ class MiniClip final : public roz::Model {
     } else {
       if (!std::ifstream(weights, std::ios::binary))
         throw roz::DataError("mini_clip: cannot read weights file '" + weights + "'");
-      load_archive([&](torch::serialize::InputArchive& a) { a.load_from(weights); });
+      load_archive([&](torch::serialize::InputArchive& a) { a.load_from(weights, at::kCPU); });
     }
     net_->eval();
     hash_ = weights_hash();
+    net_->to(device_);
     mean_ = torch::tensor(std::vector<double>(net_->config.mean.begin(), net_->config.mean.end()), torch::kFloat)
-                .view({1, 3, 1, 1});
+                .view({1, 3, 1, 1})
+                .to(device_);
     std_ = torch::tensor(std::vector<double>(net_->config.std.begin(), net_->config.std.end()), torch::kFloat)
-               .view({1, 3, 1, 1});
+               .view({1, 3, 1, 1})
+               .to(device_);
     context.log(roz::LogLevel::debug, "mini_clip: " + net_->config.to_string());
   }
 
@@ -76,7 +81,7 @@ class MiniClip final : public roz::Model {
     if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
       throw roz::DataError("mini_clip: encode_image expects [N,3," + std::to_string(r) + "," + std::to_string(r) +
                            "] images");
-    return net_->encode_image((images.to(torch::kFloat) - mean_) / std_);
+    return net_->encode_image((images.to(device_, torch::kFloat) - mean_) / std_);
   }
 
   at::Tensor tokenize(const std::vector<std::string>& texts) override {
@@ -91,7 +96,7 @@ class MiniClip final : public roz::Model {
   }
 
   at::Tensor encode_text(const at::Tensor& tokens) override {
-    return net_->encode_text(tokens);
+    return net_->encode_text(tokens.to(device_));
   }
   double logit_scale() const override {
     return std::min(100.0, std::exp(net_->log_logit_scale.item<double>()));
@@ -143,11 +148,12 @@ class MiniClip final : public roz::Model {
 
   void load(const std::string& path) override {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, at::kCPU);  // saved from any device: mapped here, then moved to ours
     c10::IValue config;
     if (!archive.try_read("config", config) || !config.isString() || config.toStringRef() != net_->config.to_string())
       throw roz::DataError("mini_clip: '" + path + "' holds another mini_clip architecture");
     net_->load(archive);
+    net_->to(device_);
     hash_ = weights_hash();
   }
 
@@ -161,7 +167,7 @@ class MiniClip final : public roz::Model {
   std::string weights_hash() const {
     std::string bytes = net_->config.to_string();
     for (const auto& item : net_->named_parameters()) {
-      at::Tensor t = item.value().detach().to(torch::kFloat).contiguous();
+      at::Tensor t = item.value().detach().to(at::kCPU, torch::kFloat).contiguous();
       bytes += item.key();
       bytes.append(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()) * sizeof(float));
     }
@@ -179,6 +185,7 @@ class MiniClip final : public roz::Model {
     net_->load(archive);
   }
 
+  at::Device device_;
   Net net_{nullptr};
   std::string hash_;
   at::Tensor mean_, std_;

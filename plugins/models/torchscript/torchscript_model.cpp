@@ -1,16 +1,20 @@
 // Any TorchScript module exposing encode_image(x) and encode_text(tokens) as a CLIP-style model.
 // Normalisation (mean/std) happens here, so attacks work on [0,1] pixels and gradients reach them.
-#include <torch/cuda.h>
+#include <c10/core/GradMode.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/script.h>
 
 #include <functional>
 #include <map>
+#include <optional>
+#include <sstream>
 
 #include <cmath>
 
+#include "archive_conventions.hpp"
 #include "parameter_roles.hpp"
 #include "roz/clip_tokenizer.hpp"
+#include "roz/device.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"
@@ -57,26 +61,44 @@ int patch_traced_constants(torch::jit::Module& module, bool to_cpu, bool to_floa
   return patched;
 }
 
+// One line of TorchScript's message: c10::Error's what() carries a C++ backtrace (and, from a
+// missing operator, the serialised code around the call) after the reason.
+std::string torch_reason(const std::exception& e) {
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  std::string msg = c10_error != nullptr ? c10_error->what_without_backtrace() : e.what();
+  const auto first = msg.find_first_not_of(" \n\t");
+  if (first == std::string::npos) return "(no message)";
+  msg.erase(0, first);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+std::string triple(const std::array<double, 3>& v) {
+  std::ostringstream out;
+  out.precision(8);
+  out << "[" << v[0] << "," << v[1] << "," << v[2] << "]";
+  return out.str();
+}
+
 class TorchScriptModel final : public roz::Model {
  public:
   TorchScriptModel(const roz::Params& params, const roz::PluginContext& context) : path_(params.get_string("path")) {
     if (path_.empty()) throw roz::ParamError("torchscript: 'path' to a TorchScript archive is required");
     const std::string& device = params.get_string("device");
-    if (device == "cuda" && !torch::cuda::is_available())
-      throw roz::Error("torchscript: device=cuda requested but LibTorch has no usable CUDA device");
-    device_ = at::Device(device == "cuda" ? at::kCUDA : at::kCPU);
+    device_ = roz::parse_device(device.empty() ? context.device : device, "torchscript: device");
     dtype_ = params.get_string("dtype") == "float16" ? at::kHalf : at::kFloat;
 
     hash_ = roz::sha256_file(path_);  // also fails early, naming the file, when it is unreadable
+    torch::jit::ExtraFilesMap extra = roz::torchscript::conventions_request();
     try {
-      module_ = torch::jit::load(path_, device_);
+      module_ = torch::jit::load(path_, device_, extra);
     } catch (const std::exception& e) {
-      std::string msg = e.what();
-      throw roz::DataError("torchscript: cannot load '" + path_ + "': " + msg.substr(0, msg.find('\n')));
+      throw roz::DataError("torchscript: cannot load '" + path_ + "': " + torch_reason(e));
     }
     for (const char* method : {"encode_image", "encode_text"})
       if (!module_.find_method(method))
         throw roz::DataError("torchscript: '" + path_ + "' has no method '" + std::string(method) + "'");
+    archive_ = roz::torchscript::read_conventions(path_, module_, extra);
     int patched = patch_traced_constants(module_, device_.is_cpu(), dtype_ == at::kFloat);
     if (patched > 0)
       context.log(roz::LogLevel::info, "torchscript: " + path_ + ": rewrote " + std::to_string(patched) +
@@ -89,25 +111,10 @@ class TorchScriptModel final : public roz::Model {
       if (t.is_floating_point() && t.scalar_type() != dtype_) t.set_data(t.to(dtype_));
     for (at::Tensor p : module_.parameters()) p.set_requires_grad(false);
 
-    preprocessing_.resolution = params.get_int("resolution");
-    const auto& mean = params.get_reals("mean");
-    const auto& std = params.get_reals("std");
-    if (mean.size() != 3 || std.size() != 3) throw roz::ParamError("torchscript: mean and std need 3 values (R,G,B)");
-    for (int c = 0; c < 3; ++c) {
-      if (std[static_cast<size_t>(c)] <= 0) throw roz::ParamError("torchscript: std values must be positive");
-      preprocessing_.mean[static_cast<size_t>(c)] = mean[static_cast<size_t>(c)];
-      preprocessing_.std[static_cast<size_t>(c)] = std[static_cast<size_t>(c)];
-    }
-    mean_ = torch::tensor(mean, torch::kFloat).view({1, 3, 1, 1}).to(device_);
-    std_ = torch::tensor(std, torch::kFloat).view({1, 3, 1, 1}).to(device_);
-
-    logit_scale_ = params.get_real("logit_scale");
-    if (module_.hasattr("logit_scale")) {
-      // CLIP stores the log of the scale as a parameter.
-      logit_scale_ = std::exp(module_.attr("logit_scale").toTensor().to(torch::kFloat).item<double>());
-    }
-    embedding_dim_ = params.get_int("embedding_dim");
-    context_length_ = params.get_int("context_length");
+    if (archive_.tokenizer && *archive_.tokenizer != "clip_bpe")
+      throw roz::DataError("torchscript: '" + path_ + "' tokenizes with '" + *archive_.tokenizer +
+                           "'; this plugin tokenizes prompts with CLIP's BPE only (tokenizer 'clip_bpe')");
+    resolve_conventions(params, context);
     context.log(roz::LogLevel::debug, "torchscript: loaded " + path_ + " (sha256 " + hash_ + ")");
   }
 
@@ -115,7 +122,7 @@ class TorchScriptModel final : public roz::Model {
 
   std::int64_t embedding_dim() const override {
     if (embedding_dim_ <= 0) {
-      at::NoGradGuard no_grad;
+      c10::NoGradGuard no_grad;
       std::int64_t r = preprocessing_.resolution;
       embedding_dim_ = const_cast<TorchScriptModel*>(this)->encode_image(torch::zeros({1, 3, r, r})).size(1);
     }
@@ -162,14 +169,24 @@ class TorchScriptModel final : public roz::Model {
 
   void set_training(bool training) override { module_.train(training); }
 
-  void save(const std::string& path) const override { module_.save(path); }
+  // The archive keeps its conventions as resolved here, so the saved model loads with the same ones.
+  void save(const std::string& path) const override {
+    roz::torchscript::ArchiveConventions resolved = archive_;
+    resolved.resolution = preprocessing_.resolution;
+    resolved.mean = preprocessing_.mean;
+    resolved.std = preprocessing_.std;
+    resolved.context_length = context_length_;
+    resolved.tokenizer = resolved.tokenizer.value_or("clip_bpe");
+    resolved.logit_scale = logit_scale_;
+    module_.save(path, {{roz::torchscript::kConventionsFile, roz::torchscript::write_conventions(resolved)}});
+  }
 
   void load(const std::string& path) override {
     // Same code, new weights: copy every parameter and buffer by name.
     torch::jit::Module saved = torch::jit::load(path, device_);
     std::map<std::string, at::Tensor> source;
     for (const auto& p : saved.named_parameters()) source.emplace(p.name, p.value);
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     for (const auto& p : module_.named_parameters()) {
       auto it = source.find(p.name);
       if (it == source.end()) throw roz::DataError("torchscript: '" + path + "' has no parameter '" + p.name + "'");
@@ -187,8 +204,110 @@ class TorchScriptModel final : public roz::Model {
     return out + "]";
   }
 
+  // Each convention: an explicit parameter wins (with a warning when the archive says otherwise), then
+  // the archive's own record; what neither gives is CLIP's, checked on the model where that is possible.
+  void resolve_conventions(const roz::Params& params, const roz::PluginContext& context) {
+    auto warn_if_differs = [&](const std::string& name, bool differs, const std::string& archived) {
+      if (differs)
+        context.log(roz::LogLevel::warn, "torchscript: " + path_ + ": " + name + " set explicitly, overriding " +
+                                             archived + " from " + archive_.source);
+    };
+    const std::int64_t resolution = params.get_int("resolution");
+    if (resolution > 0) {
+      warn_if_differs("resolution", archive_.resolution && *archive_.resolution != resolution,
+                      std::to_string(archive_.resolution.value_or(0)));
+      preprocessing_.resolution = resolution;
+    } else if (archive_.resolution) {
+      preprocessing_.resolution = *archive_.resolution;
+    } else {
+      probe_image_side();  // CLIP's 224, if the model takes it
+    }
+
+    const auto& mean = params.get_reals("mean");
+    const auto& std = params.get_reals("std");
+    if (mean.empty() != std.empty())
+      throw roz::ParamError("torchscript: set mean and std together (3 values each, RGB)");
+    if (!mean.empty()) {
+      if (mean.size() != 3 || std.size() != 3) throw roz::ParamError("torchscript: mean and std need 3 values (R,G,B)");
+      for (std::size_t c = 0; c < 3; ++c) {
+        if (std[c] <= 0) throw roz::ParamError("torchscript: std values must be positive");
+        preprocessing_.mean[c] = mean[c];
+        preprocessing_.std[c] = std[c];
+      }
+      warn_if_differs("mean/std",
+                      archive_.mean && (*archive_.mean != preprocessing_.mean || *archive_.std != preprocessing_.std),
+                      archive_.mean ? triple(*archive_.mean) + "/" + triple(*archive_.std) : "");
+    } else if (archive_.mean && archive_.std) {
+      preprocessing_.mean = *archive_.mean;
+      preprocessing_.std = *archive_.std;
+    } else {
+      throw roz::ParamError("torchscript: '" + path_ +
+                            "' does not record its input normalisation: set mean= and std= (CLIP's are mean=" +
+                            triple(preprocessing_.mean) + ",std=" + triple(preprocessing_.std) +
+                            "), or export it with tools/export_open_clip.py, which records them");
+    }
+    mean_ = torch::tensor(std::vector<double>(preprocessing_.mean.begin(), preprocessing_.mean.end()), torch::kFloat)
+                .view({1, 3, 1, 1})
+                .to(device_);
+    std_ = torch::tensor(std::vector<double>(preprocessing_.std.begin(), preprocessing_.std.end()), torch::kFloat)
+               .view({1, 3, 1, 1})
+               .to(device_);
+
+    std::optional<double> archived_scale = archive_.logit_scale;
+    if (module_.hasattr("logit_scale") && module_.attr("logit_scale").isTensor())  // CLIP stores the log scale
+      archived_scale = std::exp(module_.attr("logit_scale").toTensor().to(torch::kFloat).item<double>());
+    const double scale = params.get_real("logit_scale");
+    if (scale > 0) {
+      warn_if_differs("logit_scale", archived_scale && std::abs(*archived_scale - scale) > 1e-3 * scale,
+                      archived_scale ? std::to_string(*archived_scale) : "");
+      logit_scale_ = scale;
+    } else {
+      logit_scale_ = archived_scale.value_or(100.0);
+    }
+
+    if (const std::int64_t dim = params.get_int("embedding_dim"); dim > 0) embedding_dim_ = dim;
+    const std::int64_t context_length = params.get_int("context_length");
+    if (context_length > 0) {
+      warn_if_differs("context_length", archive_.context_length && *archive_.context_length != context_length,
+                      std::to_string(archive_.context_length.value_or(0)));
+      context_length_ = context_length;
+    } else if (archive_.context_length) {
+      context_length_ = *archive_.context_length;
+    } else {
+      probe_context_length();  // CLIP's 77, if the text tower takes it
+    }
+  }
+
+  // One blank image at CLIP's side: a model that wants another side fails here, with the parameter to
+  // set, instead of deep inside the first batch ("mat1 and mat2 shapes cannot be multiplied").
+  void probe_image_side() {
+    c10::NoGradGuard no_grad;
+    const std::int64_t r = preprocessing_.resolution;
+    try {
+      embedding_dim_ = module_.run_method("encode_image", torch::zeros({1, 3, r, r}, device_).to(dtype_)).toTensor().size(1);
+    } catch (const std::exception& e) {
+      throw roz::ParamError("torchscript: '" + path_ + "' records no input resolution and does not take " +
+                            std::to_string(r) + "x" + std::to_string(r) + " images: set resolution= (TorchScript: " +
+                            first_line(torch_reason(e)) + ")");
+    }
+  }
+
+  void probe_context_length() {
+    c10::NoGradGuard no_grad;
+    try {
+      module_.run_method("encode_text", tokenize({""}).to(device_));
+    } catch (const std::exception& e) {
+      throw roz::ParamError("torchscript: '" + path_ + "' records no context length and does not take " +
+                            std::to_string(context_length_) + " tokens: set context_length= (TorchScript: " +
+                            first_line(torch_reason(e)) + ")");
+    }
+  }
+
+  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
   std::string path_;
   std::string hash_;
+  roz::torchscript::ArchiveConventions archive_;
   torch::jit::Module module_;
   at::Device device_ = at::kCPU;
   at::ScalarType dtype_ = at::kFloat;
@@ -200,7 +319,6 @@ class TorchScriptModel final : public roz::Model {
 };
 
 roz::PluginDescriptor describe() {
-  roz::Preprocessing clip;
   return {
       .name = "torchscript",
       .kind = roz::PluginKind::model,
@@ -209,15 +327,17 @@ roz::PluginDescriptor describe() {
       .description = "TorchScript archive exposing encode_image and encode_text (CLIP-style dual encoder)",
       .params =
           {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
-           roz::param::integer("resolution", clip.resolution, 1, 4096, "input side after resize + center crop"),
-           roz::param::real_list("mean", {clip.mean.begin(), clip.mean.end()}, "per-channel mean (RGB, [0,1] units)"),
-           roz::param::real_list("std", {clip.std.begin(), clip.std.end()}, "per-channel std (RGB, [0,1] units)"),
-           roz::param::choice("device", "cpu", {"cpu", "cuda"}, "where the model runs"),
+           roz::param::integer("resolution", 0, 0, 4096,
+                               "input side after resize + center crop; 0: the archive's (224 when it records none)"),
+           roz::param::real_list("mean", {}, "per-channel mean (RGB, [0,1] units); empty: the archive's"),
+           roz::param::real_list("std", {}, "per-channel std (RGB, [0,1] units); empty: the archive's"),
+           roz::param::string("device", "", "cpu, cuda or cuda:N; empty: the run's --device"),
            roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
-           roz::param::real("logit_scale", 100.0, 0.0, 1e6,
-                            "used when the archive has no logit_scale attribute (CLIP's stores log scale)"),
+           roz::param::real("logit_scale", 0.0, 0.0, 1e6,
+                            "0: the archive's (exp of its logit_scale attribute; 100 when it has none)"),
            roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
-           roz::param::integer("context_length", 77, 2, 4096, "text tokens per prompt (CLIP: 77)")},
+           roz::param::integer("context_length", 0, 0, 4096,
+                               "text tokens per prompt; 0: the archive's (CLIP's 77 when it records none)")},
       .capabilities = 0,
       .create = roz::factory<TorchScriptModel>(),
   };

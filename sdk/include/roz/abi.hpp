@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #define ROZ_ABI_MAJOR 2  // 2: Model::trainable_parameters() returns ModelParameter
-#define ROZ_ABI_MINOR 0
+#define ROZ_ABI_MINOR 1  // 2.1: roz::parse_device (roz/device.hpp)
 
 // The one symbol a plugin library exports (extern "C", so its name is not mangled).
 #define ROZ_PLUGIN_ENTRY_SYMBOL "roz_plugin_entry"

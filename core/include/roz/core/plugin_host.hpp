@@ -28,8 +28,9 @@ struct ResolvedPlugin {
 
 class PluginHost final : public Host {
  public:
-  // The host must outlive every object it creates (they keep pointers into its context).
-  PluginHost(const Registry& registry, std::uint64_t run_seed, int threads);
+  // The host must outlive every object it creates (they keep pointers into its context). `device`
+  // ("cpu", "cuda", "cuda:N") is where model plugins place themselves (PluginContext::device).
+  PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device = "cpu");
 
   ResolvedPlugin resolve(PluginKind kind, const Spec& spec) const;
 
@@ -46,6 +47,7 @@ class PluginHost final : public Host {
   const Registry& registry() const { return registry_; }
   std::uint64_t run_seed() const { return run_seed_; }
   int threads() const { return threads_; }
+  const std::string& device() const { return device_; }
   CancellationToken& cancellation() { return cancel_; }
 
  private:
@@ -55,6 +57,7 @@ class PluginHost final : public Host {
   const Registry& registry_;
   std::uint64_t run_seed_;
   int threads_;
+  std::string device_;
   CancellationToken cancel_;
 };
 

@@ -68,6 +68,7 @@ struct RunConfig {
   std::vector<std::string> templates;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
+  std::string device = "cpu";  // where models run ("cpu", "cuda", "cuda:N"); roz run --device overrides it
   std::size_t prompt_attack_points = 256;
   bool embeddings = false;
   int bootstrap = 200;
