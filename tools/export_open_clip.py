@@ -78,24 +78,37 @@ def from_hf(name):
 def export(wrapper, resolution, mean, std, context, interpolation, out, source, pretrained=None, check=True):
     """Traces the wrapper's two methods and saves them with their conventions (roz.json) at `out`.
     Returns the conventions. With check, the saved archive must reproduce the wrapper's outputs."""
-    with torch.no_grad():
-        image = torch.randn(2, 3, resolution, resolution)
-        text = torch.zeros(2, context, dtype=torch.long)
-        text[:, 0], text[0, 1:4], text[0, 4], text[1, 1:3], text[1, 3] = 49406, 320, 49407, 1125, 49407
-        traced = torch.jit.trace_module(wrapper, {"encode_image": image, "encode_text": text})
-        conventions = {"format": "roz-torchscript/1", "resolution": int(resolution), "mean": [float(m) for m in mean],
-                       "std": [float(v) for v in std], "interpolation": interpolation, "context_length": int(context),
-                       "tokenizer": "clip_bpe", "logit_scale": float(wrapper.logit_scale.exp()),
-                       "source": source, "pretrained": pretrained, "torch": torch.__version__}
-        torch.jit.save(traced, out, _extra_files={"roz.json": json.dumps(conventions)})
-        if check:
-            loaded = torch.jit.load(out)
-            other = torch.randn(3, 3, resolution, resolution)
-            for got, want, what in [(loaded.encode_image(other), wrapper.encode_image(other), "encode_image"),
-                                    (loaded.encode_text(text), wrapper.encode_text(text), "encode_text")]:
-                err = (got - want).abs().max().item()
-                if err > 1e-4 * max(1.0, want.abs().max().item()):
-                    sys.exit("check failed: %s differs by %g" % (what, err))
+    image = torch.randn(2, 3, resolution, resolution)
+    text = torch.zeros(2, context, dtype=torch.long)
+    text[:, 0], text[0, 1:4], text[0, 4], text[1, 1:3], text[1, 3] = 49406, 320, 49407, 1125, 49407
+    # Traced with gradients enabled: under no_grad, torch 2.x's nn.MultiheadAttention takes its inference
+    # fast path (aten::_native_multi_head_attention), which has no derivative, and the archive could not
+    # be attacked. With gradients on it records the differentiable path (scaled_dot_product_attention).
+    # The tracer's own check re-runs under no_grad, takes the fast path and so sees another graph: the
+    # check below compares outputs and input gradients of the saved archive instead.
+    traced = torch.jit.trace_module(wrapper, {"encode_image": image, "encode_text": text}, check_trace=False)
+    conventions = {"format": "roz-torchscript/1", "resolution": int(resolution), "mean": [float(m) for m in mean],
+                   "std": [float(v) for v in std], "interpolation": interpolation, "context_length": int(context),
+                   "tokenizer": "clip_bpe", "logit_scale": float(wrapper.logit_scale.exp()),
+                   "source": source, "pretrained": pretrained, "torch": torch.__version__}
+    torch.jit.save(traced, out, _extra_files={"roz.json": json.dumps(conventions)})
+    if check:
+        loaded = torch.jit.load(out)
+        other = torch.randn(3, 3, resolution, resolution, requires_grad=True)
+        got_image = loaded.encode_image(other)
+        with torch.no_grad():
+            want_image, want_text = wrapper.encode_image(other), wrapper.encode_text(text)
+            got_text = loaded.encode_text(text)
+        for got, want, what in [(got_image, want_image, "encode_image"), (got_text, want_text, "encode_text")]:
+            err = (got.detach() - want).abs().max().item()
+            if err > 1e-4 * max(1.0, want.abs().max().item()):
+                sys.exit("check failed: %s differs by %g" % (what, err))
+        try:  # white-box attacks and fine-tuning need gradients with respect to the input pixels
+            (grad,) = torch.autograd.grad(got_image.pow(2).sum(), other)
+        except RuntimeError as e:
+            sys.exit("check failed: the archive's encode_image has no input gradient: %s" % str(e).splitlines()[0])
+        if not torch.isfinite(grad).all() or grad.abs().sum() == 0:
+            sys.exit("check failed: the archive's encode_image input gradient is zero or not finite")
     return conventions
 
 

@@ -38,7 +38,7 @@ device: cuda:1
 )",
                                              "run.yaml");
   EXPECT_EQ(c.device, "cuda:1");
-  EXPECT_EQ(core::parse_run_config("models: [mini_clip]\n", "d.yaml").device, "cpu");
+  EXPECT_EQ(core::parse_run_config("models: [mini_clip]\ndatasets: [fashion-mnist]\n", "d.yaml").device, "cpu");
   ASSERT_EQ(c.models.size(), 2u);
   EXPECT_EQ(c.models[1].to_string(), "torchscript:path=a.pt");
   ASSERT_EQ(c.datasets.size(), 2u);

@@ -73,6 +73,9 @@ const Archive kArchives[] = {
      512, 1 / 0.07},  // open_clip's initial temperature
 };
 
+// Test names and failure messages show the archive's name, not the struct's bytes.
+void PrintTo(const Archive& archive, std::ostream* os) { *os << archive.name; }
+
 // max |got - want| relative to max |want|: the embeddings' scales differ between archives.
 double relative_error(const at::Tensor& got, const at::Tensor& want) {
   return (got - want).abs().max().item<double>() / std::max(1e-12, want.abs().max().item<double>());

@@ -85,7 +85,7 @@ const std::string kClipNormalisation = ",mean=[0.48145466,0.4578275,0.40821073],
 
 TEST(TorchScriptConventions, ArchivesThatRecordThemNeedOnlyThePath) {
   // roz.json (written by roz_make_tiny_model, the fixture script and tools/export_open_clip.py)
-  for (const std::string archive : {std::string(ROZ_TEST_TINY_MODEL), std::string(ROZ_TEST_FIXTURE_DIR "/clip_like_fp32.pt")}) {
+  for (const std::string& archive : {std::string(ROZ_TEST_TINY_MODEL), std::string(ROZ_TEST_FIXTURE_DIR "/clip_like_fp32.pt")}) {
     auto model = load("torchscript:path=" + archive);
     EXPECT_EQ(model->preprocessing().resolution, 32) << archive;
     EXPECT_DOUBLE_EQ(model->preprocessing().mean[0], 0.48145466) << archive;
@@ -93,7 +93,7 @@ TEST(TorchScriptConventions, ArchivesThatRecordThemNeedOnlyThePath) {
   }
   // OpenAI-style archives: their input_resolution / context_length attributes, CLIP's normalisation,
   // written by torch 2.x and by torch 1.13.
-  for (const std::string archive : {std::string(ROZ_TEST_FIXTURE_DIR "/clip_like_openai.pt"),
+  for (const std::string& archive : {std::string(ROZ_TEST_FIXTURE_DIR "/clip_like_openai.pt"),
                                     std::string(ROZ_TEST_FIXTURE_SOURCE_DIR "/torch-1.13/clip_like_openai.pt")}) {
     auto model = load("torchscript:path=" + archive);
     EXPECT_EQ(model->preprocessing().resolution, 32) << archive;

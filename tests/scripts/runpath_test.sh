@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # The built programs and libraries never search the current directory (or any relative path) for
-# shared libraries: every RUNPATH entry is absolute or $ORIGIN-relative, and a library planted in the
+# shared libraries: every RPATH / RUNPATH entry is absolute or $ORIGIN-relative, and a library planted in the
 # directory roz runs from is not loaded.
 # Usage: runpath_test.sh ROZ ELF_FILE...
 set -euo pipefail
-roz=$1
+roz=$(realpath "$1")
+shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for elf in "$@"; do
   paths=$(readelf -d "$elf" | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]$/\2/p')
-  [ -n "$paths" ] || fail "$elf has no RUNPATH"
+  [ -n "$paths" ] || fail "$elf has no RPATH or RUNPATH"
   IFS=: read -r -a entries <<< "$paths:"  # the trailing ':' keeps a trailing empty entry visible
   for ((i = 0; i + 1 < ${#entries[@]}; i++)); do
     e=${entries[i]}
-    [[ "$e" == /* || "$e" == '$ORIGIN'* ]] || fail "$elf: RUNPATH [$paths] has entry '$e' (relative or empty: the current directory)"
+    [[ "$e" == /* || "$e" == '$ORIGIN'* ]] || fail "$elf: search path [$paths] has entry '$e' (relative or empty: the current directory)"
   done
-  [[ "$paths" != *: ]] || fail "$elf: RUNPATH [$paths] ends in an empty entry"
+  [[ "$paths" != *: ]] || fail "$elf: search path [$paths] ends in an empty entry"
 done
 
 # A library planted where roz runs from: a libfmt.so.9 with no symbols.

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <type_traits>
+
 #include "roz/error.hpp"
 
 namespace roz::torchscript {

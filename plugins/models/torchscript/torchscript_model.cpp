@@ -61,11 +61,16 @@ int patch_traced_constants(torch::jit::Module& module, bool to_cpu, bool to_floa
   return patched;
 }
 
-// One line of TorchScript's message: c10::Error's what() carries a C++ backtrace (and, from a
-// missing operator, the serialised code around the call) after the reason.
+// TorchScript's reason, without what hides it: c10::Error's what() carries a C++ backtrace, and an
+// error raised while running code starts with the interpreter's summary and ends with the real error.
 std::string torch_reason(const std::exception& e) {
   const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
   std::string msg = c10_error != nullptr ? c10_error->what_without_backtrace() : e.what();
+  const std::string interpreter = "The following operation failed in the TorchScript interpreter.";
+  if (msg.rfind(interpreter, 0) == 0) {
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return msg.substr(msg.find_last_of('\n') + 1);
+  }
   const auto first = msg.find_first_not_of(" \n\t");
   if (first == std::string::npos) return "(no message)";
   msg.erase(0, first);
@@ -212,17 +217,6 @@ class TorchScriptModel final : public roz::Model {
         context.log(roz::LogLevel::warn, "torchscript: " + path_ + ": " + name + " set explicitly, overriding " +
                                              archived + " from " + archive_.source);
     };
-    const std::int64_t resolution = params.get_int("resolution");
-    if (resolution > 0) {
-      warn_if_differs("resolution", archive_.resolution && *archive_.resolution != resolution,
-                      std::to_string(archive_.resolution.value_or(0)));
-      preprocessing_.resolution = resolution;
-    } else if (archive_.resolution) {
-      preprocessing_.resolution = *archive_.resolution;
-    } else {
-      probe_image_side();  // CLIP's 224, if the model takes it
-    }
-
     const auto& mean = params.get_reals("mean");
     const auto& std = params.get_reals("std");
     if (mean.empty() != std.empty())
@@ -252,6 +246,17 @@ class TorchScriptModel final : public roz::Model {
     std_ = torch::tensor(std::vector<double>(preprocessing_.std.begin(), preprocessing_.std.end()), torch::kFloat)
                .view({1, 3, 1, 1})
                .to(device_);
+
+    const std::int64_t resolution = params.get_int("resolution");
+    if (resolution > 0) {
+      warn_if_differs("resolution", archive_.resolution && *archive_.resolution != resolution,
+                      std::to_string(archive_.resolution.value_or(0)));
+      preprocessing_.resolution = resolution;
+    } else if (archive_.resolution) {
+      preprocessing_.resolution = *archive_.resolution;
+    } else {
+      probe_image_side();  // CLIP's 224, if the model takes it
+    }
 
     std::optional<double> archived_scale = archive_.logit_scale;
     if (module_.hasattr("logit_scale") && module_.attr("logit_scale").isTensor())  // CLIP stores the log scale
@@ -288,7 +293,7 @@ class TorchScriptModel final : public roz::Model {
     } catch (const std::exception& e) {
       throw roz::ParamError("torchscript: '" + path_ + "' records no input resolution and does not take " +
                             std::to_string(r) + "x" + std::to_string(r) + " images: set resolution= (TorchScript: " +
-                            first_line(torch_reason(e)) + ")");
+                            torch_reason(e) + ")");
     }
   }
 
@@ -299,11 +304,9 @@ class TorchScriptModel final : public roz::Model {
     } catch (const std::exception& e) {
       throw roz::ParamError("torchscript: '" + path_ + "' records no context length and does not take " +
                             std::to_string(context_length_) + " tokens: set context_length= (TorchScript: " +
-                            first_line(torch_reason(e)) + ")");
+                            torch_reason(e) + ")");
     }
   }
-
-  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
   std::string path_;
   std::string hash_;
