@@ -1,8 +1,10 @@
 # Thin wrapper: the build is CMake + Ninja in build/; tools/setup.sh installs what it needs.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# GPU checks carry the ctest label gpu: `make test` leaves them out (CI has no GPU), `make test-gpu` runs them.
+CTEST_FLAGS ?= -LE gpu
 
-.PHONY: all setup build demo test install clean format
+.PHONY: all setup build demo test test-gpu install clean format
 
 all: build
 
@@ -16,7 +18,10 @@ demo: build
 	tools/demo/run.sh $(BUILD)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+
+test-gpu: build
+	cd $(BUILD) && ctest --output-on-failure -L gpu
 
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
