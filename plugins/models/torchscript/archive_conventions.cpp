@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "roz/error.hpp"
+#include "roz/model.hpp"
 
 namespace roz::torchscript {
 namespace {
@@ -61,8 +62,9 @@ ArchiveConventions read_conventions(const std::string& path, const torch::jit::M
   if (c.resolution) {
     c.source = "the archive's OpenAI CLIP attributes";
     c.context_length = int_attribute(module, "context_length");
-    c.mean = std::array<double, 3>{0.48145466, 0.4578275, 0.40821073};
-    c.std = std::array<double, 3>{0.26862954, 0.26130258, 0.27577711};
+    const Preprocessing clip;  // the SDK's defaults are CLIP's normalisation
+    c.mean = clip.mean;
+    c.std = clip.std;
     c.interpolation = "bicubic";
     c.tokenizer = "clip_bpe";
   }

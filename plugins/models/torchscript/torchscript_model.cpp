@@ -217,6 +217,13 @@ class TorchScriptModel final : public roz::Model {
         context.log(roz::LogLevel::warn, "torchscript: " + path_ + ": " + name + " set explicitly, overriding " +
                                              archived + " from " + archive_.source);
     };
+    // An integer parameter (0: not given) or else the archive's value; none when neither has one.
+    auto given_or_archived = [&](const char* name, std::optional<std::int64_t> archived) -> std::optional<std::int64_t> {
+      const std::int64_t given = params.get_int(name);
+      if (given <= 0) return archived;
+      warn_if_differs(name, archived && *archived != given, std::to_string(archived.value_or(0)));
+      return given;
+    };
     const auto& mean = params.get_reals("mean");
     const auto& std = params.get_reals("std");
     if (mean.empty() != std.empty())
@@ -247,16 +254,10 @@ class TorchScriptModel final : public roz::Model {
                .view({1, 3, 1, 1})
                .to(device_);
 
-    const std::int64_t resolution = params.get_int("resolution");
-    if (resolution > 0) {
-      warn_if_differs("resolution", archive_.resolution && *archive_.resolution != resolution,
-                      std::to_string(archive_.resolution.value_or(0)));
-      preprocessing_.resolution = resolution;
-    } else if (archive_.resolution) {
-      preprocessing_.resolution = *archive_.resolution;
-    } else {
+    if (auto resolution = given_or_archived("resolution", archive_.resolution))
+      preprocessing_.resolution = *resolution;
+    else
       probe_image_side();  // CLIP's 224, if the model takes it
-    }
 
     std::optional<double> archived_scale = archive_.logit_scale;
     if (module_.hasattr("logit_scale") && module_.attr("logit_scale").isTensor())  // CLIP stores the log scale
@@ -271,16 +272,10 @@ class TorchScriptModel final : public roz::Model {
     }
 
     if (const std::int64_t dim = params.get_int("embedding_dim"); dim > 0) embedding_dim_ = dim;
-    const std::int64_t context_length = params.get_int("context_length");
-    if (context_length > 0) {
-      warn_if_differs("context_length", archive_.context_length && *archive_.context_length != context_length,
-                      std::to_string(archive_.context_length.value_or(0)));
-      context_length_ = context_length;
-    } else if (archive_.context_length) {
-      context_length_ = *archive_.context_length;
-    } else {
+    if (auto context_length = given_or_archived("context_length", archive_.context_length))
+      context_length_ = *context_length;
+    else
       probe_context_length();  // CLIP's 77, if the text tower takes it
-    }
   }
 
   // One blank image at CLIP's side: a model that wants another side fails here, with the parameter to

@@ -47,7 +47,6 @@ class PluginHost final : public Host {
   const Registry& registry() const { return registry_; }
   std::uint64_t run_seed() const { return run_seed_; }
   int threads() const { return threads_; }
-  const std::string& device() const { return device_; }
   CancellationToken& cancellation() { return cancel_; }
 
  private:
