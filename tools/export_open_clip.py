@@ -56,6 +56,12 @@ def from_open_clip(name, pretrained):
         interpolation
 
 
+def projected(features):
+    """The projected embeddings of get_image_features / get_text_features: a tensor up to transformers 4,
+    the pooler_output of a BaseModelOutputWithPooling from transformers 5 on."""
+    return features if isinstance(features, torch.Tensor) else features.pooler_output
+
+
 def from_hf(name):
     from transformers import CLIPImageProcessor, CLIPModel
 
@@ -68,8 +74,8 @@ def from_hf(name):
     if model.config.text_config.vocab_size != 49408:
         sys.exit("%s has a %d-token vocabulary, not CLIP's BPE: roz cannot tokenize its prompts"
                  % (name, model.config.text_config.vocab_size))
-    wrapper = Exported(lambda x: model.get_image_features(pixel_values=x),
-                       lambda t: model.get_text_features(input_ids=t, attention_mask=(t != 0).long()),
+    wrapper = Exported(lambda x: projected(model.get_image_features(pixel_values=x)),
+                       lambda t: projected(model.get_text_features(input_ids=t, attention_mask=(t != 0).long())),
                        [model], model.logit_scale)
     return model, wrapper.eval(), model.config.vision_config.image_size, mean, std, \
         model.config.text_config.max_position_embeddings, "bicubic"  # CLIPImageProcessor's resample=3

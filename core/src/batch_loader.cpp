@@ -10,13 +10,15 @@
 namespace roz::core {
 
 BatchLoader::BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, int resolution,
-                         std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable)
+                         std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable,
+                         BatchStages stages)
     : dataset_(dataset),
       samples_(std::move(samples)),
       resolution_(resolution),
       batch_size_(std::max<std::size_t>(1, batch_size)),
       threads_(threads),
-      on_unreadable_(std::move(on_unreadable)) {
+      on_unreadable_(std::move(on_unreadable)),
+      stages_(std::move(stages)) {
   if (!samples_.empty()) pending_ = std::async(std::launch::async, [this] { return load(0); });
 }
 
@@ -54,6 +56,8 @@ LoadedBatch BatchLoader::load(std::size_t first) const {
     out.samples.push_back(samples_[first + i]);
     out.images.push_back(std::move(images[i]));
   }
+  if (stages_.transform && !out.images.empty()) stages_.transform(out);
+  if (stages_.device && !out.images.empty()) out.tensor = StagedImages::stage(out.images, *stages_.device);
   return out;
 }
 

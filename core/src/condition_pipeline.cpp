@@ -92,32 +92,36 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
     if (prompt_attack != nullptr) *prompt_attack = std::move(summary);
   }
   const auto batch_size = static_cast<std::size_t>(settings_.batch_size);
+  BatchStages stages;
+  if (condition.corruption) stages.transform = [&](LoadedBatch& b) { corrupt(condition, b); };
+  stages.device = host_.device();
   BatchLoader batches(dataset_, samples, resolution_, batch_size, std::max(1, settings_.decode_threads),
-                      on_unreadable_);
+                      on_unreadable_, std::move(stages));
   std::size_t first = 0;  // the loader takes the samples in consecutive chunks of batch_size
   for (LoadedBatch batch; batches.next(batch); first += batch_size) {
     if (host_.cancellation().cancelled())
       throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
     BatchOutcome out;
     out.queries = std::exchange(prompt_queries, 0);
-    std::set<std::string> loaded;
+    out.skipped = std::move(batch.skipped);
+    std::set<std::string> loaded(out.skipped.begin(), out.skipped.end());
     for (const SampleInfo& s : batch.samples) loaded.insert(s.id);
     for (std::size_t i = first; i < std::min(samples.size(), first + batch_size); ++i)
       if (!loaded.count(samples[i].id)) out.unreadable.push_back(samples[i].id);
 
-    std::vector<std::map<std::string, std::string>> metadata(batch.images.size());
-    if (condition.corruption) corrupt(condition, batch.samples, batch.images, metadata, out.skipped);
     if (batch.images.empty()) {
       on_batch(out);
       continue;
     }
+    std::vector<std::map<std::string, std::string>> metadata = std::move(batch.metadata);
+    metadata.resize(batch.images.size());
     std::vector<std::uint64_t> seeds;
     std::vector<std::int64_t> labels;
     for (const SampleInfo& s : batch.samples) {
       seeds.push_back(derive_seed(settings_.seed, condition.info.condition, s.id));
       labels.push_back(s.label);
     }
-    at::Tensor images = to_tensor(batch.images);
+    at::Tensor images = batch.tensor.take();  // on the model's device
     const at::Tensor clean = images;
     std::vector<std::int64_t> clean_predictions;
     if (condition.attack) {
@@ -128,7 +132,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
                                  predicted.data_ptr<std::int64_t>() + predicted.numel());
       }
       if (condition.attacks_images) {
-        AttackBatch attack_batch{images, at::tensor(labels, at::kLong), seeds, &prompts_};
+        AttackBatch attack_batch{images, at::tensor(labels, at::kLong).to(images.device()), seeds, &prompts_};
         AttackResult result = condition.attack->perturb(*classifier, attack_batch);
         images = result.images.detach();
         out.gradient_evaluations += result.gradient_evaluations;
@@ -139,14 +143,15 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
     {
       c10::NoGradGuard no_grad;
       at::Tensor raw = model_->encode_image(images).to(at::kFloat);
-      logits = classifier->head().logits(raw).contiguous();
-      if (settings_.keep_embeddings) embeddings = (raw / raw.norm(2, 1, true).clamp_min(1e-12)).contiguous();
+      logits = classifier->logits_of_embeddings(raw).to(at::kCPU).contiguous();
+      if (settings_.keep_embeddings)
+        embeddings = (raw / raw.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
     }
     at::Tensor linf, l2;
     if (condition.attack) {
       at::Tensor delta = (images - clean).flatten(1);
-      linf = delta.abs().amax(1);
-      l2 = delta.norm(2, 1);
+      linf = delta.abs().amax(1).to(at::kCPU);
+      l2 = delta.norm(2, 1).to(at::kCPU);
     }
     for (std::size_t i = 0; i < batch.samples.size(); ++i) {
       const auto row = static_cast<std::int64_t>(i);
@@ -197,7 +202,8 @@ std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition&
     std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
   }
   at::Tensor tensor = images.empty() ? at::empty({0, 3, resolution_, resolution_}) : to_tensor(images);
-  AttackBatch batch{tensor, at::tensor(labels, at::kLong), seeds, &prompts_};
+  tensor = tensor.to(host_.device());
+  AttackBatch batch{tensor, at::tensor(labels, at::kLong).to(tensor.device()), seeds, &prompts_};
   PromptAttackResult result = condition.attack->perturb_prompts(*classifier_, prompts_, batch);
   queries += result.queries;
 
@@ -222,15 +228,13 @@ std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition&
       model_, ZeroShotHead::from_class_prompts(*model_, result.prompts, settings_.batch_size));
 }
 
-// Applies the condition's corruption to every image of the batch (worker threads), seeded per
-// sample; drops samples the corruption skips.
-void ConditionPipeline::corrupt(const Condition& condition, std::vector<SampleInfo>& samples,
-                                std::vector<cv::Mat>& images, std::vector<std::map<std::string, std::string>>& metadata,
-                                std::vector<std::string>& skipped) const {
-  std::vector<CorruptionOutput> outputs(images.size());
-  parallel_for(images.size(), host_.threads(), [&](std::size_t i) {
-    const SampleInfo& s = samples[i];
-    CorruptionInput input{images[i], derive_seed(settings_.seed, condition.info.condition, s.id), s.label,
+// Applies the condition's corruption to every image of the batch (on the loader's worker, spread
+// over the host's threads), seeded per sample; drops samples the corruption skips.
+void ConditionPipeline::corrupt(const Condition& condition, LoadedBatch& batch) const {
+  std::vector<CorruptionOutput> outputs(batch.images.size());
+  parallel_for(batch.images.size(), host_.threads(), [&](std::size_t i) {
+    const SampleInfo& s = batch.samples[i];
+    CorruptionInput input{batch.images[i], derive_seed(settings_.seed, condition.info.condition, s.id), s.label,
                           prompts_.class_names, s.id};
     outputs[i] = condition.corruption->apply(input);
   });
@@ -239,16 +243,16 @@ void ConditionPipeline::corrupt(const Condition& condition, std::vector<SampleIn
   std::vector<std::map<std::string, std::string>> kept_metadata;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     if (outputs[i].skipped) {
-      skipped.push_back(samples[i].id);
+      batch.skipped.push_back(batch.samples[i].id);
       continue;
     }
-    kept_samples.push_back(samples[i]);
+    kept_samples.push_back(batch.samples[i]);
     kept_images.push_back(std::move(outputs[i].image));
     kept_metadata.push_back(std::move(outputs[i].metadata));
   }
-  samples = std::move(kept_samples);
-  images = std::move(kept_images);
-  metadata = std::move(kept_metadata);
+  batch.samples = std::move(kept_samples);
+  batch.images = std::move(kept_images);
+  batch.metadata = std::move(kept_metadata);
 }
 
 }  // namespace roz::core

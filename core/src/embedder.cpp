@@ -63,15 +63,16 @@ void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& data
                       static_cast<std::size_t>(batch_size), host.threads(), [&](const std::string& message) {
                         std::lock_guard lock(mutex);
                         unreadable(message);
-                      });
+                      },
+                      BatchStages{{}, host.device()});
   for (LoadedBatch batch; batches.next(batch);) {
     if (batch.images.empty()) continue;
     if (host.cancellation().cancelled()) throw Error("embedding interrupted");
     at::Tensor embeddings;
     {
       c10::NoGradGuard no_grad;
-      embeddings = model.encode_image(to_tensor(batch.images)).to(at::kFloat);
-      embeddings = (embeddings / embeddings.norm(2, 1, true).clamp_min(1e-12)).contiguous();
+      embeddings = model.encode_image(batch.tensor.take()).to(at::kFloat);
+      embeddings = (embeddings / embeddings.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
     }
     visit(batch.samples, embeddings.data_ptr<float>(), embeddings.size(1));
   }
@@ -141,7 +142,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
         texts.push_back(rows_info[i]["caption"].get<std::string>());
       c10::NoGradGuard no_grad;
       at::Tensor e = model->encode_text(model->tokenize(texts)).to(at::kFloat);
-      e = (e / e.norm(2, 1, true).clamp_min(1e-12)).contiguous();
+      e = (e / e.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
       text.append(e.data_ptr<float>(), e.size(0));
     }
     text.finish();

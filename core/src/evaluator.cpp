@@ -41,10 +41,12 @@ class Evaluation {
     report_.model_spec = model_plugin.spec;
     report_.model_version = model_plugin.descriptor().version;
     report_.model_hash = model_->content_hash();
-    model_key_ = model_plugin.descriptor().name + "/" + model_plugin.descriptor().version + "/" + report_.model_hash;
+    model_key_ = head_cache_key(model_plugin, report_.model_hash, host_.precision());
     report_.dataset = dataset.name() + " (" + options_.dataset + ")";
     report_.seed = options_.seed;
     report_.threads = host_.threads();
+    report_.device = host_.device().str();
+    report_.precision = to_string(host_.precision());
 
     datasets::Split split = datasets::split_per_class(dataset.samples(), options_.support_per_class);
     std::vector<SampleInfo> eval_samples = options_.support_per_class > 0 ? split.rest : dataset.samples();
@@ -89,7 +91,7 @@ class Evaluation {
       std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
     }
     if (images.empty()) throw DataError("dataset '" + options_.dataset + "': no readable support image");
-    return ZeroShotHead::from_support_images(*model_, to_tensor(images), at::tensor(labels, at::kLong),
+    return ZeroShotHead::from_support_images(*model_, to_tensor(images).to(host_.device()), at::tensor(labels, at::kLong),
                                              static_cast<std::int64_t>(dataset.class_names().size()),
                                              options_.batch_size);
   }

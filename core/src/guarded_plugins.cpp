@@ -29,7 +29,8 @@ class Guarded : public Interface {
 
 class GuardedModel final : public Guarded<Model> {
  public:
-  using Guarded::Guarded;
+  GuardedModel(std::shared_ptr<Model> impl, std::string label, ForwardPrecision forward)
+      : Guarded(std::move(impl), std::move(label)), forward_(forward) {}
   Preprocessing preprocessing() const override {
     return call("preprocessing", [&] { return impl_->preprocessing(); });
   }
@@ -37,12 +38,14 @@ class GuardedModel final : public Guarded<Model> {
     return call("embedding_dim", [&] { return impl_->embedding_dim(); });
   }
   at::Tensor encode_image(const at::Tensor& images) override {
+    AutocastScope autocast(forward_.device_type, forward_.precision);
     return call("encode_image", [&] { return impl_->encode_image(images); });
   }
   at::Tensor tokenize(const std::vector<std::string>& texts) override {
     return call("tokenize", [&] { return impl_->tokenize(texts); });
   }
   at::Tensor encode_text(const at::Tensor& tokens) override {
+    AutocastScope autocast(forward_.device_type, forward_.precision);
     return call("encode_text", [&] { return impl_->encode_text(tokens); });
   }
   double logit_scale() const override {
@@ -66,6 +69,9 @@ class GuardedModel final : public Guarded<Model> {
   std::string content_hash() const override {
     return call("content_hash", [&] { return impl_->content_hash(); });
   }
+
+ private:
+  ForwardPrecision forward_;
 };
 
 class GuardedAttack final : public Guarded<Attack> {
@@ -148,8 +154,8 @@ class GuardedMetric final : public Guarded<Metric> {
 
 }  // namespace
 
-std::shared_ptr<Model> guard_model(std::shared_ptr<Model> impl, std::string label) {
-  return std::make_shared<GuardedModel>(std::move(impl), std::move(label));
+std::shared_ptr<Model> guard_model(std::shared_ptr<Model> impl, std::string label, ForwardPrecision forward) {
+  return std::make_shared<GuardedModel>(std::move(impl), std::move(label), forward);
 }
 std::shared_ptr<Attack> guard_attack(std::shared_ptr<Attack> impl, std::string label) {
   return std::make_shared<GuardedAttack>(std::move(impl), std::move(label));

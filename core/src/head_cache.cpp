@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "roz/core/plugin_host.hpp"
 #include "roz/hash.hpp"
 
 namespace roz::core {
@@ -25,6 +26,12 @@ struct Header {
 };
 
 }  // namespace
+
+std::string head_cache_key(const ResolvedPlugin& model, const std::string& content_hash, Precision precision) {
+  std::string key = model.descriptor().name + "/" + model.descriptor().version + "/" + content_hash;
+  if (precision != Precision::fp32) key += std::string("/") + to_string(precision);
+  return key;
+}
 
 HeadCache::HeadCache(fs::path directory) : directory_(std::move(directory)) {}
 
@@ -72,7 +79,7 @@ void HeadCache::store(const fs::path& file, const ZeroShotHead& head) const {
   tmp += ".tmp" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary);
-    at::Tensor w = head.class_embeddings().to(at::kFloat).contiguous();
+    at::Tensor w = head.class_embeddings().to(at::kCPU, at::kFloat).contiguous();
     Header h{};
     std::memcpy(h.magic, kMagic, sizeof kMagic);
     h.classes = w.size(0);

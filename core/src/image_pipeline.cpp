@@ -25,10 +25,11 @@ cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution) {
   return resized(cv::Rect(x, y, resolution, resolution)).clone();
 }
 
-at::Tensor to_tensor(const std::vector<cv::Mat>& images) {
+at::Tensor pack_images(const std::vector<cv::Mat>& images, bool pinned) {
   if (images.empty()) throw Error("to_tensor: no images");
   const int h = images.front().rows, w = images.front().cols;
-  at::Tensor out = at::empty({static_cast<std::int64_t>(images.size()), h, w, 3}, at::kByte);
+  at::Tensor out =
+      at::empty({static_cast<std::int64_t>(images.size()), h, w, 3}, at::TensorOptions(at::kByte).pinned_memory(pinned));
   for (size_t i = 0; i < images.size(); ++i) {
     const cv::Mat& m = images[i];
     if (m.type() != CV_8UC3 || m.rows != h || m.cols != w)
@@ -37,7 +38,15 @@ at::Tensor to_tensor(const std::vector<cv::Mat>& images) {
     cv::Mat dst(h, w, CV_8UC3, out[static_cast<std::int64_t>(i)].data_ptr<std::uint8_t>());
     m.copyTo(dst);
   }
-  return out.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0).contiguous();
+  return out;
+}
+
+at::Tensor unit_float_nchw(const at::Tensor& packed) {
+  return packed.permute({0, 3, 1, 2}).to(at::kFloat).div_(255.0).contiguous();
+}
+
+at::Tensor to_tensor(const std::vector<cv::Mat>& images) {
+  return unit_float_nchw(pack_images(images, false));
 }
 
 void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {

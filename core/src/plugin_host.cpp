@@ -6,6 +6,7 @@
 #include "roz/core/logging.hpp"
 #include "roz/core/param_validation.hpp"
 #include "roz/core/zero_shot_head.hpp"
+#include "roz/device.hpp"
 #include "roz/error.hpp"
 #include "roz/corruption.hpp"
 #include "roz/metric.hpp"
@@ -18,8 +19,14 @@ namespace {
 constexpr std::int64_t kHeadBatch = 256;
 }
 
-PluginHost::PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device)
-    : registry_(registry), run_seed_(run_seed), threads_(threads), device_(std::move(device)) {}
+PluginHost::PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device,
+                       Precision precision)
+    : registry_(registry),
+      run_seed_(run_seed),
+      threads_(threads),
+      device_(std::move(device)),
+      tensor_device_(parse_device(device_, "device")),
+      precision_(precision) {}
 
 ResolvedPlugin PluginHost::resolve(PluginKind kind, const Spec& spec) const {
   ResolvedPlugin out;
@@ -59,7 +66,7 @@ std::shared_ptr<T> PluginHost::instantiate(const ResolvedPlugin& plugin) {
 }
 
 std::shared_ptr<Model> PluginHost::create_model(const ResolvedPlugin& plugin) {
-  return guard_model(instantiate<Model>(plugin), plugin.label);
+  return guard_model(instantiate<Model>(plugin), plugin.label, {tensor_device_.type(), precision_});
 }
 std::shared_ptr<Attack> PluginHost::create_attack(const ResolvedPlugin& plugin) {
   return guard_attack(instantiate<Attack>(plugin), plugin.label);

@@ -85,7 +85,8 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
   const YAML::Node root = r.load(yaml);
   static const std::set<std::string> kKeys = {
       "models", "datasets",   "corruptions",          "attacks",    "metrics",   "templates",
-      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap", "overlap", "device"};
+      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap", "overlap", "device",
+      "precision"};
   RunConfig c;
   c.source = source;
   c.text = yaml;
@@ -106,6 +107,13 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
     if (key == "seed") c.seed = r.number<std::uint64_t>(node, key);
     if (key == "batch_size") c.batch_size = r.number<std::int64_t>(node, key);
     if (key == "device") c.device = r.scalar(node, key);  // checked where the run starts: reports read it anywhere
+    if (key == "precision") {
+      try {
+        c.precision = parse_precision(r.scalar(node, key), "precision");
+      } catch (const ParamError& e) {
+        r.fail(key, e.what());
+      }
+    }
     if (key == "prompt_attack_points") c.prompt_attack_points = r.number<std::size_t>(node, key);
     if (key == "embeddings") c.embeddings = r.number<bool>(node, key);
     if (key == "bootstrap") c.bootstrap = r.number<int>(node, key);

@@ -140,7 +140,14 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     store.set_meta("seed", std::to_string(config.seed));
     store.set_meta("shard", std::to_string(o.shard) + "/" + std::to_string(o.shards));
     store.set_meta("roz_version", ROZ_VERSION);
+    store.set_meta("precision", to_string(host.precision()));
   }
+  // Records of one run are all computed at one precision; the device may change between sessions.
+  const std::string precision = store.meta("precision").value_or("fp32");
+  if (precision != to_string(host.precision()))
+    throw Error("--resume: '" + result.database.string() + "' was computed at precision " + precision + ", not " +
+                to_string(host.precision()));
+  store.set_meta("device", host.device().str());
 
   std::set<std::string> finished;  // keys of the cells an earlier run completed
   for (const StoredCondition& c : store.conditions())
@@ -175,7 +182,7 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
       session.loaded = host.create_model(models[cell.model]);
       session.model_hash = session.loaded->content_hash();
       session.model_version = models[cell.model].descriptor().version;
-      session.model_key = models[cell.model].descriptor().name + "/" + session.model_version + "/" + session.model_hash;
+      session.model_key = head_cache_key(models[cell.model], session.model_hash, host.precision());
     }
     if (session.dataset != cell.dataset) {
       session.dataset = cell.dataset;

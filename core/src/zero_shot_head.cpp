@@ -56,7 +56,7 @@ ZeroShotHead ZeroShotHead::from_support_images(Model& model, const at::Tensor& i
   }
   at::Tensor embeddings = at::cat(parts);
   at::Tensor sums = at::zeros({num_classes, embeddings.size(1)}, embeddings.options());
-  sums.index_add_(0, labels.to(at::kLong), embeddings);
+  sums.index_add_(0, labels.to(embeddings.device(), at::kLong), embeddings);
   at::Tensor counts = at::bincount(labels.to(at::kLong), {}, num_classes);
   if ((counts == 0).any().item<bool>()) throw DataError("zero-shot head: some classes have no support image");
   return ZeroShotHead(normalise_rows(sums), model.logit_scale());
@@ -75,7 +75,13 @@ ZeroShotClassifier::ZeroShotClassifier(std::shared_ptr<Model> model, ZeroShotHea
     : model_(std::move(model)), head_(std::move(head)) {}
 
 at::Tensor ZeroShotClassifier::logits(const at::Tensor& images) {
-  return head_.logits(model_->encode_image(images));
+  return logits_of_embeddings(model_->encode_image(images));
+}
+
+at::Tensor ZeroShotClassifier::logits_of_embeddings(const at::Tensor& image_embeddings) {
+  if (head_.class_embeddings().device() != image_embeddings.device())
+    head_ = ZeroShotHead(head_.class_embeddings().to(image_embeddings.device()), head_.logit_scale());
+  return head_.logits(image_embeddings);
 }
 
 }  // namespace roz::core

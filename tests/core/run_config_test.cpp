@@ -35,10 +35,14 @@ attacks:
 embeddings: true
 bootstrap: 0
 device: cuda:1
+precision: bf16
 )",
                                              "run.yaml");
   EXPECT_EQ(c.device, "cuda:1");
   EXPECT_EQ(core::parse_run_config("models: [mini_clip]\ndatasets: [fashion-mnist]\n", "d.yaml").device, "cpu");
+  EXPECT_EQ(c.precision, core::Precision::bf16);
+  EXPECT_EQ(core::parse_run_config("models: [mini_clip]\ndatasets: [fashion-mnist]\n", "d.yaml").precision,
+            core::Precision::fp32);
   ASSERT_EQ(c.models.size(), 2u);
   EXPECT_EQ(c.models[1].to_string(), "torchscript:path=a.pt");
   ASSERT_EQ(c.datasets.size(), 2u);
@@ -70,6 +74,9 @@ TEST(RunConfig, ErrorsNameTheFileAndKey) {
                 .find("key 'attacks[0].limit': 'many' is not a valid number"),
             std::string::npos);
   EXPECT_NE(error_of("models: [m\n").find("malformed YAML at line"), std::string::npos);
+  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nprecision: half").find("key 'precision': precision 'half': not a precision"),
+            std::string::npos)
+      << error_of("models: [m]\ndatasets: [d]\nprecision: half");
 }
 
 TEST(RunConfig, ReadsTheOverlapAudit) {

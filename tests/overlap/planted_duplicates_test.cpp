@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <unistd.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -40,11 +42,11 @@ void write_png(const fs::path& file, const cv::Mat& rgb) {
 // The query and distractor ImageFolders, written once: 20 CIFAR-10 test images per class are the
 // queries, the other 1,800 the distractors, to which a copy of every even-numbered query is added.
 struct PlantedSets {
-  fs::path root = fs::temp_directory_path() / "roz_planted_duplicates";
+  // Per process: ctest runs each test of this file as its own process, possibly at the same time.
+  fs::path root = fs::temp_directory_path() / ("roz_planted_duplicates." + std::to_string(::getpid()));
   fs::path queries = root / "queries", distractors = root / "distractors";
 
   PlantedSets() {
-    if (fs::exists(root / "complete")) return;
     fs::remove_all(root);
     core::PluginHost host(test::builtin_registry(), 0, 1);
     auto cifar = datasets::open_dataset(ROZ_TEST_CIFAR_DIR, {});
@@ -69,7 +71,10 @@ struct PlantedSets {
       std::snprintf(name, sizeof name, "other_%04zu.png", i);
       write_png(distractors / split.rest[i].raw_class / name, cifar->load(split.rest[i]));
     }
-    std::ofstream(root / "complete") << "ok\n";
+  }
+  ~PlantedSets() {
+    std::error_code ignored;
+    fs::remove_all(root, ignored);
   }
 };
 

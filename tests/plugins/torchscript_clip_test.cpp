@@ -4,7 +4,8 @@
 // archive written by torch 1.13 (tests/fixtures/torch-1.13), which today's LibTorch must load
 // unchanged, and for an open_clip ViT-B-32 (random weights, real size) exported by
 // tools/export_open_clip.py with torch 2.x (its attention is aten::scaled_dot_product_attention),
-// compared with the eager open_clip model and open_clip's own tokenizer.
+// compared with the eager open_clip model and open_clip's own tokenizer, and for a Hugging Face
+// transformers CLIPModel (random weights, small config) exported the same way.
 #include <c10/core/GradMode.h>
 #include <gtest/gtest.h>
 
@@ -71,6 +72,8 @@ const Archive kArchives[] = {
      ROZ_TEST_FIXTURE_SOURCE_DIR "/torch-1.13/clip_like_reference.json", 16, 100.0},
     {"OpenClipViTB32", ROZ_TEST_FIXTURE_DIR "/open_clip_vit_b32.pt", ROZ_TEST_FIXTURE_DIR "/open_clip_vit_b32_reference.json",
      512, 1 / 0.07},  // open_clip's initial temperature
+    {"HuggingFaceCLIPModel", ROZ_TEST_FIXTURE_DIR "/hf_clip.pt", ROZ_TEST_FIXTURE_DIR "/hf_clip_reference.json", 64,
+     14.2848558},  // exp(CLIPConfig's logit_scale_init_value 2.6592)
 };
 
 // Test names and failure messages show the archive's name, not the struct's bytes.

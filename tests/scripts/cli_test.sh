@@ -27,6 +27,18 @@ if "$roz" --device "$missing" eval --model mini_clip --dataset "$data" 2> "$tmp/
 grep -qF -- "$want" "$tmp/dev.err" || fail "--device $missing: $(cat "$tmp/dev.err")"
 if "$roz" --device gpu0 tokenize a 2> "$tmp/dev2.err"; then fail "--device gpu0 accepted"; fi
 grep -qF -- "--device 'gpu0': not a device (cpu, cuda or cuda:N)" "$tmp/dev2.err" || fail "--device gpu0: $(cat "$tmp/dev2.err")"
+# --precision: one line naming the option, exit 2; fp16 training is refused by name (no loss scaling).
+if "$roz" --precision half tokenize a 2> "$tmp/prec.err"; then fail "--precision half accepted"; else rc=$?; fi
+[ "$rc" = 2 ] || fail "--precision half: exit code $rc"
+grep -qF -- "--precision 'half': not a precision (fp32, bf16 or fp16)" "$tmp/prec.err" || fail "--precision half: $(cat "$tmp/prec.err")"
+if "$roz" --precision fp16 train --model mini_clip --limit 8 --batch-size 4 --out "$tmp/t.pt" 2> "$tmp/fp16.err"; then
+  fail "roz train --precision fp16 accepted"
+fi
+grep -qF "fp16 needs loss scaling" "$tmp/fp16.err" || fail "roz train --precision fp16: $(cat "$tmp/fp16.err")"
+# bf16 evaluation says so in its report.
+"$roz" -q --precision bf16 eval --model mini_clip --dataset fashion-mnist --limit 8 --json > "$tmp/bf16.json"
+python3 -c "import json,sys; r=json.load(open('$tmp/bf16.json')); sys.exit(r['precision'] != 'bf16' or r['device'] != 'cpu')" ||
+  fail "roz eval --precision bf16: the report does not record it"
 
 "$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
 python3 - "$tmp/list.json" "$abi" <<'PY'

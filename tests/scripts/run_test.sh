@@ -32,6 +32,13 @@ if "$roz" run "$config" --out "$tmp/killed" 2> "$tmp/again.err" > /dev/null; the
 grep -q -- "--resume" "$tmp/again.err" || fail "the refusal does not mention --resume: $(cat "$tmp/again.err")"
 [ "$(count "$tmp/killed/results.db")" = "$stored" ] || fail "the refused run changed the store"
 
+# Resuming at another precision would mix bf16 and fp32 records: refused, the store kept.
+if "$roz" --precision bf16 run "$config" --out "$tmp/killed" --resume 2> "$tmp/prec.err" > /dev/null; then
+  fail "a bf16 resume of an fp32 run must fail"
+fi
+grep -q "was computed at precision fp32, not bf16" "$tmp/prec.err" || fail "precision refusal: $(cat "$tmp/prec.err")"
+[ "$(count "$tmp/killed/results.db")" = "$stored" ] || fail "the refused resume changed the store"
+
 "$roz" --threads 1 run "$config" --out "$tmp/killed" --resume 2> "$tmp/resume.err" > /dev/null || { cat "$tmp/resume.err"; fail "resume"; }
 grep -q "finished earlier, kept\|resuming" "$tmp/resume.err" || fail "the second run did not resume"
 

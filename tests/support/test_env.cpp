@@ -54,8 +54,8 @@ TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n) {
     images.push_back(core::resize_center_crop(data->load(s), static_cast<int>(out.model->preprocessing().resolution)));
     labels.push_back(s.label);
   }
-  out.images = core::to_tensor(images);
-  out.labels = at::tensor(labels, at::kLong);
+  out.images = core::to_tensor(images).to(host.device());
+  out.labels = at::tensor(labels, at::kLong).to(host.device());
   return out;
 }
 

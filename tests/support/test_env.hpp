@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <opencv2/core/mat.hpp>
+#include <string>
 #include <vector>
 
 #include "roz/classifier.hpp"
@@ -35,10 +36,22 @@ struct TrainedZeroShot {
   std::shared_ptr<Model> model;
   std::shared_ptr<Classifier> classifier;
   PromptSet prompts;
-  at::Tensor images;  // [n,3,28,28] in [0,1]
-  at::Tensor labels;  // [n]
+  at::Tensor images;  // [n,3,28,28] in [0,1], on the host's device
+  at::Tensor labels;  // [n], on the host's device
 };
 TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n);
+
+// The same on two hosts (another device, another precision), for agreement tests.
+struct ZeroShotPair {
+  ZeroShotPair(const std::string& device_a, core::Precision precision_a, const std::string& device_b,
+               core::Precision precision_b, std::size_t n)
+      : host_a(builtin_registry(), 0, 1, device_a, precision_a),
+        host_b(builtin_registry(), 0, 1, device_b, precision_b),
+        a(mini_clip_fashion_mnist(host_a, n)),
+        b(mini_clip_fashion_mnist(host_b, n)) {}
+  core::PluginHost host_a, host_b;
+  TrainedZeroShot a, b;
+};
 
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels);
 

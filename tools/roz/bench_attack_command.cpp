@@ -37,7 +37,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run(const GlobalOptions& global, const Args& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
-  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(args.dataset, core::dataset_manifest_dirs());
   std::shared_ptr<Model> model = host.create_model(parse_spec(args.model));
   const core::LoadedBatch batch = first_batch(*dataset, static_cast<int>(model->preprocessing().resolution),
@@ -45,14 +46,14 @@ int run(const GlobalOptions& global, const Args& args) {
   PromptSet prompts{dataset->class_names(),
                     dataset->templates().empty() ? std::vector<std::string>{"a photo of a {}."} : dataset->templates()};
   std::shared_ptr<Classifier> classifier = host.create_classifier(model, prompts);
-  const at::Tensor images = core::to_tensor(batch.images);
+  const at::Tensor images = core::to_tensor(batch.images).to(host.device());
   std::vector<std::int64_t> label_values;
   std::vector<std::uint64_t> seeds;
   for (const auto& s : batch.samples) {
     label_values.push_back(s.label);
     seeds.push_back(seeds.size());
   }
-  const at::Tensor labels = at::tensor(label_values, at::kLong);
+  const at::Tensor labels = at::tensor(label_values, at::kLong).to(host.device());
   const Spec spec = parse_spec(args.attack);
   std::shared_ptr<Attack> attack = host.create_attack(spec);
   std::shared_ptr<Attack> doubled;  // the same attack with twice the steps, when it has steps
@@ -68,6 +69,7 @@ int run(const GlobalOptions& global, const Args& args) {
   auto timed = [&](Attack& a, std::int64_t& evaluations) {
     const auto start = std::chrono::steady_clock::now();
     AttackResult result = a.perturb(*classifier, {images, labels, seeds, &prompts});
+    synchronize(host.device());
     evaluations = result.gradient_evaluations;
     if (evaluations == 0) throw Error("bench attack: '" + args.attack +
                                       "' used no gradients (a score-based attack, or no point of the batch classified correctly)");
@@ -81,6 +83,7 @@ int run(const GlobalOptions& global, const Args& args) {
     at::Tensor x = images.detach().clone().set_requires_grad(true);
     at::Tensor loss = at::cross_entropy_loss(classifier->logits(x), labels, {}, at::Reduction::Sum);
     torch::autograd::grad({loss}, {x});
+    synchronize(host.device());
     const double pass = seconds_since(start) / n;
     const double elapsed = timed(*attack, evaluations);
     const double elapsed2 = doubled ? timed(*doubled, evaluations2) : 0.0;
@@ -95,6 +98,7 @@ int run(const GlobalOptions& global, const Args& args) {
   const double marginal = marginal_ratios.empty() ? 0.0 : median(marginal_ratios);
   nlohmann::json out{{"model", args.model},           {"dataset", args.dataset},  {"attack", args.attack},
                      {"batch_size", images.size(0)},  {"threads", global.threads}, {"repeats", args.repeats},
+                     {"device", host.device().str()}, {"precision", to_string(host.precision())},
                      {"bare_ms_per_point", 1e3 * median(bare)}, {"step_ms_per_point", 1e3 * median(step)},
                      {"gradient_evaluations", evaluations},     {"step_over_bare", ratio},
                      {"marginal_step_over_bare", marginal},     {"ratios", ratios}, {"marginal_ratios", marginal_ratios}};

@@ -38,7 +38,8 @@ struct BenchArgs {
 
 int run(const GlobalOptions& global, const BenchArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
-  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
 
   core::EvalOptions options;
   options.model = parse_spec(args.model);
@@ -54,7 +55,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   std::shared_ptr<Model> model = host.create_model(options.model);
   const int resolution = static_cast<int>(model->preprocessing().resolution);
   const core::LoadedBatch first = first_batch(*dataset, resolution, static_cast<std::size_t>(args.batch_size), global.threads);
-  at::Tensor batch = core::to_tensor(first.images);
+  at::Tensor batch = core::to_tensor(first.images).to(host.device());
   PromptSet prompts{dataset->class_names(),
                     dataset->templates().empty() ? std::vector<std::string>{"a photo of a {}."} : dataset->templates()};
   core::ZeroShotClassifier classifier(model, core::ZeroShotHead::from_prompts(*model, prompts, 256));
@@ -66,8 +67,9 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
     auto start = std::chrono::steady_clock::now();
     {
       c10::NoGradGuard no_grad;
-      for (std::size_t b = 0; b < batches; ++b) classifier.logits(batch);
+      for (std::size_t b = 0; b < batches; ++b) classifier.logits(batch).to(at::kCPU);  // as eval reads them
     }
+    synchronize(host.device());
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     forward_rates.push_back(static_cast<double>(batches) * static_cast<double>(batch.size(0)) / seconds);
 
@@ -78,6 +80,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   const double forward = median(forward_rates), eval = median(eval_rates);
   nlohmann::json out{{"model", args.model},          {"dataset", args.dataset},   {"images", total},
                      {"batch_size", args.batch_size}, {"threads", global.threads}, {"repeats", args.repeats}, {"decode_threads", args.decode_threads},
+                     {"device", host.device().str()}, {"precision", to_string(host.precision())},
                      {"forward_img_per_s", forward},  {"eval_img_per_s", eval},    {"eval_over_forward", eval / forward},
                      {"forward_runs", forward_rates}, {"eval_runs", eval_rates}};
   if (args.json) {

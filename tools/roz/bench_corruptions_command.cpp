@@ -69,7 +69,8 @@ std::map<std::string, std::map<std::string, double>> load_reference(const std::s
 
 int run(const GlobalOptions& global, const Args& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
-  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+  core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
   const std::vector<cv::Mat> images = load_images(args.images.empty() ? default_images() : fs::path(args.images), args.size);
   const auto reference = load_reference(args.reference);
   const int threads = args.threads;

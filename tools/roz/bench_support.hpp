@@ -1,7 +1,10 @@
-// What the roz bench commands share: medians, and one decoded batch of a dataset as a tensor.
+// What the roz bench commands share: medians, one decoded batch of a dataset as a tensor, and a
+// device barrier so GPU timings measure finished work.
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <algorithm>
 #include <vector>
@@ -16,6 +19,11 @@ namespace roz::cli {
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Waits until `device` has finished everything queued on it (nothing on the CPU).
+inline void synchronize(c10::Device device) {
+  if (device.is_cuda()) c10::impl::VirtualGuardImpl(device.type()).synchronizeDevice(device.index() < 0 ? 0 : device.index());
 }
 
 // The first `size` readable images of a dataset at `resolution`, with their labels.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "roz/context.hpp"
+#include "roz/core/precision.hpp"
 
 namespace roz::cli {
 
@@ -17,6 +18,10 @@ struct GlobalOptions {
   int threads = 0;  // 0: all hardware threads
   std::string device;  // --device: where models and tensor work run; empty: not given (a config's, else cpu)
   std::string device_or_cpu() const { return device.empty() ? "cpu" : device; }
+  std::string precision;  // --precision: fp32, bf16 or fp16 forward passes; empty: not given (a config's, else fp32)
+  core::Precision precision_or_fp32() const {
+    return precision.empty() ? core::Precision::fp32 : core::parse_precision(precision, "--precision");
+  }
 };
 
 // A leaf command: run after parsing, once logging and threads are set up. Returns the exit code.

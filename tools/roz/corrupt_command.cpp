@@ -32,7 +32,8 @@ void add_corrupt_command(CLI::App& app, const GlobalOptions& global, std::vector
   commands.push_back({cmd, [&global, args] {
                         core::Registry registry = core::Registry::discover(search_path(global));
                         for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
-                        core::PluginHost host(registry, args->seed, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, args->seed, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         core::CorruptOptions options{core::expand_corruptions(registry, args->corruptions, args->severities),
                                                      args->input, args->output, args->seed, args->format};
                         core::CorruptReport r = core::corrupt_files(host, options);

@@ -29,7 +29,8 @@ void add_embed_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   commands.push_back({cmd, [&global, args] {
                         core::Registry registry = core::Registry::discover(search_path(global));
                         for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
-                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         core::EmbedOptions options{parse_spec(args->model), args->dataset, args->out,
                                                    args->captions,          args->limit,   args->batch_size};
                         core::EmbedReport r = core::embed_dataset(host, options);

@@ -72,6 +72,8 @@ json report_json(const core::EvalReport& r) {
           {"head", r.head},
           {"seed", r.seed},
           {"threads", r.threads},
+          {"device", r.device},
+          {"precision", r.precision},
           {"metrics", r.metric_specs},
           {"unreadable_images", r.unreadable},
           {"warnings", r.warnings},
@@ -80,7 +82,8 @@ json report_json(const core::EvalReport& r) {
 
 void print_table(const core::EvalReport& r) {
   std::cout << "model    " << r.model_spec << "\n         sha256 " << r.model_hash << "\n"
-            << "dataset  " << r.dataset << "\nhead     " << r.head << "\nseed     " << r.seed << "\n\n";
+            << "dataset  " << r.dataset << "\nhead     " << r.head << "\nseed     " << r.seed << "\ndevice   " << r.device << " (" << r.precision
+            << ")\n\n";
   std::cout << std::left << std::setw(44) << "CONDITION" << std::right << std::setw(7) << "N";
   std::vector<std::string> names;
   for (const auto& c : r.conditions)
@@ -144,7 +147,8 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
-  core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu());
+  core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
   core::EvalReport report;
   {
     InterruptGuard interrupt(host.cancellation());

@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   app.add_option("--device", global.device,
                  "where models and tensor work run: cpu, cuda or cuda:N (default: a run config's device, else cpu)")
       ->type_name("DEVICE");
+  app.add_option("--precision", global.precision,
+                 "model forward passes: fp32, or bf16 / fp16 autocast (default: a run config's precision, else fp32)")
+      ->type_name("PRECISION");
 
   std::vector<roz::cli::Command> commands;
   roz::cli::add_plugins_command(app, global, commands);
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
   roz::core::init_logging(verbose - quiet);
   try {
     if (!global.device.empty()) roz::parse_device(global.device, "--device");  // one clear error before any work
+    global.precision_or_fp32();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 2;

@@ -114,7 +114,8 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
                         check_thresholds(a->settings.thresholds);
                         overlap::World world;
                         core::Registry registry = core::Registry::discover(search_path(global));
-                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         std::unique_ptr<datasets::Dataset> dataset;
                         std::unique_ptr<core::ResultsStore> store;
                         core::AuditQueries queries;

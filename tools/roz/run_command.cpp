@@ -78,7 +78,9 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                         o.progress_bar = isatty(STDERR_FILENO) != 0;
                         const std::string device = global.device.empty() ? o.config.device : global.device;
                         parse_device(device, global.device.empty() ? "config key 'device'" : "--device");
-                        core::PluginHost host(registry, o.config.seed, global.threads, device);
+                        const core::Precision precision =
+                            global.precision.empty() ? o.config.precision : global.precision_or_fp32();
+                        core::PluginHost host(registry, o.config.seed, global.threads, device, precision);
                         core::RunResult result;
                         {
                           InterruptGuard interrupt(host.cancellation());
@@ -110,7 +112,8 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                         if (!fs::exists(db))
                           throw Error("'" + db.string() + "' does not exist (run roz run, or roz merge)");
                         core::ResultsStore store(db);
-                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         print_report(report(host, store, args->out));
                         return 0;
                       }});
@@ -144,7 +147,8 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
                           spdlog::info("merged {}", input.string());
                         }
                         core::Registry registry = discover(global);
-                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         print_report(report(host, store, dir));
                         return 0;
                       }});

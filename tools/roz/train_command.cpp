@@ -137,7 +137,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<C
                         if (o.model.name.empty())
                           throw Error("roz train: no model (give --model or 'model' in --config)");
                         core::Registry registry = core::Registry::discover(search_path(global));
-                        core::PluginHost host(registry, o.seed, global.threads, global.device_or_cpu());
+                        core::PluginHost host(registry, o.seed, global.threads, global.device_or_cpu(),
+                              global.precision_or_fp32());
                         core::TrainReport r = core::train(host, o);
                         spdlog::info("trained weights: {} (configuration: {}.json)", r.out.string(), r.out.string());
                         return 0;

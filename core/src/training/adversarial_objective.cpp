@@ -107,7 +107,7 @@ class AdversarialObjective final : public TrainObjective {
     }
     ZeroShotClassifier classifier(c_.model, ZeroShotHead(class_embeddings, training_scale()));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "image-attack");
-    AttackBatch attack_batch{batch.pixels, at::tensor(labels, at::kLong), seeds, &in_batch};
+    AttackBatch attack_batch{batch.pixels, at::tensor(labels, at::kLong).to(batch.pixels.device()), seeds, &in_batch};
     return image_attack_->perturb(classifier, attack_batch).images;
   }
 
@@ -119,7 +119,8 @@ class AdversarialObjective final : public TrainObjective {
         c_.model,
         ZeroShotHead(ZeroShotHead::from_prompts(*c_.model, prompts, 256).class_embeddings(), training_scale()));
     const std::vector<std::uint64_t> seeds = attack_seeds(batch, "text-attack");
-    AttackBatch attack_batch{batch.pixels, at::tensor(batch.labels, at::kLong), seeds, &prompts};
+    AttackBatch attack_batch{batch.pixels, at::tensor(batch.labels, at::kLong).to(batch.pixels.device()), seeds,
+                             &prompts};
     const PromptAttackResult result = text_attack_->perturb_prompts(classifier, prompts, attack_batch);
     std::vector<std::string> captions;
     for (size_t i = 0; i < batch.labels.size(); ++i)

@@ -14,7 +14,7 @@ at::Tensor contrastive_cross_entropies(const at::Tensor& image_embeddings, const
                                        const at::Tensor& log_scale) {
   at::Tensor logits =
       log_scale.exp() * at::matmul(normalise_rows(image_embeddings), normalise_rows(text_embeddings).t());
-  at::Tensor targets = at::arange(logits.size(0), at::kLong);
+  at::Tensor targets = at::arange(logits.size(0), logits.options().dtype(at::kLong));
   return at::cross_entropy_loss(logits, targets) + at::cross_entropy_loss(logits.t(), targets);
 }
 

@@ -42,13 +42,13 @@ class PerturbationObjective final : public TrainObjective {
     if (perturbed.empty())
       throw DataError("roz train: perturbation '" + sampler_.description() + "' skipped every image of a batch");
     at::Tensor clean = normalise_rows(c_.model->encode_image(batch.pixels));
-    at::Tensor moved = normalise_rows(c_.model->encode_image(to_tensor(perturbed)));
+    at::Tensor moved = normalise_rows(c_.model->encode_image(to_tensor(perturbed).to(batch.pixels.device())));
     at::Tensor reference;
     {
       c10::NoGradGuard no_grad;
       reference = normalise_rows(original_->encode_image(batch.pixels));
     }
-    at::Tensor l1 = -(clean.index_select(0, at::tensor(kept, at::kLong)) * moved).sum(1).mean();
+    at::Tensor l1 = -(clean.index_select(0, at::tensor(kept, at::kLong).to(clean.device())) * moved).sum(1).mean();
     at::Tensor l2 = -(reference * clean).sum(1).mean();
     return l1 + c_.options.lambda * l2;
   }

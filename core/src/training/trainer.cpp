@@ -71,6 +71,10 @@ class Trainer {
     if (o_.lr_schedule != "cosine" && o_.lr_schedule != "linear" && o_.lr_schedule != "constant")
       throw SpecError("roz train: lr_schedule '" + o_.lr_schedule + "': unknown (cosine, linear, constant)");
     if (o_.checkpoint_every < 0) throw SpecError("roz train: checkpoint_every must be >= 0");
+    // bf16 keeps fp32's exponent range; fp16 gradients underflow without loss scaling, which this
+    // loop does not do.
+    if (host_.precision() == Precision::fp16)
+      throw SpecError("roz train: --precision fp16 needs loss scaling, which roz train does not do; use bf16 or fp32");
     dataset_ = datasets::open_dataset(o_.dataset, dataset_manifest_dirs());
     samples_ = dataset_->samples();
     if (o_.limit > 0 && samples_.size() > o_.limit) samples_.resize(o_.limit);
@@ -144,7 +148,7 @@ class Trainer {
     // The temperature trains with everything else only; a model without one gets its own.
     log_scale_ = model_->learnable_log_logit_scale();
     if (!log_scale_.defined()) {
-      own_scale_ = at::full({}, std::log(model_->logit_scale()));
+      own_scale_ = at::full({}, std::log(model_->logit_scale()), at::TensorOptions(host_.device()));
       if (o_.trainable == "all" && o_.objective != "perturbation") {
         own_scale_.set_requires_grad(true);
         no_decay.push_back(own_scale_);
@@ -189,7 +193,7 @@ class Trainer {
           static_cast<std::int64_t>(derive_seed(o_.seed, "caption-" + std::to_string(epoch), s.id) % templates);
       b.seeds[i] = derive_seed(o_.seed, "sample-" + std::to_string(epoch), s.id);
     });
-    b.pixels = to_tensor(b.images);
+    b.pixels = to_tensor(b.images).to(host_.device());
     return b;
   }
 
@@ -278,6 +282,7 @@ class Trainer {
     nlohmann::json now = config_json(), then = saved.value("config", nlohmann::json::object());
     now.erase("threads");
     then.erase("threads");
+    if (!then.contains("precision")) then["precision"] = "fp32";  // checkpoints from before --precision
     for (const auto& [key, value] : now.items())
       if (!then.contains(key) || then[key] != value)
         throw SpecError("roz train --resume: checkpoint '" + base + ".json' was written with " + key + " = " +
@@ -321,7 +326,8 @@ class Trainer {
       std::vector<cv::Mat> images(n);
       parallel_for(n, host_.threads(),
                    [&](size_t i) { images[i] = resize_center_crop(eval->load(samples[first + i]), resolution_); });
-      at::Tensor logits = head.logits(model_->encode_image(to_tensor(images))).contiguous();
+      at::Tensor logits =
+          head.logits(model_->encode_image(to_tensor(images).to(host_.device()))).to(at::kCPU).contiguous();
       for (size_t i = 0; i < n; ++i) {
         SampleRecord r;
         r.sample_id = samples[first + i].id;
@@ -352,7 +358,8 @@ class Trainer {
             {"seed", o_.seed},
             {"limit", o_.limit},
             {"checkpoint_every", o_.checkpoint_every},
-            {"threads", host_.threads()}};
+            {"threads", host_.threads()},
+            {"precision", to_string(host_.precision())}};
   }
 
   static nlohmann::json epochs_json(const TrainReport& report) {

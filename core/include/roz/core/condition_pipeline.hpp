@@ -27,6 +27,7 @@ namespace roz::core {
 
 class PluginHost;
 class ZeroShotClassifier;
+struct LoadedBatch;
 
 struct Condition {
   ConditionInfo info;
@@ -82,8 +83,7 @@ class ConditionPipeline {
   std::shared_ptr<ZeroShotClassifier> attack_prompts(Condition& condition,
                                                      const std::vector<datasets::SampleInfo>& attack_set,
                                                      std::int64_t& queries, PromptAttackSummary& summary);
-  void corrupt(const Condition& condition, std::vector<datasets::SampleInfo>& samples, std::vector<cv::Mat>& images,
-               std::vector<std::map<std::string, std::string>>& metadata, std::vector<std::string>& skipped) const;
+  void corrupt(const Condition& condition, LoadedBatch& batch) const;
 
   PluginHost& host_;
   const datasets::Dataset& dataset_;

@@ -79,6 +79,8 @@ struct EvalReport {
   std::string head;  // "prompts:templates=N" or "prototypes:support_per_class=K"
   std::uint64_t seed = 0;
   int threads = 1;
+  std::string device;     // where the model ran
+  std::string precision;  // of its forward passes (fp32, bf16, fp16)
   std::vector<std::string> metric_specs;
   std::vector<std::string> unreadable;  // image files that could not be decoded, with the reason
   std::vector<std::string> warnings;    // attack sanity checks (attack_sanity.hpp)

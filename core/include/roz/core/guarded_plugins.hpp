@@ -2,8 +2,12 @@
 // plugins as ordinary interface objects.
 #pragma once
 
+#include <c10/core/DeviceType.h>
+
 #include <memory>
 #include <string>
+
+#include "roz/core/precision.hpp"
 
 namespace roz {
 class Model;
@@ -14,7 +18,13 @@ class Metric;
 
 namespace roz::core {
 
-std::shared_ptr<Model> guard_model(std::shared_ptr<Model> impl, std::string label);
+// Where and how a model's forward passes run: encode_image and encode_text enter an AutocastScope.
+struct ForwardPrecision {
+  c10::DeviceType device_type = c10::DeviceType::CPU;
+  Precision precision = Precision::fp32;
+};
+
+std::shared_ptr<Model> guard_model(std::shared_ptr<Model> impl, std::string label, ForwardPrecision forward = {});
 std::shared_ptr<Attack> guard_attack(std::shared_ptr<Attack> impl, std::string label);
 std::shared_ptr<Corruption> guard_corruption(std::shared_ptr<Corruption> impl, std::string label);
 std::shared_ptr<Metric> guard_metric(std::shared_ptr<Metric> impl, std::string label);

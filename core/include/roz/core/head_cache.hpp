@@ -7,9 +7,16 @@
 #include <optional>
 #include <string>
 
+#include "roz/core/precision.hpp"
 #include "roz/core/zero_shot_head.hpp"
 
 namespace roz::core {
+
+struct ResolvedPlugin;
+
+// The model_key of a model plugin's heads: plugin name, version, weights hash and, unless fp32, the
+// precision of the text tower's forward passes (a bf16 head is not an fp32 one).
+std::string head_cache_key(const ResolvedPlugin& model, const std::string& content_hash, Precision precision);
 
 class HeadCache {
  public:

@@ -3,11 +3,14 @@
 // each object's lifetime to its library.
 #pragma once
 
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "roz/context.hpp"
+#include "roz/core/precision.hpp"
 #include "roz/core/registry.hpp"
 #include "roz/params.hpp"
 
@@ -29,8 +32,11 @@ struct ResolvedPlugin {
 class PluginHost final : public Host {
  public:
   // The host must outlive every object it creates (they keep pointers into its context). `device`
-  // ("cpu", "cuda", "cuda:N") is where model plugins place themselves (PluginContext::device).
-  PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device = "cpu");
+  // ("cpu", "cuda", "cuda:N") is where model plugins place themselves (PluginContext::device) and
+  // where the pipelines put images; every model forward pass runs at `precision` (AutocastScope).
+  // Throws ParamError when the device is not usable here.
+  PluginHost(const Registry& registry, std::uint64_t run_seed, int threads, std::string device = "cpu",
+             Precision precision = Precision::fp32);
 
   ResolvedPlugin resolve(PluginKind kind, const Spec& spec) const;
 
@@ -47,6 +53,8 @@ class PluginHost final : public Host {
   const Registry& registry() const { return registry_; }
   std::uint64_t run_seed() const { return run_seed_; }
   int threads() const { return threads_; }
+  c10::Device device() const { return tensor_device_; }
+  Precision precision() const { return precision_; }
   CancellationToken& cancellation() { return cancel_; }
 
  private:
@@ -57,6 +65,8 @@ class PluginHost final : public Host {
   std::uint64_t run_seed_;
   int threads_;
   std::string device_;
+  c10::Device tensor_device_;
+  Precision precision_;
   CancellationToken cancel_;
 };
 

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "roz/core/precision.hpp"
 #include "roz/overlap/duplicates.hpp"
 #include "roz/spec.hpp"
 
@@ -69,6 +70,7 @@ struct RunConfig {
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
   std::string device = "cpu";  // where models run ("cpu", "cuda", "cuda:N"); roz run --device overrides it
+  Precision precision = Precision::fp32;  // of model forward passes; roz run --precision overrides it
   std::size_t prompt_attack_points = 256;
   bool embeddings = false;
   int bootstrap = 200;

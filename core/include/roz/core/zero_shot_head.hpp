@@ -43,6 +43,9 @@ class ZeroShotClassifier final : public Classifier {
  public:
   ZeroShotClassifier(std::shared_ptr<Model> model, ZeroShotHead head);
   at::Tensor logits(const at::Tensor& images) override;
+  // The head on image embeddings the model already computed. The class embeddings move to the
+  // embeddings' device once, at the first call there, not per batch.
+  at::Tensor logits_of_embeddings(const at::Tensor& image_embeddings);
   std::int64_t num_classes() const override { return head_.num_classes(); }
   Model& model() override { return *model_; }
   const ZeroShotHead& head() const { return head_; }
