@@ -7,7 +7,8 @@
 // copy and the conversion to float on a side stream of that device, then returns: the transfer of
 // batch k+1 overlaps the model's work on batch k, and only a quarter of the float bytes cross the
 // bus. take() makes the caller's current stream wait for it (no host wait) and tells the caching
-// allocator the tensor is now used on that stream. On the CPU, stage() is the plain conversion.
+// allocator the tensor is now used on that stream. On the CPU, stage() packs and take() converts
+// (on the model's thread, whose OpenMP threads are already running).
 // A StagedImages is movable between threads and used by one thread at a time.
 #pragma once
 
