@@ -523,20 +523,25 @@ void ResultsStore::merge_from(const std::filesystem::path& other) {
   const std::vector<StoredCondition> mine = conditions();
   for (const StoredCondition& c : source.conditions()) {
     auto existing = std::find_if(mine.begin(), mine.end(), [&](const StoredCondition& m) { return m.key == c.key; });
-    if (existing != mine.end()) {
+    const bool replaces = existing != mine.end();
+    if (replaces) {
       if (existing->status == "done" && c.status == "done" && existing->samples != c.samples)
         throw DataError("merge: condition '" + c.key + "' is finished in both '" + file_.string() + "' and '" +
                         other.string() + "' with different sample counts");
       if (existing->status == "done" || c.status != "done") continue;
-      Statement drop(db_, "DELETE FROM records WHERE condition_id = ?", file_);
-      drop.bind(1, existing->id).run();
-      Statement drop_condition(db_, "DELETE FROM conditions WHERE id = ?", file_);
-      drop_condition.bind(1, existing->id).run();
     }
     Statement attach(db_, "ATTACH DATABASE ? AS source", file_);
     attach.bind(1, other.string()).run();
     try {
+      // The unfinished copy goes in the same transaction that writes the finished one: a failure
+      // anywhere in between leaves the cell as it was.
       exec("BEGIN IMMEDIATE");
+      if (replaces) {
+        Statement drop(db_, "DELETE FROM records WHERE condition_id = ?", file_);
+        drop.bind(1, existing->id).run();
+        Statement drop_condition(db_, "DELETE FROM conditions WHERE id = ?", file_);
+        drop_condition.bind(1, existing->id).run();
+      }
       StoredCondition copy = open_condition(c);
       Statement counters(db_,
                          "UPDATE conditions SET status = ?, samples = ?, skipped = ?, unreadable = ?, "

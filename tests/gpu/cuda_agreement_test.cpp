@@ -2,8 +2,8 @@
 // the model plugins place themselves on the CUDA device; zero-shot logits and robust accuracy on
 // CUDA agree with the CPU's (logits within 1e-3 relative, top-1 and FGSM / PGD / APGD-CE robust
 // accuracy within 0.5 point) on the embedded mini-CLIP and real Fashion-MNIST test images; bf16
-// top-1 is within 0.5 point of fp32; and attack loops move nothing image-sized between host and
-// device per step. tests/scripts/gpu_pipeline_test.sh checks the commands end to end.
+// top-1 is within 0.5 point of fp32; every image attack family runs on the device; and attack loops
+// move nothing image-sized between host and device per step. tests/scripts/gpu_pipeline_test.sh checks the commands end to end.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -63,6 +63,32 @@ TEST_F(CudaAgreement, RobustAccuracyAgreesWithTheCpu) {
     EXPECT_TRUE(adv_cuda.is_cuda()) << spec;
     EXPECT_NEAR(test::accuracy(*cuda_.classifier, adv_cuda, cuda_.labels),
                 test::accuracy(*cpu_.classifier, adv_cpu, cpu_.labels), 0.005)
+        << spec;
+  }
+}
+
+// Every image attack family runs on the device (no CPU tensor mixed into its arithmetic): its result
+// stays on the GPU, in [0,1], and robust accuracy is within 2 points of the CPU run with the same
+// seeds (score-based attacks take different branches once scores differ in the last bits).
+TEST_F(CudaAgreement, EveryImageAttackRunsOnTheDevice) {
+  const std::vector<std::uint64_t> seeds(kImages, 11);
+  for (const char* spec :
+       {"bim:eps=4/255,steps=5", "pgd:eps=1,norm=l2,steps=5", "mim:eps=4/255,steps=5", "dim:eps=4/255,steps=5",
+        "apgd_dlr:eps=4/255,steps=5,targeted=true,target_classes=2", "apgd_ce:eps=1,norm=l2,steps=5",
+        "square:eps=8/255,queries=100", "square:eps=1,norm=l2,queries=100", "nes:eps=8/255,steps=5,samples=20",
+        "spsa:eps=8/255,steps=5,samples=20", "transfer:source=(mini_clip),attack=(pgd:eps=4/255,steps=5)",
+        "fab:eps=4/255,steps=5", "fab:eps=1,norm=l2,steps=5", "cw_l2:steps=20", "deepfool:steps=20,eps=3",
+        "autoattack:eps=4/255,steps=5,target_classes=2,square_queries=50",
+        "min_eps:attack=(pgd:steps=5),grid=[2/255,8/255],tolerance=1/255"}) {
+    at::Tensor adv_cuda =
+        cuda_host_.create_attack(parse_spec(spec))->perturb(*cuda_.classifier, {cuda_.images, cuda_.labels, seeds, nullptr}).images;
+    at::Tensor adv_cpu =
+        cpu_host_.create_attack(parse_spec(spec))->perturb(*cpu_.classifier, {cpu_.images, cpu_.labels, seeds, nullptr}).images;
+    EXPECT_TRUE(adv_cuda.is_cuda()) << spec;
+    EXPECT_GE(adv_cuda.min().item<double>(), 0.0) << spec;
+    EXPECT_LE(adv_cuda.max().item<double>(), 1.0) << spec;
+    EXPECT_NEAR(test::accuracy(*cuda_.classifier, adv_cuda, cuda_.labels),
+                test::accuracy(*cpu_.classifier, adv_cpu, cpu_.labels), 0.02)
         << spec;
   }
 }

@@ -147,13 +147,14 @@ class Square final : public roz::Attack {
     const std::int64_t top2 = position(side, h), left2 = position(side, w);
     at::Tensor delta = (current - clean).to(at::kFloat);
     at::Tensor first = window(delta, top, left, side);
-    at::Tensor mask = at::zeros({1, h, w}, at::kFloat);
+    at::Tensor mask = at::zeros({1, h, w}, delta.options());
     window(mask, top, left, side).fill_(1);
     window(mask, top2, left2, side).fill_(1);
     const double image_norm2 = delta.pow(2).sum().item<double>();
     const double windows_norm2 = (delta * mask).pow(2).sum().item<double>();
-    at::Tensor pattern = meta_pattern(side, g);
-    at::Tensor fresh = at::empty({c, side, side}, at::kFloat);
+    // Built on the host (a side x side pattern, not an image) and moved once to the images' device.
+    at::Tensor pattern = meta_pattern(side, g).to(delta.device());
+    at::Tensor fresh = at::empty({c, side, side}, delta.options());
     for (std::int64_t ch = 0; ch < c; ++ch) {
       at::Tensor old = first[ch];
       fresh[ch] = (coin(g) ? pattern : -pattern) + old / (old.pow(2).sum().sqrt() + 1e-12);
