@@ -36,24 +36,26 @@ core::StoredCondition cell() {
   return c;
 }
 
+// A fresh directory with a finished 5-record copy of cell() in source.db and an unfinished 2-record
+// one in target.db.
+fs::path two_copies(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / (name + "." + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  core::ResultsStore source(dir / "source.db");
+  const core::StoredCondition finished = source.open_condition(cell());
+  source.add_batch(finished.id, batch_of(0, 5), 0.1);
+  source.finish_condition(finished.id, std::nullopt);
+  core::ResultsStore target(dir / "target.db");
+  target.add_batch(target.open_condition(cell()).id, batch_of(0, 2), 0.1);
+  return dir;
+}
+
 // A merge that fails while writing the finished copy (here: a trigger that aborts every insert of
 // records, as a full disk or a kill would stop it) must leave the unfinished cell and its records as
 // they were. Before, the unfinished cell was deleted outside the transaction and was lost.
 TEST(ResultsStore, AMergeThatFailsMidwayLosesNothing) {
-  const fs::path dir = fs::temp_directory_path() / ("roz_merge_test." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  {
-    core::ResultsStore source(dir / "source.db");
-    const core::StoredCondition c = source.open_condition(cell());
-    source.add_batch(c.id, batch_of(0, 5), 0.1);
-    source.finish_condition(c.id, std::nullopt);
-  }
-  {
-    core::ResultsStore target(dir / "target.db");
-    const core::StoredCondition c = target.open_condition(cell());
-    target.add_batch(c.id, batch_of(0, 2), 0.1);  // unfinished
-  }
+  const fs::path dir = two_copies("roz_merge_fails_test");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir / "target.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "CREATE TRIGGER no_inserts BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'disk full'); END",
@@ -74,18 +76,8 @@ TEST(ResultsStore, AMergeThatFailsMidwayLosesNothing) {
 
 // Without the failure the finished copy replaces the unfinished one.
 TEST(ResultsStore, AMergeReplacesAnUnfinishedCellWithTheFinishedCopy) {
-  const fs::path dir = fs::temp_directory_path() / ("roz_merge_ok_test." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  {
-    core::ResultsStore source(dir / "source.db");
-    const core::StoredCondition c = source.open_condition(cell());
-    source.add_batch(c.id, batch_of(0, 5), 0.1);
-    source.finish_condition(c.id, std::nullopt);
-  }
+  const fs::path dir = two_copies("roz_merge_test");
   core::ResultsStore target(dir / "target.db");
-  const core::StoredCondition c = target.open_condition(cell());
-  target.add_batch(c.id, batch_of(0, 2), 0.1);
   target.merge_from(dir / "source.db");
   const std::vector<core::StoredCondition> merged = target.conditions();
   ASSERT_EQ(merged.size(), 1u);
