@@ -50,7 +50,13 @@ TEST_F(Fgsm, StaysInsideTheEpsBallAndTheImageRange) {
 
 TEST_F(Fgsm, NeverChangesTheModelAndIsDeterministic) {
   std::vector<at::Tensor> before;
-  for (const ModelParameter& p : classifier_->model().trainable_parameters()) before.push_back(p.tensor.clone());
+  // The parameters require gradients, as during fine-tuning: a backward() inside the attack would
+  // fill their .grad (checked below); a gradient taken with respect to the input alone does not.
+  for (const ModelParameter& p : classifier_->model().trainable_parameters()) {
+    before.push_back(p.tensor.detach().clone());
+    p.tensor.set_requires_grad(true);
+  }
+  ASSERT_FALSE(before.empty());
   AttackResult a = run("fgsm:eps=4/255");
   AttackResult b = run("fgsm:eps=4/255");
   EXPECT_TRUE(at::equal(a.images, b.images));
@@ -58,7 +64,10 @@ TEST_F(Fgsm, NeverChangesTheModelAndIsDeterministic) {
   auto after = classifier_->model().trainable_parameters();
   ASSERT_EQ(before.size(), after.size());
   for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i].tensor));
-  for (const ModelParameter& p : after) EXPECT_FALSE(p.tensor.grad().defined());
+  for (const ModelParameter& p : after) {
+    EXPECT_FALSE(p.tensor.grad().defined()) << p.name << ": the attack ran backward() through the model";
+    p.tensor.set_requires_grad(false);
+  }
 }
 
 }  // namespace
