@@ -9,6 +9,7 @@
 #include <set>
 
 #include "roz/attack.hpp"
+#include "normalise_rows.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -145,7 +146,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
       at::Tensor raw = model_->encode_image(images).to(at::kFloat);
       logits = classifier->logits_of_embeddings(raw).to(at::kCPU).contiguous();
       if (settings_.keep_embeddings)
-        embeddings = (raw / raw.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
+        embeddings = normalise_rows(raw).to(at::kCPU).contiguous();
     }
     at::Tensor linf, l2;
     if (condition.attack) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "normalise_rows.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -71,8 +72,7 @@ void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& data
     at::Tensor embeddings;
     {
       c10::NoGradGuard no_grad;
-      embeddings = model.encode_image(batch.tensor.take()).to(at::kFloat);
-      embeddings = (embeddings / embeddings.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
+      embeddings = normalise_rows(model.encode_image(batch.tensor.take()).to(at::kFloat)).to(at::kCPU).contiguous();
     }
     visit(batch.samples, embeddings.data_ptr<float>(), embeddings.size(1));
   }
@@ -141,8 +141,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
            ++i)
         texts.push_back(rows_info[i]["caption"].get<std::string>());
       c10::NoGradGuard no_grad;
-      at::Tensor e = model->encode_text(model->tokenize(texts)).to(at::kFloat);
-      e = (e / e.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
+      at::Tensor e = normalise_rows(model->encode_text(model->tokenize(texts)).to(at::kFloat)).to(at::kCPU).contiguous();
       text.append(e.data_ptr<float>(), e.size(0));
     }
     text.finish();

@@ -35,8 +35,9 @@ struct BatchStages {
 
 class BatchLoader {
  public:
-  // An exception of the transform or the staging is rethrown by next(). Samples that cannot be decoded are left out of their batch and reported once to
-  // `on_unreadable` (called from a worker thread) with a message naming the file.
+  // An exception of the transform or the staging is rethrown by next(). Samples that cannot be
+  // decoded are left out of their batch and reported once to `on_unreadable` (called from a worker
+  // thread) with a message naming the file.
   BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, int resolution,
               std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable,
               BatchStages stages = {});
