@@ -58,16 +58,6 @@ ShardedIndex::ShardedIndex(const fs::path& index, const std::function<bool(std::
 
 ShardedIndex::~ShardedIndex() = default;
 
-std::size_t ShardedIndex::loaded_shards() const {
-  return loaded_.size();
-}
-
-std::int64_t ShardedIndex::loaded_vectors() const {
-  std::int64_t n = 0;
-  for (const auto& l : loaded_) n += manifest_.shards[l->shard].vectors;
-  return n;
-}
-
 Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& p) const {
   Neighbours merged(n, k);
   std::vector<float> distances(static_cast<std::size_t>(n * k));

@@ -18,6 +18,10 @@ bool is_name_char(char c) {
 
 bool is_delimiter(char c) { return c == ',' || c == ';' || c == '(' || c == ')' || c == '[' || c == ']'; }
 
+// Nested specs (compose:steps=(a;b), transfer:attack=(pgd:...)) go a few levels deep; a bound keeps
+// a hostile one from overflowing the parser's recursion.
+constexpr int kMaxNesting = 32;
+
 class Parser {
  public:
   explicit Parser(std::string_view text) : text_(text) {}
@@ -31,7 +35,8 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    std::string msg = "spec '" + std::string(text_) + "': ";
+    const std::string shown = text_.size() > 200 ? std::string(text_.substr(0, 200)) + "..." : std::string(text_);
+    std::string msg = "spec '" + shown + "': ";
     if (!key.empty()) msg += "key '" + key + "': ";
     msg += what + " (at column " + std::to_string(pos_ + 1) + ")";
     throw SpecError(msg);
@@ -77,6 +82,7 @@ class Parser {
     SpecValue value;
     if (peek('(')) {
       ++pos_;
+      if (++depth_ > kMaxNesting) fail(key, "specs nested deeper than " + std::to_string(kMaxNesting) + " levels");
       value.kind = SpecValue::Kind::spec;
       value.specs.push_back(parse_spec_at());
       while (peek(';')) {
@@ -86,6 +92,7 @@ class Parser {
       }
       if (!peek(')')) fail(key, "expected ')' to close the nested spec");
       ++pos_;
+      --depth_;
       return value;
     }
     if (peek('[')) {
@@ -133,6 +140,7 @@ class Parser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // nested specs open at pos_
 };
 
 bool parse_plain_number(std::string_view text, double& out) {

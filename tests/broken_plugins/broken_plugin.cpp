@@ -1,8 +1,15 @@
-// One source, several deliberately broken plugin libraries (selected by ROZ_BROKEN_<DEFECT>), so
-// the tests can check that each defect gives a clear one-line error and hides no good plugin.
+// Deliberately broken plugin libraries, so the tests can check that each defect gives a clear
+// one-line error naming the file and hides no good plugin. Two libraries from this one source:
+//   no_entry.so   (ROZ_BROKEN_NO_ENTRY) exports no entry symbol at all;
+//   defective.so  has the defect named by the environment variable ROZ_BROKEN_DEFECT, read each
+//                 time the host calls the entry, so one library covers every refusal branch of the
+//                 loader without one build per defect. Unset: a plugin that loads and works.
 #include <ATen/core/Tensor.h>
 
+#include <cstdlib>
+#include <map>
 #include <stdexcept>
+#include <string>
 
 #include "roz/attack.hpp"
 #include "roz/plugin.hpp"
@@ -16,52 +23,87 @@ class ThrowingAttack final : public roz::Attack {
   }
 };
 
-roz::PluginDescriptor describe() {
+std::string defect() {
+  const char* d = std::getenv("ROZ_BROKEN_DEFECT");
+  return d ? d : "";
+}
+
+roz::PluginDescriptor describe(const std::string& defect) {
+  if (defect == "descriptor_throws") throw std::runtime_error("deliberate failure in the descriptor");
   roz::PluginDescriptor d;
-#if defined(ROZ_BROKEN_DUPLICATE_NAME)
-  d.name = "fgsm";  // clashes with the built-in attack
-#elif defined(ROZ_BROKEN_FACTORY_THROWS)
-  d.name = "throwing_factory";
-#else
-  d.name = "broken_attack";
-#endif
+  d.name = defect == "duplicate_name"    ? "fgsm"  // clashes with the built-in attack
+           : defect == "invalid_name"    ? "Broken Attack"
+           : defect == "factory_throws"  ? "throwing_factory"
+                                         : "broken_attack";
   d.kind = roz::PluginKind::attack;
   d.version = "0.0.1";
   d.license = "Apache-2.0";
   d.description = "test plugin with a deliberate defect";
   d.capabilities = roz::kNeedsGradients;
-  d.create = [](const roz::Params&, const roz::PluginContext&) -> std::unique_ptr<roz::Plugin> {
-#if defined(ROZ_BROKEN_FACTORY_THROWS)
-    throw std::runtime_error("deliberate failure in the factory");
-#else
+  if (defect == "default_out_of_range") d.params = {roz::param::real("eps", 2.0, 0.0, 1.0, "out of its own range")};
+  if (defect == "parameter_twice")
+    d.params = {roz::param::real("eps", 0.1, 0.0, 1.0, "first"), roz::param::real("eps", 0.2, 0.0, 1.0, "second")};
+  if (defect == "no_factory") return d;
+  d.create = [defect](const roz::Params&, const roz::PluginContext&) -> std::unique_ptr<roz::Plugin> {
+    if (defect == "factory_throws") throw std::runtime_error("deliberate failure in the factory");
     return std::make_unique<ThrowingAttack>();
-#endif
   };
   return d;
+}
+
+// One descriptor per defect, built on first request and kept for the library's lifetime (the host
+// holds pointers into it).
+const roz::PluginDescriptor* descriptor_for(const std::string& defect) {
+  static std::map<std::string, roz::PluginDescriptor> built;
+  auto it = built.find(defect);
+  if (it == built.end()) it = built.emplace(defect, describe(defect)).first;
+  return &it->second;
+}
+
+const roz::PluginDescriptor* current_descriptor() {
+  return descriptor_for(defect());
 }
 
 }  // namespace
 
 #if defined(ROZ_BROKEN_NO_ENTRY)
-extern "C" __attribute__((visibility("default"))) int not_the_roz_entry() { return describe().name.size(); }
-#elif defined(ROZ_BROKEN_ABI_MAJOR) || defined(ROZ_BROKEN_ABI_MINOR_NEWER) || defined(ROZ_BROKEN_TORCH_MISMATCH)
+extern "C" __attribute__((visibility("default"))) int not_the_roz_entry() {
+  return static_cast<int>(current_descriptor()->name.size());
+}
+#else
 namespace {
-const roz::PluginDescriptor* descriptor() {
-  static const roz::PluginDescriptor d = describe();
-  return &d;
+const roz::PluginDescriptor* no_descriptor() {
+  return nullptr;
 }
 }  // namespace
+
 extern "C" __attribute__((visibility("default"))) const roz::PluginEntry* roz_plugin_entry() {
-#if defined(ROZ_BROKEN_ABI_MAJOR)
-  static const roz::PluginEntry entry{roz::kEntryMagic, ROZ_ABI_MAJOR + 1, 0, TORCH_VERSION, ROZ_CXX_ABI, &descriptor};
-#elif defined(ROZ_BROKEN_ABI_MINOR_NEWER)
-  static const roz::PluginEntry entry{roz::kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR + 1, TORCH_VERSION, ROZ_CXX_ABI,
-                                      &descriptor};
-#else
-  static const roz::PluginEntry entry{roz::kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, "0.0.1", ROZ_CXX_ABI, &descriptor};
-#endif
-  return &entry;
+  using roz::kEntryMagic;
+  static const roz::PluginEntry good{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION, ROZ_CXX_ABI,
+                                     &current_descriptor};
+  static const roz::PluginEntry bad_magic{kEntryMagic + 1, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
+                                          ROZ_CXX_ABI, &current_descriptor};
+  static const roz::PluginEntry abi_major{kEntryMagic, ROZ_ABI_MAJOR + 1, 0, TORCH_VERSION, ROZ_CXX_ABI,
+                                          &current_descriptor};
+  static const roz::PluginEntry abi_minor_newer{kEntryMagic,   ROZ_ABI_MAJOR, ROZ_ABI_MINOR + 1,
+                                                TORCH_VERSION, ROZ_CXX_ABI,   &current_descriptor};
+  static const roz::PluginEntry torch_mismatch{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, "0.0.1", ROZ_CXX_ABI,
+                                               &current_descriptor};
+  static const roz::PluginEntry cxx_abi_mismatch{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
+                                                 "msvc19/cxx98", &current_descriptor};
+  static const roz::PluginEntry no_descriptor_function{kEntryMagic,   ROZ_ABI_MAJOR, ROZ_ABI_MINOR,
+                                                       TORCH_VERSION, ROZ_CXX_ABI,   nullptr};
+  static const roz::PluginEntry null_descriptor{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
+                                                ROZ_CXX_ABI, &no_descriptor};
+  const std::string d = defect();
+  if (d == "null_entry") return nullptr;
+  if (d == "bad_magic") return &bad_magic;
+  if (d == "abi_major") return &abi_major;
+  if (d == "abi_minor_newer") return &abi_minor_newer;
+  if (d == "torch_mismatch") return &torch_mismatch;
+  if (d == "cxx_abi_mismatch") return &cxx_abi_mismatch;
+  if (d == "no_descriptor_function") return &no_descriptor_function;
+  if (d == "null_descriptor") return &null_descriptor;
+  return &good;
 }
-#else
-ROZ_PLUGIN(describe)
 #endif

@@ -2,12 +2,14 @@
 // plugins found on the same search path.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "roz/abi.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/error.hpp"
+#include "roz/plugin.hpp"  // ROZ_CXX_ABI, TORCH_VERSION
 #include "test_env.hpp"
 
 namespace roz {
@@ -15,12 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The library for a defect: no_entry.so and the text file not_a_library.so are their own files;
+// every other defect is defective.so with ROZ_BROKEN_DEFECT set while the registry loads it.
 fs::path broken(const std::string& defect) {
-  return fs::path(ROZ_TEST_BROKEN_DIR) / defect;
+  const std::string library = defect == "no_entry" || defect == "not_a_library" ? defect : "defective";
+  return fs::path(ROZ_TEST_BROKEN_DIR) / library;
 }
 
 core::Registry with_builtins(const std::string& defect) {
-  return core::Registry::discover({broken(defect), ROZ_TEST_PLUGIN_DIR});
+  ::setenv("ROZ_BROKEN_DEFECT", defect.c_str(), 1);
+  core::Registry registry = core::Registry::discover({broken(defect), ROZ_TEST_PLUGIN_DIR});
+  ::unsetenv("ROZ_BROKEN_DEFECT");
+  return registry;
 }
 
 std::string only_failure(const core::Registry& registry) {
@@ -48,8 +56,17 @@ std::string abi(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
+// The control: with no defect selected, defective.so loads, so each refusal below comes from the
+// defect alone.
+TEST(BrokenPlugin, WithoutADefectTheLibraryLoads) {
+  core::Registry registry = with_builtins("");
+  EXPECT_TRUE(registry.failures().empty()) << registry.failures().front().message;
+  EXPECT_EQ(registry.find(PluginKind::attack, "broken_attack").path, broken("") / "defective.so");
+}
+
 class BrokenPlugin : public testing::TestWithParam<Case> {};
 
+// One case per refusal branch of the loader (core/src/host/plugin_library.cpp) and of the registry.
 TEST_P(BrokenPlugin, GivesOneClearLineNamingTheFile) {
   const Case& c = GetParam();
   core::Registry registry = with_builtins(c.defect);
@@ -61,14 +78,25 @@ TEST_P(BrokenPlugin, GivesOneClearLineNamingTheFile) {
 
 INSTANTIATE_TEST_SUITE_P(
     Defects, BrokenPlugin,
-    testing::Values(Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
-                    Case{"abi_major", "ABI major version mismatch: plugin ABI " + abi(kAbiMajor + 1, 0) +
-                                          ", host ABI " + abi(kAbiMajor, kAbiMinor)},
-                    Case{"abi_minor_newer", "plugin needs a newer host: plugin ABI " + abi(kAbiMajor, kAbiMinor + 1) +
-                                                ", host ABI " + abi(kAbiMajor, kAbiMinor)},
-                    Case{"torch_mismatch", "built against LibTorch 0.0.1"},
-                    Case{"duplicate_name", "duplicate attack plugin name 'fgsm', already provided by"},
-                    Case{"not_a_library", "not a loadable shared library"}),
+    testing::Values(
+        Case{"not_a_library", "not a loadable shared library"},
+        Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
+        Case{"null_entry", "entry symbol does not return a RoZ plugin entry (bad magic)"},
+        Case{"bad_magic", "entry symbol does not return a RoZ plugin entry (bad magic)"},
+        Case{"abi_major", "ABI major version mismatch: plugin ABI " + abi(kAbiMajor + 1, 0) + ", host ABI " +
+                              abi(kAbiMajor, kAbiMinor)},
+        Case{"abi_minor_newer", "plugin needs a newer host: plugin ABI " + abi(kAbiMajor, kAbiMinor + 1) +
+                                    ", host ABI " + abi(kAbiMajor, kAbiMinor)},
+        Case{"torch_mismatch", "built against LibTorch 0.0.1, host uses " TORCH_VERSION},
+        Case{"cxx_abi_mismatch", "built with compiler ABI msvc19/cxx98, host uses " ROZ_CXX_ABI},
+        Case{"no_descriptor_function", "entry has no descriptor"},
+        Case{"null_descriptor", "entry has no descriptor"},
+        Case{"descriptor_throws", "descriptor threw: deliberate failure in the descriptor"},
+        Case{"invalid_name", "invalid plugin name 'Broken Attack' (use lower-case letters, digits, _ - .)"},
+        Case{"no_factory", "plugin 'broken_attack' has no factory"},
+        Case{"default_out_of_range", "attack plugin 'broken_attack': parameter 'eps': 2 is out of range [0, 1]"},
+        Case{"parameter_twice", "plugin 'broken_attack' declares parameter 'eps' twice"},
+        Case{"duplicate_name", "duplicate attack plugin name 'fgsm', already provided by"}),
     [](const testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.defect); });
 
 TEST(BrokenPlugin, DuplicateKeepsTheFirstFoundAndNamesBothFiles) {
@@ -77,6 +105,22 @@ TEST(BrokenPlugin, DuplicateKeepsTheFirstFoundAndNamesBothFiles) {
   EXPECT_NE(message.find(std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so"), std::string::npos) << message;
   // The search path order decides: the broken directory came first, so its fgsm is the one kept.
   EXPECT_EQ(registry.find(PluginKind::attack, "fgsm").path.parent_path(), broken("duplicate_name"));
+}
+
+// Asking for a plugin by the name of a file that failed to load says why it is missing.
+TEST(BrokenPlugin, AskingForTheFailedFilesNameGivesItsFailure) {
+  core::Registry registry = with_builtins("abi_major");
+  try {
+    registry.find(PluginKind::attack, "defective");
+    FAIL() << "a plugin named like the broken file was found";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown attack plugin 'defective' (available: "), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("; a file named like it failed to load: plugin file '" +
+                                         (broken("abi_major") / "defective.so").string() + "': ABI major"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(BrokenPlugin, FactoryThatThrowsIsReportedWithPluginAndCall) {
@@ -88,7 +132,7 @@ TEST(BrokenPlugin, FactoryThatThrowsIsReportedWithPluginAndCall) {
     FAIL();
   } catch (const PluginCallError& e) {
     EXPECT_EQ(std::string(e.what()), "attack plugin 'throwing_factory' (" +
-                                         (broken("factory_throws") / "factory_throws.so").string() +
+                                         (broken("factory_throws") / "defective.so").string() +
                                          "): create failed: deliberate failure in the factory");
   }
 }

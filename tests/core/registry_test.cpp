@@ -1,5 +1,7 @@
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "roz/attack.hpp"
@@ -49,6 +51,13 @@ TEST(Registry, ParametersAreValidatedBeforeThePluginRuns) {
   EXPECT_EQ(r.spec, "fgsm:eps=0.01568627450980392,norm=linf");
 }
 
+// Whether the dynamic loader still has `path` mapped (RTLD_NOLOAD: never loads it).
+bool mapped(const std::string& path) {
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle != nullptr) ::dlclose(handle);  // drop the reference the probe took
+  return handle != nullptr;
+}
+
 TEST(Registry, ObjectsKeepTheirLibraryLoaded) {
   core::Registry models = core::Registry::discover({std::string(ROZ_TEST_PLUGIN_DIR) + "/torchscript.so"});
   core::PluginHost model_host(models, 0, 1);
@@ -56,17 +65,30 @@ TEST(Registry, ObjectsKeepTheirLibraryLoaded) {
 
   // The only registry holding fgsm.so goes away while the attack it created lives: the attack's
   // code must stay mapped (if it were unloaded, perturb would crash).
-  auto attacks = std::make_unique<core::Registry>(
-      core::Registry::discover({std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so"}));
-  core::PluginHost host(*attacks, 0, 1);
-  std::shared_ptr<Attack> attack = host.create_attack(parse_spec("fgsm"));
+  // A copy of its own (another file is another load), so no other test's registry can hold it.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "roz_registry_unload";
+  std::filesystem::create_directories(dir);
+  const std::string fgsm = (dir / "fgsm.so").string();
+  std::filesystem::copy_file(std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so", fgsm,
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_FALSE(mapped(fgsm));
+  auto attacks = std::make_unique<core::Registry>(core::Registry::discover({fgsm}));
+  auto host = std::make_unique<core::PluginHost>(*attacks, 0, 1);
+  std::shared_ptr<Attack> attack = host->create_attack(parse_spec("fgsm"));
+  host.reset();
   attacks.reset();
+  EXPECT_TRUE(mapped(fgsm)) << "the attack's library was unloaded under it";
 
   test::ImageBatch batch = test::load_cifar(1, 5);
   std::vector<std::uint64_t> seeds(static_cast<size_t>(batch.labels.size(0)), 1);
   AttackResult r = attack->perturb(*classifier, {batch.tensor, batch.labels, seeds, nullptr});
   EXPECT_EQ(r.images.sizes(), batch.tensor.sizes());
   EXPECT_EQ(r.gradient_evaluations, batch.labels.size(0));
+
+  // The attack was the last holder: its library goes with it (so what kept it mapped above was the
+  // attack, not a leaked handle).
+  attack.reset();
+  EXPECT_FALSE(mapped(fgsm)) << "fgsm.so stays mapped after its last object is gone";
 }
 
 }  // namespace

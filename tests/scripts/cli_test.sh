@@ -52,18 +52,18 @@ PY
 
 # A broken plugin on the path: stdout is still valid JSON listing the good plugins, the error is
 # one line on stderr naming the file.
-"$roz" plugins list --json --plugin-path "$broken/abi_major" > "$tmp/list2.json" 2> "$tmp/list2.err"
-python3 - "$tmp/list2.json" "$broken/abi_major/abi_major.so" <<'PY'
+ROZ_BROKEN_DEFECT=abi_major "$roz" plugins list --json --plugin-path "$broken/defective" > "$tmp/list2.json" 2> "$tmp/list2.err"
+python3 - "$tmp/list2.json" "$broken/defective/defective.so" <<'PY'
 import json, sys
 listing = json.load(open(sys.argv[1]))
 assert len(listing["plugins"]) >= 4
 assert listing["errors"][0]["path"] == sys.argv[2], listing["errors"]
 PY
-[ "$(grep -c "abi_major.so': ABI major version mismatch" "$tmp/list2.err")" = 1 ] || fail "abi error line"
+[ "$(grep -c "defective.so': ABI major version mismatch" "$tmp/list2.err")" = 1 ] || fail "abi error line"
 
 # ROZ_PLUGIN_PATH is searched too.
 # (listed to a file first: grep -q leaving early would end a long listing with SIGPIPE under pipefail)
-ROZ_PLUGIN_PATH="$broken/factory_throws" "$roz" plugins list > "$tmp/path_list.txt"
+ROZ_BROKEN_DEFECT=factory_throws ROZ_PLUGIN_PATH="$broken/defective" "$roz" plugins list > "$tmp/path_list.txt"
 grep -q throwing_factory "$tmp/path_list.txt" || fail "ROZ_PLUGIN_PATH"
 
 "$roz" plugins info jpeg_compression --json > "$tmp/info.json"
@@ -94,10 +94,10 @@ if "$roz" "${eval_args[@]}" --attack fgsm:epsilon=0.1 > /dev/null 2> "$tmp/e1.er
 grep -q "attack plugin 'fgsm': unknown parameter 'epsilon' (known: eps, norm)" "$tmp/e1.err" || fail "unknown parameter message"
 if "$roz" "${eval_args[@]}" --corruption "jpeg_compression:severity=(3" > /dev/null 2> "$tmp/e2.err"; then fail "bad spec accepted"; fi
 grep -q "key 'severity'" "$tmp/e2.err" || fail "malformed spec message"
-if "$roz" "${eval_args[@]}" --attack throwing_factory --plugin-path "$broken/factory_throws" > /dev/null 2> "$tmp/e3.err"; then
+if ROZ_BROKEN_DEFECT=factory_throws "$roz" "${eval_args[@]}" --attack throwing_factory --plugin-path "$broken/defective" > /dev/null 2> "$tmp/e3.err"; then
   fail "throwing factory accepted"
 fi
-grep -q "attack plugin 'throwing_factory' ($broken/factory_throws/factory_throws.so): create failed: deliberate failure in the factory" \
+grep -q "attack plugin 'throwing_factory' ($broken/defective/defective.so): create failed: deliberate failure in the factory" \
   "$tmp/e3.err" || fail "factory message"
 
 "$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/report.json" > "$tmp/eval.json" 2> "$tmp/eval.err"

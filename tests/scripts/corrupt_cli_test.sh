@@ -33,6 +33,13 @@ PY
 [ -f "$tmp/d/jpeg_compression/quality=20/dog/0001.png" ] || fail "continuous level directory"
 grep -q '"written_text":"frog"' "$tmp/d/corruptions.jsonl" || fail "typographic metadata"
 
+# Parameter text is one folder name: a '/' is written %2F, so it neither nests folders nor leaves --out.
+"$roz" corrupt --corruption gaussian_blur:sigma=8/5 --corruption "typographic:text=/../../../escaped,copies=1,font_scale=0.2" \
+  --in "$tmp/in" --out "$tmp/p" 2> /dev/null
+[ -f "$tmp/p/gaussian_blur/sigma=8%2F5/dog/0001.png" ] || fail "a '/' in a parameter nested folders"
+[ -f "$tmp/p/typographic/text=%2F..%2F..%2F..%2Fescaped,copies=1,font_scale=0.2/dog/0001.png" ] || fail "typographic level folder"
+[ -z "$(find "$tmp" -path "$tmp/p" -prune -o -name 'escaped*' -print)" ] || fail "wrote outside --out"
+
 # Class folders whose names sort differently as ids ("cat-2/x" < "cat/x"): the typographic attack must
 # write the other class on every image, never the image's own.
 mkdir -p "$tmp/near/cat" "$tmp/near/cat-2"

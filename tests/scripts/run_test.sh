@@ -27,6 +27,31 @@ stored=$(count "$tmp/killed/results.db")
 [ "$stored" -lt "$total" ] || fail "the killed run had finished before the kill ($stored of $total records)"
 [ "$stored" -gt 0 ] || fail "nothing stored before the kill"
 
+# A store damaged on disk (garbage over its middle) is refused before --resume computes anything into
+# it, naming the file; an empty (truncated) one is not taken for a new run.
+mkdir "$tmp/damaged" "$tmp/empty"
+cp "$tmp/straight/results.db" "$tmp/damaged/"
+size=$(stat -c %s "$tmp/damaged/results.db")
+head -c 65536 /dev/zero | tr '\0' 'Z' | dd of="$tmp/damaged/results.db" bs=1 seek=$((size / 2)) conv=notrunc status=none
+if "$roz" run "$config" --out "$tmp/damaged" --resume 2> "$tmp/damaged.err" > /dev/null; then fail "resumed into a damaged store"; fi
+grep -q "$tmp/damaged/results.db" "$tmp/damaged.err" || fail "the damaged store is not named: $(cat "$tmp/damaged.err")"
+: > "$tmp/empty/results.db"
+if "$roz" run "$config" --out "$tmp/empty" --resume 2> "$tmp/empty.err" > /dev/null; then fail "ran into an empty store"; fi
+grep -q "the file is empty (0 bytes)" "$tmp/empty.err" || fail "empty store message: $(cat "$tmp/empty.err")"
+
+# SIGTERM (kill, a scheduler's time limit) stops it like Ctrl-C: the batch in flight finishes, the
+# exit code is non-zero and the message says how to go on.
+"$roz" --threads 1 run "$config" --out "$tmp/terminated" 2> "$tmp/terminated.err" > /dev/null &
+pid=$!
+for _ in $(seq 1200); do
+  [ "$(count "$tmp/terminated/results.db")" -ge 200 ] && break
+  sleep 0.05
+done
+kill -TERM "$pid"
+if wait "$pid"; then fail "a terminated run exited 0"; fi
+grep -q "rerun with --resume" "$tmp/terminated.err" || fail "SIGTERM: no resume hint: $(tail -3 "$tmp/terminated.err")"
+[ "$(count "$tmp/terminated/results.db")" -lt "$total" ] || fail "the terminated run had finished"
+
 # Without --resume the stored run is refused and kept.
 if "$roz" run "$config" --out "$tmp/killed" 2> "$tmp/again.err" > /dev/null; then fail "a second run over a stored one must fail"; fi
 grep -q -- "--resume" "$tmp/again.err" || fail "the refusal does not mention --resume: $(cat "$tmp/again.err")"

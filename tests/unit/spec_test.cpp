@@ -80,6 +80,27 @@ TEST(Spec, ErrorsPointAtTheKey) {
   expect_error("pgd:eps=1)", "unexpected ')'");
 }
 
+// A hostile spec nested 40,000 deep crashed the parser with a stack overflow; the bound is 32 levels.
+TEST(Spec, NestingIsBounded) {
+  auto nested = [](int levels) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += "compose:steps=(";
+    text += "fog";
+    return text + std::string(static_cast<size_t>(levels), ')');
+  };
+  Spec deep = parse_spec(nested(32));
+  int levels = 0;
+  for (const Spec* s = &deep; !s->params.empty(); s = &s->params.front().second.specs.front()) ++levels;
+  EXPECT_EQ(levels, 32);
+  expect_error(nested(33).c_str(), "key 'steps': specs nested deeper than 32 levels");
+  try {
+    parse_spec(nested(40000));
+    FAIL();
+  } catch (const SpecError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 400u) << "the message quotes all of a 600 kB spec";
+  }
+}
+
 TEST(Numbers, FractionsIntegersBooleans) {
   double d = 0;
   EXPECT_TRUE(parse_number("4/255", d));

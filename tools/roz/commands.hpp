@@ -46,7 +46,8 @@ void add_overlap_commands(CLI::App& app, const GlobalOptions& global, std::vecto
 
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
 
-// While it lives, SIGINT cancels `token` (the work stops between batches) instead of killing roz.
+// While it lives, SIGINT (Ctrl-C) and SIGTERM (kill, a batch scheduler's time limit) cancel `token`
+// (the work stops between batches, keeping what is stored) instead of killing roz.
 class InterruptGuard {
  public:
   explicit InterruptGuard(CancellationToken& token);
@@ -55,7 +56,8 @@ class InterruptGuard {
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
  private:
-  void (*previous_)(int);
+  void (*previous_interrupt_)(int);
+  void (*previous_terminate_)(int);
 };
 
 }  // namespace roz::cli

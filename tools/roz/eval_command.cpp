@@ -10,6 +10,7 @@
 #include "roz/core/eval_config.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/head_cache.hpp"
+#include "roz/core/metric_display.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/core/registry.hpp"
@@ -98,11 +99,11 @@ void print_table(const core::EvalReport& r) {
     for (const auto& n : names) {
       auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
       std::ostringstream cell;
-      if (it != c.values.end() && (n.rfind("mean_l", 0) == 0 || n.rfind("median_l", 0) == 0)) {
-        cell << std::fixed << std::setprecision(4) << it->value;  // a norm in [0,1] pixel units, not a share
-      } else if (it != c.values.end()) {
-        cell << std::fixed << std::setprecision(2) << 100 * it->value;
-        if (it->ci_low) cell << " [" << 100 * *it->ci_low << "," << 100 * *it->ci_high << "]";
+      if (it != c.values.end()) {
+        cell << core::format_metric_value(n, it->value);
+        if (it->ci_low)
+          cell << " [" << core::format_metric_value(n, *it->ci_low) << "," << core::format_metric_value(n, *it->ci_high)
+               << "]";
       }
       std::cout << std::setw(24) << cell.str();
     }

@@ -1,5 +1,6 @@
-// Ctrl-C asks the running command to stop between batches: the handler only sets a relaxed atomic
-// flag (signal-safe); the work notices it, throws, and what is already stored stays stored.
+// Ctrl-C or SIGTERM asks the running command to stop between batches: the handler only sets a
+// relaxed atomic flag (signal-safe); the work notices it, throws, and what is already stored stays
+// stored.
 #include <csignal>
 
 #include "commands.hpp"
@@ -17,11 +18,13 @@ extern "C" void on_interrupt(int) {
 
 InterruptGuard::InterruptGuard(CancellationToken& token) {
   g_cancel = &token;
-  previous_ = std::signal(SIGINT, on_interrupt);
+  previous_interrupt_ = std::signal(SIGINT, on_interrupt);
+  previous_terminate_ = std::signal(SIGTERM, on_interrupt);
 }
 
 InterruptGuard::~InterruptGuard() {
-  std::signal(SIGINT, previous_);
+  std::signal(SIGINT, previous_interrupt_);
+  std::signal(SIGTERM, previous_terminate_);
   g_cancel = nullptr;
 }
 

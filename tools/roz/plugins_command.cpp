@@ -1,6 +1,7 @@
 // roz plugins list | info NAME
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -107,8 +108,11 @@ int info(const GlobalOptions& global, const std::string& name, const std::string
     std::cout << "\n";
   }
   std::cout << "  parameters:\n";
+  std::size_t width = 12;  // the name column fits the longest name and two spaces
+  for (const ParamSpec& param : d.params) width = std::max(width, param.name.size() + 2);
   for (const ParamSpec& param : d.params) {
-    std::cout << "    " << std::left << std::setw(14) << param.name << std::setw(12) << to_string(param.type);
+    std::cout << "    " << std::left << std::setw(static_cast<int>(width)) << param.name << std::setw(12)
+              << to_string(param.type);
     if (param.default_value) std::cout << "default " << format_param_value(*param.default_value);
     else std::cout << (param.required ? "required" : "optional");
     if (param.min || param.max)

@@ -11,7 +11,7 @@
 
 #include <map>
 
-#include "../normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "objective.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/plugin_host.hpp"

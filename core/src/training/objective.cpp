@@ -3,7 +3,7 @@
 
 #include <ATen/ATen.h>
 
-#include "../normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "roz/core/trainer.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"

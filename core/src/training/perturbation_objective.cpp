@@ -7,7 +7,7 @@
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
-#include "../normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "objective.hpp"
 #include "perturbation_sampler.hpp"
 #include "roz/core/image_pipeline.hpp"

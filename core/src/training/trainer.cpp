@@ -16,6 +16,7 @@
 
 #include "objective.hpp"
 #include "parameter_selection.hpp"
+#include "roz/core/atomic_file.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -52,13 +53,6 @@ std::int64_t last_checkpoint(const fs::path& dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.path().extension() == ".json") last = std::max(last, checkpoint_step(entry.path()));
   return last;
-}
-
-void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  write(tmp);
-  fs::rename(tmp, path);
 }
 
 class Trainer {
@@ -120,11 +114,11 @@ class Trainer {
       report.epochs.push_back(stats);
     }
     write_atomically(o_.out, [&](const fs::path& p) { model_->save(p.string()); });
-    std::ofstream(o_.out.string() + ".json") << nlohmann::json{{"config", config_json()},
-                                                               {"sha256", model_->content_hash()},
-                                                               {"epochs", epochs_json(report)}}
-                                                    .dump(2)
-                                             << "\n";
+    write_text_atomically(o_.out.string() + ".json", nlohmann::json{{"config", config_json()},
+                                                                    {"sha256", model_->content_hash()},
+                                                                    {"epochs", epochs_json(report)}}
+                                                         .dump(2) +
+                                                         "\n");
     return report;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accepted_labels.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
@@ -26,16 +27,7 @@ class AccuracyAccumulator final : public roz::MetricAccumulator {
   explicit AccuracyAccumulator(std::vector<std::int64_t> ks) : ks_(std::move(ks)), correct_(ks_.size(), 0) {}
 
   void add(const roz::SampleRecord& r) override {
-    // Correct at k when fewer than k classes score strictly higher than the best-scoring accepted label.
-    std::int64_t higher = static_cast<std::int64_t>(r.logits.size());
-    for (std::int64_t label : r.accepted_labels.empty() ? std::vector<std::int64_t>{r.label} : r.accepted_labels) {
-      if (label < 0 || label >= static_cast<std::int64_t>(r.logits.size()))
-        throw roz::DataError("sample '" + r.sample_id + "': label " + std::to_string(label) + " outside the " +
-                             std::to_string(r.logits.size()) + " classes");
-      const float truth = r.logits[static_cast<size_t>(label)];
-      higher = std::min<std::int64_t>(
-          higher, std::count_if(r.logits.begin(), r.logits.end(), [&](float v) { return v > truth; }));
-    }
+    const std::int64_t higher = roz::metrics::classes_above_truth(r.logits, roz::metrics::accepted_labels(r, "accuracy"));
     for (size_t i = 0; i < ks_.size(); ++i)
       if (higher < ks_[i]) ++correct_[i];
     ++n_;

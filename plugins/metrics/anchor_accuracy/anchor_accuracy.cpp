@@ -6,13 +6,13 @@
 //   pmk     = share of anchors whose prediction and every prediction of their set are correct (the
 //             worst case over the set);
 //   anchors = the number of anchors, the denominator of both.
-// A prediction is correct as the accuracy plugin's top1: no class scores strictly higher than the best
-// accepted label (accepted_labels, or label). Records without pm_anchor are ignored; a neighbour
+// A prediction is correct as the accuracy plugin's top1 (accepted_labels.hpp). Records without pm_anchor are ignored; a neighbour
 // whose anchor is not among the records has no set to count in. No record with pm_anchor: nothing.
 #include <algorithm>
 #include <map>
 #include <string>
 
+#include "accepted_labels.hpp"
 #include "builtin_descriptor.hpp"
 #include "metric_support.hpp"
 #include "roz/metric.hpp"
@@ -24,15 +24,7 @@ namespace {
 using roz::metrics::value;
 
 bool correct(const roz::SampleRecord& r) {
-  const std::vector<std::int64_t> labels =
-      r.accepted_labels.empty() ? std::vector<std::int64_t>{r.label} : r.accepted_labels;
-  for (std::int64_t label : labels)
-    if (label < 0 || label >= static_cast<std::int64_t>(r.logits.size()))
-      throw roz::DataError("anchor_accuracy: sample '" + r.sample_id + "': label " + std::to_string(label) +
-                           " outside the " + std::to_string(r.logits.size()) + " classes");
-  float best = r.logits[static_cast<size_t>(labels.front())];
-  for (std::int64_t label : labels) best = std::max(best, r.logits[static_cast<size_t>(label)]);
-  return std::none_of(r.logits.begin(), r.logits.end(), [&](float z) { return z > best; });
+  return roz::metrics::top1_correct(r.logits, roz::metrics::accepted_labels(r, "anchor_accuracy"));
 }
 
 class AnchorAccumulator final : public roz::MetricAccumulator {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "accepted_labels.hpp"
 #include "builtin_descriptor.hpp"
 #include "calibration_stats.hpp"
 #include "metric_support.hpp"
@@ -59,7 +60,7 @@ class Calibration final : public roz::Metric {
     const roz::ConditionInfo* reference = in_distribution_clean(conditions);
     if (!reference) return {};
     std::vector<LabelledLogits> held_out;
-    records(*reference, [&](const roz::SampleRecord& r) { held_out.push_back({r.logits, correct_labels(r)}); });
+    records(*reference, [&](const roz::SampleRecord& r) { held_out.push_back({r.logits, roz::metrics::accepted_labels(r, "calibration")}); });
     if (held_out.empty()) return {};
     const double temperature = fit_temperature(held_out);
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accepted_labels.hpp"
 #include "softmax.hpp"
 
 namespace calibration {
@@ -15,14 +16,14 @@ CalibrationStats::CalibrationStats(std::int64_t bins, double temperature)
       bin_confidence_(static_cast<size_t>(bins), 0.0) {}
 
 void CalibrationStats::add(const roz::SampleRecord& r) {
-  const std::vector<std::int64_t> labels = correct_labels(r);
+  const std::vector<std::int64_t> labels = roz::metrics::accepted_labels(r, "calibration");
   const double confidence = max_probability(r.logits, beta_);
   // Right-closed bins, as Guo et al.: confidence c lands in bin ceil(c * M) - 1.
   const auto bins = static_cast<std::int64_t>(bin_count_.size());
   const auto bin = static_cast<size_t>(std::clamp<std::int64_t>(
       static_cast<std::int64_t>(std::ceil(confidence * static_cast<double>(bins))) - 1, 0, bins - 1));
   ++bin_count_[bin];
-  bin_correct_[bin] += top1_correct(r.logits, labels);
+  bin_correct_[bin] += roz::metrics::top1_correct(r.logits, labels);  // as accuracy counts top1
   bin_confidence_[bin] += confidence;
   nll_sum_ += label_nll(r.logits, labels, beta_);
   ++n_;

@@ -24,21 +24,6 @@ double log_partition(const std::vector<float>& logits, double beta, double shift
 
 }  // namespace
 
-std::vector<std::int64_t> correct_labels(const roz::SampleRecord& r) {
-  std::vector<std::int64_t> labels = r.accepted_labels.empty() ? std::vector<std::int64_t>{r.label} : r.accepted_labels;
-  for (std::int64_t label : labels)
-    if (label < 0 || label >= static_cast<std::int64_t>(r.logits.size()))
-      throw roz::DataError("calibration: sample '" + r.sample_id + "': label " + std::to_string(label) +
-                           " outside the " + std::to_string(r.logits.size()) + " classes");
-  return labels;
-}
-
-bool top1_correct(const std::vector<float>& logits, const std::vector<std::int64_t>& labels) {
-  float best = logits[static_cast<size_t>(labels.front())];
-  for (std::int64_t l : labels) best = std::max(best, logits[static_cast<size_t>(l)]);
-  return std::none_of(logits.begin(), logits.end(), [&](float z) { return z > best; });
-}
-
 double max_probability(const std::vector<float>& logits, double beta) {
   const double shift = max_logit(logits);
   return std::exp(-log_partition(logits, beta, shift));  // the top term is exp(0)

@@ -6,6 +6,11 @@
 #define ROZ_ABI_MAJOR 2  // 2: Model::trainable_parameters() returns ModelParameter
 #define ROZ_ABI_MINOR 1  // 2.1: roz::parse_device (roz/device.hpp)
 
+#define ROZ_STRINGIFY_(x) #x
+#define ROZ_STRINGIFY(x) ROZ_STRINGIFY_(x)
+// The compiler family and libstdc++ ABI of this translation unit; plugin and host must agree.
+#define ROZ_CXX_ABI "gcc" ROZ_STRINGIFY(__GNUC__) "/cxx11abi" ROZ_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+
 // The one symbol a plugin library exports (extern "C", so its name is not mangled).
 #define ROZ_PLUGIN_ENTRY_SYMBOL "roz_plugin_entry"
 
@@ -24,7 +29,7 @@ struct PluginEntry {
   std::uint32_t abi_major;
   std::uint32_t abi_minor;
   const char* torch_version;  // LibTorch the plugin was compiled against; must equal the host's
-  const char* cxx_abi;        // compiler family and libstdc++ ABI, e.g. "gcc12/cxx11"
+  const char* cxx_abi;        // ROZ_CXX_ABI, e.g. "gcc12/cxx11abi1"; must equal the host's
   const PluginDescriptor* (*descriptor)();
 };
 

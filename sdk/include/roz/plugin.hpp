@@ -10,9 +10,8 @@
 
 #include <torch/version.h>  // TORCH_VERSION: the LibTorch this plugin is compiled against
 
-#define ROZ_STRINGIFY_(x) #x
-#define ROZ_STRINGIFY(x) ROZ_STRINGIFY_(x)
-#define ROZ_CXX_ABI "gcc" ROZ_STRINGIFY(__GNUC__) "/cxx11abi" ROZ_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+// The entry ROZ_PLUGIN defines in each plugin library; the host finds it by name, never links it.
+extern "C" __attribute__((visibility("default"))) const roz::PluginEntry* roz_plugin_entry();
 
 // Usage, once per library:  ROZ_PLUGIN(make_descriptor)
 // where `roz::PluginDescriptor make_descriptor()` describes the plugin. The descriptor is built on

@@ -64,6 +64,10 @@ class ResultsStore {
 
   const std::filesystem::path& file() const { return file_; }
 
+  // SQLite's quick_check over the whole file (seconds per GB): DataError naming the file and the first
+  // problems when it is damaged. roz run checks before it resumes into a store.
+  void check_integrity() const;
+
   std::optional<std::string> meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value);
 

@@ -47,8 +47,6 @@ class ShardedIndex {
   ShardedIndex& operator=(const ShardedIndex&) = delete;
 
   const IndexManifest& manifest() const { return manifest_; }
-  std::size_t loaded_shards() const;
-  std::int64_t loaded_vectors() const;
 
   // The k nearest loaded vectors of each L2-normalised query (n x dim), merged over the shards.
   Neighbours search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& params) const;

@@ -131,6 +131,7 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
     if (!o.resume)
       throw Error("'" + result.database.string() +
                   "' already holds a run: add --resume to continue it, or choose another --out");
+    store.check_integrity();  // before computing anything more into it
     if (*stored != config.text)
       throw Error("--resume: '" + config.source + "' differs from the config '" + result.database.string() +
                   "' was started with");

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "roz/attack.hpp"
-#include "normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"

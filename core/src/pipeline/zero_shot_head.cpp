@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 

@@ -10,7 +10,8 @@
 #include <random>
 #include <set>
 
-#include "report_writers.hpp"
+#include "report/report_writers.hpp"
+#include "roz/core/atomic_file.hpp"
 #include "roz/core/attack_sanity.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/results_store.hpp"
@@ -231,10 +232,14 @@ ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOpti
   files.csv = dir / "summary.csv";
   files.markdown = dir / "report.md";
   files.html = dir / "report.html";
-  write_file(files.json, json_report(data));
-  write_file(files.csv, csv_report(data));
-  write_file(files.markdown, markdown_report(data));
-  write_file(files.html, html_report(data));
+  // Everything rendered before anything is written, each file replaced whole: a failure leaves the
+  // previous report as it was.
+  const std::string json = json_report(data), csv = csv_report(data), markdown = markdown_report(data),
+                    html = html_report(data);
+  write_text_atomically(files.json, json);
+  write_text_atomically(files.csv, csv);
+  write_text_atomically(files.markdown, markdown);
+  write_text_atomically(files.html, html);
   return files;
 }
 

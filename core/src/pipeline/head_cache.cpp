@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "roz/core/atomic_file.hpp"
 #include "roz/core/plugin_host.hpp"
+#include "roz/error.hpp"
 #include "roz/hash.hpp"
 
 namespace roz::core {
@@ -74,27 +76,23 @@ std::optional<ZeroShotHead> HeadCache::load(const fs::path& file) const {
 void HeadCache::store(const fs::path& file, const ZeroShotHead& head) const {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  // Written to a temporary name and renamed, so a reader never sees half an entry.
-  fs::path tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    at::Tensor w = head.class_embeddings().to(at::kCPU, at::kFloat).contiguous();
-    Header h{};
-    std::memcpy(h.magic, kMagic, sizeof kMagic);
-    h.classes = w.size(0);
-    h.dim = w.size(1);
-    h.logit_scale = head.logit_scale();
-    out.write(reinterpret_cast<const char*>(&h), sizeof h);
-    out.write(reinterpret_cast<const char*>(w.data_ptr<float>()), static_cast<std::streamsize>(w.numel() * sizeof(float)));
-    if (!out) {
-      spdlog::warn("head cache: cannot write {} (continuing without caching)", tmp.string());
-      fs::remove(tmp, ec);
-      return;
-    }
+  const at::Tensor w = head.class_embeddings().to(at::kCPU, at::kFloat).contiguous();
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.classes = w.size(0);
+  h.dim = w.size(1);
+  h.logit_scale = head.logit_scale();
+  try {  // a reader never sees half an entry
+    write_atomically(file, [&](const fs::path& tmp) {
+      std::ofstream out(tmp, std::ios::binary);
+      out.write(reinterpret_cast<const char*>(&h), sizeof h);
+      out.write(reinterpret_cast<const char*>(w.data_ptr<float>()), static_cast<std::streamsize>(w.numel() * sizeof(float)));
+      out.close();
+      if (!out) throw Error("short write");
+    });
+  } catch (const Error& e) {
+    spdlog::warn("head cache: cannot store {} (continuing without caching): {}", file.string(), e.what());
   }
-  fs::rename(tmp, file, ec);
-  if (ec) spdlog::warn("head cache: cannot store {}: {}", file.string(), ec.message());
 }
 
 ZeroShotHead HeadCache::prompt_head(Model& model, const std::string& model_key, const PromptSet& prompts,

@@ -1,7 +1,6 @@
-#include "report_writers.hpp"
+#include "report/report_writers.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 
 #include "roz/core/attack_sanity.hpp"
 #include "roz/core/csv.hpp"
+#include "roz/core/metric_display.hpp"
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/core/svg_chart.hpp"
 #include "roz/error.hpp"
@@ -74,15 +74,8 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-// Shares as percentages, everything else (norms, ece, nll, temperatures) as plain numbers.
-bool is_share(const std::string& name) {
-  return name.rfind("top", 0) == 0 || name.find("accuracy") != std::string::npos ||
-         name.find("rate") != std::string::npos || name.rfind("pm", 0) == 0;
-}
-
 std::string format_value(const StoredSummary& r, bool with_interval) {
-  const bool share = is_share(r.value.name);
-  auto shown = [&](double v) { return share ? fixed(100 * v, 2) : fixed(v, 4); };
+  auto shown = [&](double v) { return format_metric_value(r.value.name, v); };
   std::string text = shown(r.value.value);
   if (with_interval && r.boot_low) text += " [" + shown(*r.boot_low) + ", " + shown(*r.boot_high) + "]";
   return text;
@@ -262,8 +255,6 @@ std::string effective_robustness_charts(const ReportData& d) {
   return out.str();
 }
 
-}  // namespace
-
 std::string base64(const std::vector<unsigned char>& bytes) {
   static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -397,10 +388,7 @@ std::string overlap_html(const ReportData& d) {
   return out.str();
 }
 
-void write_file(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  if (!(out << text)) throw Error("cannot write '" + file.string() + "'");
-}
+}  // namespace
 
 std::string json_report(const ReportData& d) {
   json run = json::object();

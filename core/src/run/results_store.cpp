@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "accepted_labels.hpp"  // plugins/metrics/common: the metrics' correctness rule
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/error.hpp"
 
@@ -119,6 +120,57 @@ class Statement {
   const std::filesystem::path& file_;
 };
 
+// Runs `sql` (no results); errors name the database file.
+void exec_sql(sqlite3* db, const std::filesystem::path& file, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+    throw DataError("results store '" + file.string() + "': " + message +
+                    (message.find("not a database") != std::string::npos ? " (not a RoZ results store?)" : ""));
+  }
+}
+
+// One write transaction: BEGIN IMMEDIATE when made, ROLLBACK when it goes unless commit() ran, so
+// an exception anywhere in between leaves the store as it was (and the rollback cannot hide it).
+// Declare it before the statements it covers; one per connection at a time.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const std::filesystem::path& file) : db_(db), file_(file) {
+    exec_sql(db_, file_, "BEGIN IMMEDIATE");
+  }
+  ~Transaction() {
+    if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() {
+    exec_sql(db_, file_, "COMMIT");
+    committed_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  const std::filesystem::path& file_;
+  bool committed_ = false;
+};
+
+// Another store attached as schema `source` for the guard's lifetime (detached outside any
+// transaction: make the guard before the Transaction).
+class AttachedSource {
+ public:
+  AttachedSource(sqlite3* db, const std::filesystem::path& file, const std::filesystem::path& other) : db_(db) {
+    Statement attach(db, "ATTACH DATABASE ? AS source", file);
+    attach.bind(1, other.string()).run();
+  }
+  ~AttachedSource() { sqlite3_exec(db_, "DETACH DATABASE source", nullptr, nullptr, nullptr); }
+  AttachedSource(const AttachedSource&) = delete;
+  AttachedSource& operator=(const AttachedSource&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
 json attributes_json(const std::map<std::string, std::string>& attributes) {
   return json(attributes);
 }
@@ -206,6 +258,12 @@ ConditionInfo info_from(const std::string& text) {
 }  // namespace
 
 ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
+  // SQLite takes an empty file for an empty database; RoZ never leaves one (the schema is written on
+  // creation), so it is a store truncated by a crash or a full disk, not a place to start afresh.
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(file, ec) && std::filesystem::file_size(file, ec) == 0 && !ec)
+    throw DataError("results store '" + file.string() +
+                    "': the file is empty (0 bytes), not a store: truncated? Remove it to start a new run");
   if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -232,14 +290,18 @@ ResultsStore::~ResultsStore() {
   sqlite3_close(db_);
 }
 
+void ResultsStore::check_integrity() const {
+  Statement s(db_, "PRAGMA quick_check", file_);
+  std::string problems;
+  while (s.step())
+    if (s.text(0) != "ok") problems += (problems.empty() ? "" : "; ") + s.text(0);
+  if (!problems.empty())
+    throw DataError("results store '" + file_.string() + "' is damaged (" + problems.substr(0, 300) +
+                    "): restore it from a copy or start a new run in another --out");
+}
+
 void ResultsStore::exec(const std::string& sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error != nullptr ? error : sqlite3_errmsg(db_);
-    sqlite3_free(error);
-    throw DataError("results store '" + file_.string() + "': " + message +
-                    (message.find("not a database") != std::string::npos ? " (not a RoZ results store?)" : ""));
-  }
+  exec_sql(db_, file_, sql);
 }
 
 std::optional<std::string> ResultsStore::meta(const std::string& key) const {
@@ -299,64 +361,56 @@ std::set<std::string> ResultsStore::recorded_samples(std::int64_t condition_id) 
 }
 
 void ResultsStore::add_batch(std::int64_t condition_id, const BatchOutcome& batch, double seconds) {
-  exec("BEGIN IMMEDIATE");
-  try {
-    Statement record(db_,
-                     "INSERT INTO records(condition_id, sample_id, status, label, accepted, prediction, correct, "
-                     "confidence, topk, written_label, logits, embedding, linf, l2, metadata) "
-                     "VALUES(?,?,'ok',?,?,?,?,?,?,?,?,?,?,?,?)",
-                     file_);
-    for (const SampleRecord& r : batch.records) {
-      const auto& l = r.logits;
-      std::vector<std::int64_t> order(l.size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
-      const std::size_t k = std::min<std::size_t>(5, order.size());
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                        [&](std::int64_t a, std::int64_t b) { return l[a] > l[b]; });
-      order.resize(k);
-      const std::int64_t prediction = order.empty() ? -1 : order[0];
-      double denominator = 0;
-      for (float v : l) denominator += std::exp(static_cast<double>(v) - l[static_cast<std::size_t>(prediction)]);
-      const std::vector<std::int64_t> accepted = r.accepted_labels.empty() ? std::vector{r.label} : r.accepted_labels;
-      // The metrics' rule: correct when no class scores strictly higher than the best accepted label.
-      float best = -std::numeric_limits<float>::infinity();
-      for (std::int64_t a : accepted)
-        if (a >= 0 && static_cast<std::size_t>(a) < l.size()) best = std::max(best, l[static_cast<std::size_t>(a)]);
-      const bool correct = std::none_of(l.begin(), l.end(), [&](float v) { return v > best; });
-      record.bind(1, condition_id).bind(2, r.sample_id).bind(3, r.label).bind(4, json(r.accepted_labels).dump());
-      record.bind(5, prediction).bind(6, static_cast<std::int64_t>(correct)).bind(7, 1.0 / denominator);
-      record.bind(8, json(order).dump());
-      if (auto w = r.metadata.find("written_label"); w != r.metadata.end())
-        record.bind(9, static_cast<std::int64_t>(std::stoll(w->second)));
-      else
-        record.bind_null(9);
-      record.bind_floats(10, r.logits).bind_floats(11, r.embedding);
-      record.bind(12, r.perturbation_linf ? std::optional<double>(*r.perturbation_linf) : std::nullopt);
-      record.bind(13, r.perturbation_l2 ? std::optional<double>(*r.perturbation_l2) : std::nullopt);
-      record.bind(14, json(r.metadata).dump()).run();
-    }
-    Statement other(db_, "INSERT INTO records(condition_id, sample_id, status) VALUES(?,?,?)", file_);
-    for (const std::string& id : batch.skipped) other.bind(1, condition_id).bind(2, id).bind(3, "skipped").run();
-    for (const std::string& id : batch.unreadable) other.bind(1, condition_id).bind(2, id).bind(3, "unreadable").run();
-    Statement counters(
-        db_,
-        "UPDATE conditions SET samples = samples + ?, skipped = skipped + ?, unreadable = unreadable + ?, "
-        "gradient_evaluations = gradient_evaluations + ?, queries = queries + ?, seconds = seconds + ? "
-        "WHERE id = ?",
-        file_);
-    counters.bind(1, static_cast<std::int64_t>(batch.records.size()))
-        .bind(2, static_cast<std::int64_t>(batch.skipped.size()))
-        .bind(3, static_cast<std::int64_t>(batch.unreadable.size()))
-        .bind(4, batch.gradient_evaluations)
-        .bind(5, batch.queries)
-        .bind(6, seconds)
-        .bind(7, condition_id)
-        .run();
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
+  Transaction transaction(db_, file_);
+  Statement record(db_,
+                   "INSERT INTO records(condition_id, sample_id, status, label, accepted, prediction, correct, "
+                   "confidence, topk, written_label, logits, embedding, linf, l2, metadata) "
+                   "VALUES(?,?,'ok',?,?,?,?,?,?,?,?,?,?,?,?)",
+                   file_);
+  for (const SampleRecord& r : batch.records) {
+    const auto& l = r.logits;
+    std::vector<std::int64_t> order(l.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+    const std::size_t k = std::min<std::size_t>(5, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                      [&](std::int64_t a, std::int64_t b) { return l[a] > l[b]; });
+    order.resize(k);
+    const std::int64_t prediction = order.empty() ? -1 : order[0];
+    double denominator = 0;
+    for (float v : l) denominator += std::exp(static_cast<double>(v) - l[static_cast<std::size_t>(prediction)]);
+    // The metrics' own rule (and its refusal of a label outside the classes), so the column and
+    // the reported top1 cannot disagree.
+    const bool correct = metrics::top1_correct(l, metrics::accepted_labels(r, "results store '" + file_.string() + "'"));
+    record.bind(1, condition_id).bind(2, r.sample_id).bind(3, r.label).bind(4, json(r.accepted_labels).dump());
+    record.bind(5, prediction).bind(6, static_cast<std::int64_t>(correct)).bind(7, 1.0 / denominator);
+    record.bind(8, json(order).dump());
+    if (auto w = r.metadata.find("written_label"); w != r.metadata.end())
+      record.bind(9, static_cast<std::int64_t>(std::stoll(w->second)));
+    else
+      record.bind_null(9);
+    record.bind_floats(10, r.logits).bind_floats(11, r.embedding);
+    record.bind(12, r.perturbation_linf ? std::optional<double>(*r.perturbation_linf) : std::nullopt);
+    record.bind(13, r.perturbation_l2 ? std::optional<double>(*r.perturbation_l2) : std::nullopt);
+    record.bind(14, json(r.metadata).dump()).run();
   }
+  Statement other(db_, "INSERT INTO records(condition_id, sample_id, status) VALUES(?,?,?)", file_);
+  for (const std::string& id : batch.skipped) other.bind(1, condition_id).bind(2, id).bind(3, "skipped").run();
+  for (const std::string& id : batch.unreadable) other.bind(1, condition_id).bind(2, id).bind(3, "unreadable").run();
+  Statement counters(
+      db_,
+      "UPDATE conditions SET samples = samples + ?, skipped = skipped + ?, unreadable = unreadable + ?, "
+      "gradient_evaluations = gradient_evaluations + ?, queries = queries + ?, seconds = seconds + ? "
+      "WHERE id = ?",
+      file_);
+  counters.bind(1, static_cast<std::int64_t>(batch.records.size()))
+      .bind(2, static_cast<std::int64_t>(batch.skipped.size()))
+      .bind(3, static_cast<std::int64_t>(batch.unreadable.size()))
+      .bind(4, batch.gradient_evaluations)
+      .bind(5, batch.queries)
+      .bind(6, seconds)
+      .bind(7, condition_id)
+      .run();
+  transaction.commit();
 }
 
 void ResultsStore::finish_condition(std::int64_t condition_id,
@@ -391,27 +445,22 @@ void ResultsStore::read_records(std::int64_t condition_id,
 }
 
 void ResultsStore::replace_summaries(const std::vector<StoredSummary>& rows) {
-  exec("BEGIN IMMEDIATE");
-  try {
-    exec("DELETE FROM summaries");
-    Statement s(db_,
-                "INSERT INTO summaries(scope, metric, condition_id, condition, name, value, ci_low, ci_high, "
-                "boot_low, boot_high) VALUES(?,?,?,?,?,?,?,?,?,?)",
-                file_);
-    for (const StoredSummary& r : rows) {
-      s.bind(1, r.scope).bind(2, r.metric);
-      if (r.condition_id > 0)
-        s.bind(3, r.condition_id);
-      else
-        s.bind_null(3);
-      s.bind(4, info_json(r.info).dump()).bind(5, r.value.name).bind(6, r.value.value);
-      s.bind(7, r.value.ci_low).bind(8, r.value.ci_high).bind(9, r.boot_low).bind(10, r.boot_high).run();
-    }
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
+  Transaction transaction(db_, file_);
+  exec("DELETE FROM summaries");
+  Statement s(db_,
+              "INSERT INTO summaries(scope, metric, condition_id, condition, name, value, ci_low, ci_high, "
+              "boot_low, boot_high) VALUES(?,?,?,?,?,?,?,?,?,?)",
+              file_);
+  for (const StoredSummary& r : rows) {
+    s.bind(1, r.scope).bind(2, r.metric);
+    if (r.condition_id > 0)
+      s.bind(3, r.condition_id);
+    else
+      s.bind_null(3);
+    s.bind(4, info_json(r.info).dump()).bind(5, r.value.name).bind(6, r.value.value);
+    s.bind(7, r.value.ci_low).bind(8, r.value.ci_high).bind(9, r.boot_low).bind(10, r.boot_high).run();
   }
+  transaction.commit();
 }
 
 std::vector<StoredSummary> ResultsStore::summaries() const {
@@ -436,50 +485,45 @@ std::vector<StoredSummary> ResultsStore::summaries() const {
 
 void ResultsStore::store_overlap(const OverlapAudit& audit, const std::vector<OverlapSample>& samples,
                                  const std::vector<OverlapPair>& pairs) {
-  exec("BEGIN IMMEDIATE");
-  try {
-    for (const char* table : {"overlap_audits", "overlap_neighbours", "overlap_pairs"}) {
-      Statement drop(db_, std::string("DELETE FROM ") + table + " WHERE dataset = ?", file_);
-      drop.bind(1, audit.dataset).run();
-    }
-    Statement insert_audit(db_, "INSERT INTO overlap_audits VALUES (?, ?)", file_);
-    insert_audit.bind(1, audit.dataset).bind(2, audit_json(audit).dump()).run();
-    Statement neighbour(db_, "INSERT INTO overlap_neighbours VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", file_);
-    for (const OverlapSample& s : samples)
-      for (std::size_t r = 0; r < s.neighbours.size(); ++r) {
-        const OverlapNeighbour& n = s.neighbours[r];
-        neighbour.bind(1, audit.dataset)
-            .bind(2, s.sample_id)
-            .bind(3, s.label)
-            .bind(4, s.source)
-            .bind(5, static_cast<std::int64_t>(r))
-            .bind(6, n.similarity)
-            .bind(7, n.vector)
-            .bind(8, n.id)
-            .bind(9, n.source)
-            .bind(10, n.caption);
-        if (n.label)
-          neighbour.bind(11, *n.label);
-        else
-          neighbour.bind_null(11);
-        neighbour.run();
-      }
-    Statement pair(db_, "INSERT INTO overlap_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", file_);
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-      pair.bind(1, audit.dataset)
-          .bind(2, static_cast<std::int64_t>(i))
-          .bind(3, pairs[i].sample_id)
-          .bind(4, pairs[i].neighbour_id)
-          .bind(5, pairs[i].neighbour_caption)
-          .bind(6, pairs[i].similarity)
-          .bind_bytes(7, pairs[i].query_png)
-          .bind_bytes(8, pairs[i].neighbour_png)
-          .run();
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
+  Transaction transaction(db_, file_);
+  for (const char* table : {"overlap_audits", "overlap_neighbours", "overlap_pairs"}) {
+    Statement drop(db_, std::string("DELETE FROM ") + table + " WHERE dataset = ?", file_);
+    drop.bind(1, audit.dataset).run();
   }
+  Statement insert_audit(db_, "INSERT INTO overlap_audits VALUES (?, ?)", file_);
+  insert_audit.bind(1, audit.dataset).bind(2, audit_json(audit).dump()).run();
+  Statement neighbour(db_, "INSERT INTO overlap_neighbours VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", file_);
+  for (const OverlapSample& s : samples)
+    for (std::size_t r = 0; r < s.neighbours.size(); ++r) {
+      const OverlapNeighbour& n = s.neighbours[r];
+      neighbour.bind(1, audit.dataset)
+          .bind(2, s.sample_id)
+          .bind(3, s.label)
+          .bind(4, s.source)
+          .bind(5, static_cast<std::int64_t>(r))
+          .bind(6, n.similarity)
+          .bind(7, n.vector)
+          .bind(8, n.id)
+          .bind(9, n.source)
+          .bind(10, n.caption);
+      if (n.label)
+        neighbour.bind(11, *n.label);
+      else
+        neighbour.bind_null(11);
+      neighbour.run();
+    }
+  Statement pair(db_, "INSERT INTO overlap_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", file_);
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    pair.bind(1, audit.dataset)
+        .bind(2, static_cast<std::int64_t>(i))
+        .bind(3, pairs[i].sample_id)
+        .bind(4, pairs[i].neighbour_id)
+        .bind(5, pairs[i].neighbour_caption)
+        .bind(6, pairs[i].similarity)
+        .bind_bytes(7, pairs[i].query_png)
+        .bind_bytes(8, pairs[i].neighbour_png)
+        .run();
+  transaction.commit();
 }
 
 std::vector<OverlapAudit> ResultsStore::overlap_audits() const {
@@ -530,47 +574,39 @@ void ResultsStore::merge_from(const std::filesystem::path& other) {
                         other.string() + "' with different sample counts");
       if (existing->status == "done" || c.status != "done") continue;
     }
-    Statement attach(db_, "ATTACH DATABASE ? AS source", file_);
-    attach.bind(1, other.string()).run();
-    try {
-      // The unfinished copy goes in the same transaction that writes the finished one: a failure
-      // anywhere in between leaves the cell as it was.
-      exec("BEGIN IMMEDIATE");
-      if (replaces) {
-        Statement drop(db_, "DELETE FROM records WHERE condition_id = ?", file_);
-        drop.bind(1, existing->id).run();
-        Statement drop_condition(db_, "DELETE FROM conditions WHERE id = ?", file_);
-        drop_condition.bind(1, existing->id).run();
-      }
-      StoredCondition copy = open_condition(c);
-      Statement counters(db_,
-                         "UPDATE conditions SET status = ?, samples = ?, skipped = ?, unreadable = ?, "
-                         "gradient_evaluations = ?, queries = ?, seconds = ?, prompt_attack = "
-                         "(SELECT prompt_attack FROM source.conditions WHERE id = ?) WHERE id = ?",
-                         file_);
-      counters.bind(1, c.status)
-          .bind(2, c.samples)
-          .bind(3, c.skipped)
-          .bind(4, c.unreadable)
-          .bind(5, c.gradient_evaluations)
-          .bind(6, c.queries)
-          .bind(7, c.seconds)
-          .bind(8, c.id)
-          .bind(9, copy.id)
-          .run();
-      Statement records(db_,
-                        "INSERT INTO records SELECT ?, sample_id, status, label, accepted, prediction, correct, "
-                        "confidence, topk, written_label, logits, embedding, linf, l2, metadata "
-                        "FROM source.records WHERE condition_id = ? ORDER BY rowid",
-                        file_);
-      records.bind(1, copy.id).bind(2, c.id).run();
-      exec("COMMIT");
-    } catch (...) {
-      exec("ROLLBACK");
-      exec("DETACH DATABASE source");
-      throw;
+    // The unfinished copy goes in the same transaction that writes the finished one: a failure
+    // anywhere in between leaves the cell as it was.
+    AttachedSource attached(db_, file_, other);
+    Transaction transaction(db_, file_);
+    if (replaces) {
+      Statement drop(db_, "DELETE FROM records WHERE condition_id = ?", file_);
+      drop.bind(1, existing->id).run();
+      Statement drop_condition(db_, "DELETE FROM conditions WHERE id = ?", file_);
+      drop_condition.bind(1, existing->id).run();
     }
-    exec("DETACH DATABASE source");
+    StoredCondition copy = open_condition(c);
+    Statement counters(db_,
+                       "UPDATE conditions SET status = ?, samples = ?, skipped = ?, unreadable = ?, "
+                       "gradient_evaluations = ?, queries = ?, seconds = ?, prompt_attack = "
+                       "(SELECT prompt_attack FROM source.conditions WHERE id = ?) WHERE id = ?",
+                       file_);
+    counters.bind(1, c.status)
+        .bind(2, c.samples)
+        .bind(3, c.skipped)
+        .bind(4, c.unreadable)
+        .bind(5, c.gradient_evaluations)
+        .bind(6, c.queries)
+        .bind(7, c.seconds)
+        .bind(8, c.id)
+        .bind(9, copy.id)
+        .run();
+    Statement records(db_,
+                      "INSERT INTO records SELECT ?, sample_id, status, label, accepted, prediction, correct, "
+                      "confidence, topk, written_label, logits, embedding, linf, l2, metadata "
+                      "FROM source.records WHERE condition_id = ? ORDER BY rowid",
+                      file_);
+    records.bind(1, copy.id).bind(2, c.id).run();
+    transaction.commit();
   }
 }
 

@@ -1,6 +1,6 @@
 #include "roz/core/run_config.hpp"
 
-#include "config_reader.hpp"
+#include "run/config_reader.hpp"
 
 namespace roz::core {
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "normalise_rows.hpp"
+#include "pipeline/normalise_rows.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"

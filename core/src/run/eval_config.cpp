@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "config_reader.hpp"
+#include "run/config_reader.hpp"
 #include "roz/error.hpp"
 
 namespace roz::core {

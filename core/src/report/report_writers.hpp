@@ -28,6 +28,4 @@ std::string csv_report(const ReportData& data);
 std::string markdown_report(const ReportData& data);
 std::string html_report(const ReportData& data);
 
-void write_file(const std::filesystem::path& file, const std::string& text);
-
 }  // namespace roz::core

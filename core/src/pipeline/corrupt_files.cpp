@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -88,6 +90,23 @@ void write_rgb(const fs::path& path, const cv::Mat& rgb) {
   if (!cv::imwrite(path.string(), bgr, flags)) throw DataError("roz corrupt: cannot write '" + path.string() + "'");
 }
 
+// `text` as one safe path component: bytes other than letters, digits and = , . _ + - become %XX,
+// so parameter text (sigma=8/255, text=/../x) can neither nest folders nor leave --out.
+std::string path_component(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || (c != 0 && std::strchr("=,._+-", c) != nullptr)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out == "." || out == ".." ? "%2E" + out.substr(1) : out;
+}
+
 }  // namespace
 
 std::vector<Spec> expand_corruptions(const Registry& registry, const std::vector<std::string>& arguments,
@@ -120,7 +139,7 @@ std::string corruption_level(const Spec& written, const Params& resolved) {
     Spec single{"", {{key, value}}};
     level += (level.empty() ? "" : ",") + single.to_string().substr(1);  // drop the ':' of the empty name
   }
-  return level.empty() ? "default" : level;
+  return level.empty() ? "default" : path_component(level);
 }
 
 CorruptReport corrupt_files(PluginHost& host, const CorruptOptions& options) {

@@ -24,9 +24,7 @@ std::string first_line(std::string text) {
 std::string host_torch_version() { return TORCH_VERSION; }
 
 std::string host_cxx_abi() {
-#define ROZ_HOST_STR_(x) #x
-#define ROZ_HOST_STR(x) ROZ_HOST_STR_(x)
-  return "gcc" ROZ_HOST_STR(__GNUC__) "/cxx11abi" ROZ_HOST_STR(_GLIBCXX_USE_CXX11_ABI);
+  return ROZ_CXX_ABI;
 }
 
 PluginLibrary load_plugin_library(const std::filesystem::path& path) {
