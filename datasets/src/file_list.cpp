@@ -11,6 +11,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr long long kMaxLabels = 1000000;
+
 class FileList final : public FileDataset {
  public:
   FileList(const fs::path& list, const fs::path& root) {
@@ -30,6 +32,11 @@ class FileList final : public FileDataset {
       if (cut == std::string::npos || !parse_integer(label_text, label) || label < 0)
         throw DataError("file list '" + list.string() + "', line " + std::to_string(line_number) +
                         ": expected PATH,LABEL or PATH LABEL with a non-negative integer label");
+      // Class names are made for every number up to the largest label: a label like 10^11 must not
+      // size that allocation (ImageNet-21k, the largest label space in use, has 21,841 classes).
+      if (label >= kMaxLabels)
+        throw DataError("file list '" + list.string() + "', line " + std::to_string(line_number) + ": label " +
+                        label_text + " is not below " + std::to_string(kMaxLabels));
       std::string path = line.substr(0, cut);
       while (!path.empty() && (path.back() == ' ' || path.back() == '\t' || path.back() == ',')) path.pop_back();
       max_label = std::max(max_label, label);

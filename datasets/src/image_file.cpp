@@ -22,6 +22,15 @@ bool is_truncated_jpeg(const std::vector<unsigned char>& bytes) {
 }  // namespace
 
 cv::Mat decode_rgb(const std::filesystem::path& path) {
+  // Only a regular file of plausible size is read: a FIFO would block forever, /dev/zero or a huge
+  // file would be read until memory runs out.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw DataError("image '" + path.string() + "': " + (std::filesystem::exists(path, ec) ? "not a regular file" : "cannot open"));
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxImageFileBytes)
+    throw DataError("image '" + path.string() + "': " + std::to_string(size) + " bytes, more than the " +
+                    std::to_string(kMaxImageFileBytes >> 20) + " MiB an image file may have");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError("image '" + path.string() + "': cannot open");
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

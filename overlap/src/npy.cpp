@@ -1,6 +1,8 @@
 #include "roz/overlap/npy.hpp"
 
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <regex>
 
 #include "roz/error.hpp"
@@ -91,6 +93,9 @@ NpyReader::NpyReader(const fs::path& path) : path_(path), in_(path, std::ios::bi
     header_length |= (static_cast<std::size_t>(prefix[10]) << 16) | (static_cast<std::size_t>(prefix[11]) << 24);
     data_offset_ = 12;
   }
+  // NumPy writes headers of a few hundred bytes; the 4-byte length of versions 2 and 3 must not size
+  // an allocation from an arbitrary file.
+  if (header_length > (1u << 20)) fail("header length " + std::to_string(header_length) + " bytes: not a .npy header");
   std::string header(header_length, '\0');
   in_.read(header.data(), static_cast<std::streamsize>(header_length));
   if (!in_) fail("truncated header");
@@ -103,9 +108,19 @@ NpyReader::NpyReader(const fs::path& path) : path_(path), in_(path, std::ios::bi
     fail("Fortran-order arrays are not supported");
   if (!std::regex_search(header, m, std::regex(R"('shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))")))
     fail("expected a 2-D array");
-  rows_ = std::stoll(m[1].str());
-  cols_ = std::stoll(m[2].str());
-  const std::uintmax_t expected = data_offset_ + static_cast<std::uintmax_t>(rows_ * cols_) * (half_ ? 2 : 4);
+  // The shape comes from the file: its product must not overflow before it is checked against the size.
+  std::uint64_t dims[2], values = 0, bytes = 0;
+  for (int i = 0; i < 2; ++i) {
+    const std::string digits = m[i + 1].str();
+    if (digits.size() > 19) fail("shape dimension " + digits.substr(0, 24) + (digits.size() > 24 ? "..." : "") + " is too large");
+    dims[i] = std::stoull(digits);
+  }
+  if (__builtin_mul_overflow(dims[0], dims[1], &values) || __builtin_mul_overflow(values, half_ ? 2u : 4u, &bytes) ||
+      bytes > std::numeric_limits<std::uint64_t>::max() - data_offset_)
+    fail("shape " + std::to_string(dims[0]) + " x " + std::to_string(dims[1]) + " is too large");
+  rows_ = static_cast<std::int64_t>(dims[0]);
+  cols_ = static_cast<std::int64_t>(dims[1]);
+  const std::uintmax_t expected = data_offset_ + bytes;
   if (fs::file_size(path) < expected)
     fail("truncated: header says " + std::to_string(rows_) + " x " + std::to_string(cols_) + " but the file has " +
          std::to_string(fs::file_size(path)) + " bytes, not " + std::to_string(expected));

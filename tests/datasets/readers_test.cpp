@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core.hpp>
 
+#include "roz/core/image_pipeline.hpp"
+#include "roz/datasets/image_file.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
@@ -141,6 +144,31 @@ TEST(ImageFolderReader, CorruptImageIsNamedOnLoad) {
   ASSERT_EQ(d->samples().size(), 1u);
   EXPECT_NE(error_of([&] { d->load(d->samples()[0]); }).find((dir / "cat" / "broken.png").string()),
             std::string::npos);
+}
+
+// A label sizes the class-name table: 10^11 allocated 10^11 names (a bare std::bad_alloc).
+TEST(FileListReader, AnAbsurdLabelIsANamedError) {
+  fs::path dir = temp_dir("list_label");
+  write(dir / "huge.csv", "img/a.jpg,3\nimg/b.jpg,100000000000\n");
+  EXPECT_EQ(error_of([&] { read_file_list(dir / "huge.csv", dir); }),
+            "file list '" + (dir / "huge.csv").string() + "', line 2: label 100000000000 is not below 1000000");
+}
+
+// Only regular files are read as images: /dev/zero was read until memory ran out, a FIFO blocked.
+TEST(ImageFile, OnlyRegularFilesAreRead) {
+  fs::path dir = temp_dir("special_files");
+  ASSERT_EQ(::mkfifo((dir / "pipe.png").c_str(), 0600), 0);
+  EXPECT_EQ(error_of([&] { decode_rgb(dir / "pipe.png"); }), "image '" + (dir / "pipe.png").string() + "': not a regular file");
+  EXPECT_EQ(error_of([&] { decode_rgb("/dev/zero"); }), "image '/dev/zero': not a regular file");
+  EXPECT_EQ(error_of([&] { decode_rgb(dir / "missing.png"); }), "image '" + (dir / "missing.png").string() + "': cannot open");
+}
+
+// A 1 x 1,000,000 strip asked OpenCV for 150 GB on the way to 224 px; beyond 100:1 it is refused.
+TEST(ImageFile, AnExtremeAspectRatioIsRefusedNotResized) {
+  const cv::Mat strip(1, 100000, CV_8UC3, cv::Scalar(1, 2, 3));
+  EXPECT_EQ(error_of([&] { core::resize_center_crop(strip, 224); }), "a 100000 x 1 image: aspect ratio above 100:1");
+  const cv::Mat wide(10, 1000, CV_8UC3, cv::Scalar(1, 2, 3));  // exactly 100:1 still goes through
+  EXPECT_EQ(core::resize_center_crop(wide, 32).size(), cv::Size(32, 32));
 }
 
 }  // namespace

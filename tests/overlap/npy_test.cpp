@@ -35,6 +35,43 @@ TEST(Npy, WriterAndReaderRoundTrip) {
   fs::remove(path);
 }
 
+// A .npy file with a hand-written header (version 1 or 2) and `data_bytes` bytes of zeros after it.
+fs::path crafted_npy(const std::string& name, const std::string& header, int version, std::size_t data_bytes) {
+  const fs::path path = fs::temp_directory_path() / (name + ".npy");
+  std::ofstream out(path, std::ios::binary);
+  out << "\x93NUMPY" << static_cast<char>(version) << '\0';
+  const auto length = static_cast<std::uint32_t>(header.size());
+  for (int b = 0; b < (version == 1 ? 2 : 4); ++b) out << static_cast<char>((length >> (8 * b)) & 0xFF);
+  out << header << std::string(data_bytes, '\0');
+  return path;
+}
+
+void expect_refused(const fs::path& path, const std::string& fragment) {
+  try {
+    overlap::read_npy(path);
+    FAIL() << path << " was read";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("npy file '" + path.string() + "': " + fragment), std::string::npos)
+        << e.what();
+  }
+  fs::remove(path);
+}
+
+// Shapes and lengths come from the file: a shape whose product overflows (UBSan flagged the signed
+// multiplication), a dimension past 64 bits (std::out_of_range escaped unnamed) and a 4 GB header
+// length are named refusals, before any allocation they would size.
+TEST(Npy, HostileHeadersAreNamedRefusals) {
+  expect_refused(crafted_npy("roz_npy_overflow", "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 8), }\n", 1, 64),
+                 "shape 4611686018427387904 x 8 is too large");
+  expect_refused(crafted_npy("roz_npy_digits", "{'descr': '<f4', 'fortran_order': False, 'shape': (123456789012345678901234567890, 2), }\n", 1, 64),
+                 "shape dimension 123456789012345678901234... is too large");
+  expect_refused(crafted_npy("roz_npy_small", "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 8), }\n", 1, 64),
+                 "truncated: header says 1000 x 8");
+  const fs::path huge = fs::temp_directory_path() / "roz_npy_header.npy";
+  std::ofstream(huge, std::ios::binary) << "\x93NUMPY" << '\x02' << '\0' << "\xff\xff\xff\xff" << "{'descr'";
+  expect_refused(huge, "header length 4294967295 bytes: not a .npy header");
+}
+
 TEST(Npy, ReadsFloat16LikeLaionShards) {
   fs::path path = fs::temp_directory_path() / "roz_npy_f16.npy";
   std::string dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }";

@@ -1,7 +1,10 @@
 #include "test_env.hpp"
 
 #include <c10/core/GradMode.h>
+#include <gtest/gtest.h>
+
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -11,6 +14,21 @@
 #include "roz/spec.hpp"
 
 namespace roz::test {
+
+namespace {
+
+// The tests run with the thread setup roz itself makes (tools/roz/main.cpp): at::set_num_threads
+// also turns MKL's dynamic thread count off. Left on, a BLAS call may take fewer threads when the
+// machine is busy and round differently, and an attack run twice (cw_l2, whose Adam steps carry
+// every last bit forward) need not repeat bit for bit.
+class RozThreads final : public testing::Environment {
+ public:
+  void SetUp() override { at::set_num_threads(at::get_num_threads()); }
+};
+
+[[maybe_unused]] testing::Environment* const kRozThreads = testing::AddGlobalTestEnvironment(new RozThreads);
+
+}  // namespace
 
 const core::Registry& builtin_registry() {
   static const core::Registry registry = core::Registry::discover({ROZ_TEST_PLUGIN_DIR});

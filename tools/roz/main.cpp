@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
   }
   int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   global.threads = threads;
-  at::set_num_threads(threads);  // also sets OpenMP's thread count used by BLAS
+  // Also OpenMP's thread count for BLAS, and MKL's dynamic thread count off: a BLAS call takes the
+  // same threads however busy the machine, so results repeat bit for bit.
+  at::set_num_threads(threads);
 
   for (const roz::cli::Command& command : commands) {
     if (!command.app->parsed()) continue;

@@ -43,11 +43,14 @@ LoadedBatch BatchLoader::load(std::size_t first) const {
   std::vector<cv::Mat> images(n);
   std::vector<char> ok(n, 0);
   parallel_for(n, threads_, [&](std::size_t i) {
+    const datasets::SampleInfo& sample = samples_[first + i];
     try {
-      images[i] = resize_center_crop(dataset_.load(samples_[first + i]), resolution_);
+      images[i] = resize_center_crop(dataset_.load(sample), resolution_);
       ok[i] = 1;
     } catch (const DataError& e) {
-      on_unreadable_(e.what());
+      // Decode errors name the file; one the image itself causes later (its shape) gets the sample.
+      const std::string what = e.what();
+      on_unreadable_(what.find(sample.id) == std::string::npos ? "sample '" + sample.id + "': " + what : what);
     }
   });
   LoadedBatch out;
