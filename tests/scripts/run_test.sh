@@ -47,6 +47,9 @@ for _ in $(seq 1200); do
   [ "$(count "$tmp/terminated/results.db")" -ge 200 ] && break
   sleep 0.05
 done
+# Meanwhile a second run on the same --out stops at once, naming the first.
+if "$roz" run "$config" --out "$tmp/terminated" --resume 2> "$tmp/second.err" > /dev/null; then fail "two runs wrote one store"; fi
+grep -q "is being written by another roz run (pid $pid)" "$tmp/second.err" || fail "second writer: $(cat "$tmp/second.err")"
 kill -TERM "$pid"
 if wait "$pid"; then fail "a terminated run exited 0"; fi
 grep -q "rerun with --resume" "$tmp/terminated.err" || fail "SIGTERM: no resume hint: $(tail -3 "$tmp/terminated.err")"

@@ -15,6 +15,7 @@
 #include "roz/core/progress.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/core/zero_shot_head.hpp"
+#include "run/store_lock.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -126,6 +127,7 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
   std::filesystem::create_directories(o.out);
   RunResult result;
   result.database = shard_database(o.out, o.shard, o.shards);
+  const StoreLock lock(result.database);  // before the store is opened: one writer at a time
   ResultsStore store(result.database);
   if (std::optional<std::string> stored = store.meta("config")) {
     if (!o.resume)
