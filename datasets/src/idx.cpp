@@ -28,8 +28,14 @@ class Idx final : public Dataset {
     if (label_bytes.size() < 8 || big_endian(label_bytes, 0) != 0x801)
       fail(labels, "not an IDX label file (magic number is not 0x00000801)");
     const size_t n = big_endian(images_, 4);
-    rows_ = static_cast<int>(big_endian(images_, 8));
-    cols_ = static_cast<int>(big_endian(images_, 12));
+    const std::uint32_t rows = big_endian(images_, 8), cols = big_endian(images_, 12);
+    // The header's sizes are checked on their own first: a zero side passed the size check and failed
+    // later in OpenCV, and large ones could wrap the product into a match.
+    if (rows < 1 || cols < 1 || rows > 65535 || cols > 65535)
+      fail(images, "header says images of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                       " (each side must be 1 to 65535)");
+    rows_ = static_cast<int>(rows);
+    cols_ = static_cast<int>(cols);
     if (images_.size() != 16 + n * static_cast<size_t>(rows_) * static_cast<size_t>(cols_))
       fail(images, "truncated or oversized: header says " + std::to_string(n) + " images of " + std::to_string(rows_) +
                        "x" + std::to_string(cols_) + ", file has " + std::to_string(images_.size()) + " bytes");

@@ -41,8 +41,7 @@ DedupResult find_duplicates(const DedupOptions& o) {
     if (reader.cols() != index.manifest().dim)
       throw DataError("npy file '" + file.string() + "': dimension " + std::to_string(reader.cols()) + ", the index '" +
                       o.index.string() + "' has " + std::to_string(index.manifest().dim));
-    const fs::path ids_file = find_ids_file(file);
-    const std::vector<RowInfo> ids = ids_file.empty() ? std::vector<RowInfo>() : read_ids(ids_file);
+    const std::vector<RowInfo> ids = read_ids_for(file, reader.rows());
     for (std::int64_t first = 0; first < reader.rows(); first += o.batch_rows) {
       const std::int64_t n = std::min(o.batch_rows, reader.rows() - first);
       rows.resize(static_cast<std::size_t>(n * reader.cols()));

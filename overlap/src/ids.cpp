@@ -153,6 +153,16 @@ fs::path find_ids_file(const fs::path& npy) {
   return {};
 }
 
+std::vector<RowInfo> read_ids_for(const fs::path& npy, std::int64_t rows) {
+  const fs::path file = find_ids_file(npy);
+  if (file.empty()) return {};
+  std::vector<RowInfo> ids = read_ids(file);
+  if (static_cast<std::int64_t>(ids.size()) != rows)
+    throw DataError("ids file '" + file.string() + "' has " + std::to_string(ids.size()) + " rows, but '" +
+                    npy.string() + "' has " + std::to_string(rows));
+  return ids;
+}
+
 fs::path embedding_meta_path(const fs::path& npy) {
   fs::path p = npy;
   return p.replace_extension(".meta.json");

@@ -139,13 +139,8 @@ IndexManifest build_index(const BuildOptions& o) {
   std::int64_t done = 0;
   for (std::size_t f = 0; f < o.embeddings.size(); ++f) {
     NpyReader reader(o.embeddings[f]);
+    read_ids_for(o.embeddings[f], rows[f]);  // refuses an ids file of another length
     const fs::path ids = find_ids_file(o.embeddings[f]);
-    if (!ids.empty()) {
-      const std::size_t id_rows = read_ids(ids).size();
-      if (static_cast<std::int64_t>(id_rows) != rows[f])
-        throw DataError("ids file '" + ids.string() + "' has " + std::to_string(id_rows) + " rows, but '" +
-                        o.embeddings[f].string() + "' has " + std::to_string(rows[f]));
-    }
     const std::int64_t per_shard = o.shard_vectors > 0 ? o.shard_vectors : std::max<std::int64_t>(rows[f], 1);
     for (std::int64_t first = 0; first < rows[f]; first += per_shard) {
       IndexShard shard;

@@ -84,6 +84,26 @@ TEST(IdxReader, TruncatedFilesAndWrongMagicNameTheFile) {
   EXPECT_NE(error_of([&] { read_idx(dir / "missing", dir / "labels"); }).find("cannot open"), std::string::npos);
 }
 
+// Crafted headers: a zero side passed the size check (16 + n x 0 x 28 bytes) and failed later in an
+// OpenCV assertion without the file's name; a 2^16 x 2^16 image with n = 2^32 wraps the product.
+TEST(IdxReader, CraftedImageSizesNameTheFile) {
+  fs::path dir = temp_dir("idx_crafted");
+  auto header = [](std::uint32_t n, std::uint32_t rows, std::uint32_t cols) {
+    std::string h;
+    for (std::uint32_t v : {0x803u, n, rows, cols})
+      for (int b = 3; b >= 0; --b) h += static_cast<char>((v >> (8 * b)) & 0xFF);
+    return h;
+  };
+  const std::string labels = std::string("\x00\x00\x08\x01\x00\x00\x00\x05", 8) + std::string(5, '\x01');
+  write(dir / "labels", labels);
+  write(dir / "zero_rows", header(5, 0, 28));
+  EXPECT_EQ(error_of([&] { read_idx(dir / "zero_rows", dir / "labels"); }),
+            "IDX file '" + (dir / "zero_rows").string() + "': header says images of 0x28 (each side must be 1 to 65535)");
+  write(dir / "huge", header(5, 70000, 70000));
+  EXPECT_NE(error_of([&] { read_idx(dir / "huge", dir / "labels"); }).find("70000x70000 (each side must be 1 to 65535)"),
+            std::string::npos);
+}
+
 // A CIFAR batch written from real images reads back pixel for pixel.
 TEST(CifarBinaryReader, RoundTripsRecordsAndChecksTheirSize) {
   test::ImageBatch batch = test::load_cifar(2);

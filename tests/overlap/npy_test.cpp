@@ -72,6 +72,32 @@ TEST(Npy, HostileHeadersAreNamedRefusals) {
   expect_refused(huge, "header length 4294967295 bytes: not a .npy header");
 }
 
+// overlap build and overlap dedup take an ids file only with one row per embedding (dedup accepted
+// one of another length and labelled pairs by the wrong rows).
+TEST(Ids, AnIdsFileOfAnotherLengthIsRefused) {
+  const fs::path npy = fs::temp_directory_path() / "roz_ids_length.npy";
+  fs::path ids = npy;
+  ids.replace_extension(".ids.jsonl");
+  {
+    overlap::NpyWriter writer(npy, 2);
+    std::vector<float> rows = {1, 0, 0, 1, 1, 1};
+    writer.append(rows.data(), 3);
+    writer.finish();
+  }
+  EXPECT_TRUE(overlap::read_ids_for(npy, 3).empty()) << "no ids file: no ids";
+  std::ofstream(ids) << "{\"id\": \"a\"}\n{\"id\": \"b\"}\n";
+  try {
+    overlap::read_ids_for(npy, 3);
+    FAIL() << "2 ids for 3 rows were taken";
+  } catch (const DataError& e) {
+    EXPECT_EQ(std::string(e.what()), "ids file '" + ids.string() + "' has 2 rows, but '" + npy.string() + "' has 3");
+  }
+  std::ofstream(ids, std::ios::app) << "{\"id\": \"c\"}\n";
+  EXPECT_EQ(overlap::read_ids_for(npy, 3).at(2).id, "c");
+  fs::remove(npy);
+  fs::remove(ids);
+}
+
 TEST(Npy, ReadsFloat16LikeLaionShards) {
   fs::path path = fs::temp_directory_path() / "roz_npy_f16.npy";
   std::string dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 3), }";

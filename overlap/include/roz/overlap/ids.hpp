@@ -28,6 +28,11 @@ std::vector<RowInfo> read_ids(const std::filesystem::path& file);
 // LAION layout (img_emb/img_emb_N.npy), metadata/metadata_N.{jsonl,csv}. Empty when none exists.
 std::filesystem::path find_ids_file(const std::filesystem::path& npy);
 
+// The ids of an embedding shard with `rows` rows: its ids file (find_ids_file) read and checked to
+// hold one row per embedding, or none when it has no ids file. DataError naming both files when
+// the counts differ (overlap build and overlap dedup both refuse such a pair).
+std::vector<RowInfo> read_ids_for(const std::filesystem::path& npy, std::int64_t rows);
+
 // FILE.meta.json beside FILE.npy: the model `roz embed` used ({"model", "model_hash", ...}).
 std::filesystem::path embedding_meta_path(const std::filesystem::path& npy);
 struct EmbeddingModel {
