@@ -4,6 +4,7 @@
 #include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
+#include "utf8.hpp"
 
 namespace roz::datasets {
 
@@ -37,6 +38,9 @@ class ImageFolder final : public FileDataset {
       if (images.empty()) continue;
       std::sort(images.begin(), images.end());
       std::string folder = dir.filename().string(), name = folder;
+      if (!is_utf8(folder))
+        throw DataError("dataset '" + root.string() + "': class folder '" + escape_non_utf8(folder) +
+                        "' is not named in UTF-8 (class names become prompts): rename it");
       std::replace(name.begin(), name.end(), '_', ' ');
       auto label = static_cast<std::int64_t>(class_names_.size());
       class_names_.push_back(name);

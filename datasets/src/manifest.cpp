@@ -12,6 +12,7 @@
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 #include "roz/spec.hpp"
+#include "utf8.hpp"
 
 namespace roz::datasets {
 
@@ -159,7 +160,17 @@ class ManifestReader {
   }
 
   // A list, or {file: F[, subset: S]}: the lines of F, or the lines of F at the indices listed in S.
+  // Class names and templates, each checked to be UTF-8 (they become prompts).
   std::vector<std::string> lines_or_list(const std::string& key) const {
+    std::vector<std::string> entries = raw_lines_or_list(key);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      if (!is_utf8(entries[i]))
+        fail(key, "entry " + std::to_string(i + 1) + " ('" + escape_non_utf8(entries[i]) +
+                      "') is not valid UTF-8 (save the file as UTF-8)");
+    return entries;
+  }
+
+  std::vector<std::string> raw_lines_or_list(const std::string& key) const {
     YAML::Node node = root_[key];
     if (node.IsSequence()) return strings(key);
     if (!node.IsMap() || !node["file"]) fail(key, "expected a list or {file: ..., subset: ...}");

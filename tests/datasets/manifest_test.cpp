@@ -9,6 +9,7 @@
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/datasets/manifest.hpp"
+#include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
 #include "test_env.hpp"
 
@@ -178,6 +179,33 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
       EXPECT_EQ(std::string(e.what()).find("key '"), std::string::npos) << e.what();
     }
   }
+}
+
+// Class names in another encoding (Latin-1 "caf\xe9") are refused when the dataset opens, naming the
+// file or folder and the name; before, a run failed deep in the typographic cell, naming neither, and
+// every --resume failed at the same cell.
+TEST(Manifest, ClassNamesThatAreNotUtf8AreRefusedWhenOpened) {
+  fs::path dir = wnid_folder("latin1", {"n02", "n04"});
+  write(dir / "classes.txt", "tea\ncaf\xe9\n");
+  setenv("ROZ_TEST_LATIN1_ROOT", (dir / "images").c_str(), 1);
+  write(dir / "m.yaml", "name: latin1\nreader: image_folder\nroot: ${ROZ_TEST_LATIN1_ROOT}\nclasses: {file: classes.txt}\n");
+  try {
+    open_manifest(dir / "m.yaml");
+    FAIL() << "a Latin-1 class name was taken";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "m.yaml").string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("entry 2 ('caf\\xE9') is not valid UTF-8"), std::string::npos) << e.what();
+  }
+  fs::rename(dir / "images" / "n04", dir / "images" / "caf\xe9");
+  try {
+    read_image_folder(dir / "images");
+    FAIL() << "a Latin-1 folder name was taken";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("class folder 'caf\\xE9' is not named in UTF-8"), std::string::npos) << e.what();
+  }
+  write(dir / "classes.txt", "tea\ncaf\xc3\xa9\n");  // the same name in UTF-8 is fine
+  fs::rename(dir / "images" / "caf\xe9", dir / "images" / "n04");
+  EXPECT_EQ(open_manifest(dir / "m.yaml")->class_names().at(1), "caf\xc3\xa9");
 }
 
 }  // namespace
