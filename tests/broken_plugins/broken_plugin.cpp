@@ -6,6 +6,7 @@
 //                 loader without one build per defect. Unset: a plugin that loads and works.
 #include <ATen/core/Tensor.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -30,6 +31,7 @@ std::string defect() {
 
 roz::PluginDescriptor describe(const std::string& defect) {
   if (defect == "descriptor_throws") throw std::runtime_error("deliberate failure in the descriptor");
+  if (defect == "descriptor_throws_int") throw 7;
   roz::PluginDescriptor d;
   d.name = defect == "duplicate_name"    ? "fgsm"  // clashes with the built-in attack
            : defect == "invalid_name"    ? "Broken Attack"
@@ -96,6 +98,9 @@ extern "C" __attribute__((visibility("default"))) const roz::PluginEntry* roz_pl
   static const roz::PluginEntry null_descriptor{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
                                                 ROZ_CXX_ABI, &no_descriptor};
   const std::string d = defect();
+  if (d == "crash_in_entry") std::raise(SIGSEGV);  // as a null dereference in plugin code would
+  if (d == "entry_throws") throw std::runtime_error("deliberate failure in the entry");
+  if (d == "entry_throws_int") throw 7;
   if (d == "null_entry") return nullptr;
   if (d == "bad_magic") return &bad_magic;
   if (d == "abi_major") return &abi_major;

@@ -2,6 +2,8 @@
 // plugins found on the same search path.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -81,6 +83,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         Case{"not_a_library", "not a loadable shared library"},
         Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
+        Case{"entry_throws", "entry threw: deliberate failure in the entry"},
+        Case{"entry_throws_int", "entry threw a non-standard exception"},
         Case{"null_entry", "entry symbol does not return a RoZ plugin entry (bad magic)"},
         Case{"bad_magic", "entry symbol does not return a RoZ plugin entry (bad magic)"},
         Case{"abi_major", "ABI major version mismatch: plugin ABI " + abi(kAbiMajor + 1, 0) + ", host ABI " +
@@ -92,12 +96,33 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"no_descriptor_function", "entry has no descriptor"},
         Case{"null_descriptor", "entry has no descriptor"},
         Case{"descriptor_throws", "descriptor threw: deliberate failure in the descriptor"},
+        Case{"descriptor_throws_int", "descriptor threw a non-standard exception"},
         Case{"invalid_name", "invalid plugin name 'Broken Attack' (use lower-case letters, digits, _ - .)"},
         Case{"no_factory", "plugin 'broken_attack' has no factory"},
         Case{"default_out_of_range", "attack plugin 'broken_attack': parameter 'eps': 2 is out of range [0, 1]"},
         Case{"parameter_twice", "plugin 'broken_attack' declares parameter 'eps' twice"},
         Case{"duplicate_name", "duplicate attack plugin name 'fgsm', already provided by"}),
     [](const testing::TestParamInfo<Case>& param_info) { return std::string(param_info.param.defect); });
+
+// A library that crashes while loading is probed in a child process first (roz-plugin-probe): one
+// refusal naming the file, and this process lives on. Before, it took every command down (rc 139).
+// A cache of its own: no earlier clean verdict for defective.so may skip the probe.
+TEST(BrokenPlugin, ALibraryThatCrashesWhileLoadingIsRefusedNotFatal) {
+  const fs::path cache = fs::temp_directory_path() / ("roz_probe_cache." + std::to_string(::getpid()));
+  fs::remove_all(cache);
+  ::setenv("ROZ_CACHE_DIR", cache.c_str(), 1);
+  core::Registry registry = with_builtins("crash_in_entry");
+  ::unsetenv("ROZ_CACHE_DIR");
+  const std::string message = only_failure(registry);
+  EXPECT_NE(message.find("plugin file '" + (broken("crash_in_entry") / "defective.so").string() +
+                         "': crashed while loading (Segmentation fault, signal 11, probed in a child process)"),
+            std::string::npos)
+      << message;
+  expect_good_plugins_listed(registry);
+  EXPECT_FALSE(fs::exists(cache / "plugin-probes") && !fs::is_empty(cache / "plugin-probes"))
+      << "a crash was remembered as a clean load";
+  fs::remove_all(cache);
+}
 
 TEST(BrokenPlugin, DuplicateKeepsTheFirstFoundAndNamesBothFiles) {
   core::Registry registry = with_builtins("duplicate_name");

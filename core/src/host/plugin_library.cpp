@@ -41,7 +41,13 @@ PluginLibrary load_plugin_library(const std::filesystem::path& path) {
     throw PluginLoadError(where + "no '" ROZ_PLUGIN_ENTRY_SYMBOL "' entry symbol (not a RoZ plugin?)");
 
   auto& entry_fn = out.library->get<PluginEntryFn>(ROZ_PLUGIN_ENTRY_SYMBOL);
-  out.entry = entry_fn();
+  try {  // plugin code: anything it throws, standard or not, is this file's failure alone
+    out.entry = entry_fn();
+  } catch (const std::exception& e) {
+    throw PluginLoadError(where + "entry threw: " + first_line(e.what()));
+  } catch (...) {
+    throw PluginLoadError(where + "entry threw a non-standard exception");
+  }
   if (out.entry == nullptr || out.entry->magic != kEntryMagic)
     throw PluginLoadError(where + "entry symbol does not return a RoZ plugin entry (bad magic)");
 
@@ -66,6 +72,8 @@ PluginLibrary load_plugin_library(const std::filesystem::path& path) {
     out.descriptor = out.entry->descriptor ? out.entry->descriptor() : nullptr;
   } catch (const std::exception& e) {
     throw PluginLoadError(where + "descriptor threw: " + first_line(e.what()));
+  } catch (...) {
+    throw PluginLoadError(where + "descriptor threw a non-standard exception");
   }
   if (out.descriptor == nullptr) throw PluginLoadError(where + "entry has no descriptor");
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "host/plugin_probe.hpp"
 #include "roz/core/search_path.hpp"
 #include "roz/error.hpp"
 
@@ -46,6 +47,8 @@ Registry Registry::discover(const std::vector<fs::path>& search_path) {
       fs::path canonical = fs::weakly_canonical(file, ec);
       if (!seen_files.insert(canonical).second) continue;  // same file reached twice
       try {
+        if (std::optional<std::string> unsafe = probe_plugin_library(file))
+          throw PluginLoadError("plugin file '" + file.string() + "': " + *unsafe);
         PluginLibrary lib = load_plugin_library(file);
         const PluginDescriptor& d = *lib.descriptor;
         auto clash = std::find_if(registry.plugins_.begin(), registry.plugins_.end(), [&](const PluginLibrary& p) {
