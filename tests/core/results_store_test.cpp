@@ -232,5 +232,32 @@ TEST(ResultsStore, ADamagedStoreIsFoundBeforeResuming) {
   fs::remove_all(dir);
 }
 
+// A read-only open writes nothing beside the store (it works on read-only storage) and refuses a
+// store whose last batches are still only in its write-ahead log.
+TEST(ResultsStore, AReadOnlyOpenWritesNothingAndRefusesAnUnfinishedLog) {
+  const fs::path dir = fresh_dir("roz_store_read_only_test");
+  std::int64_t id = 0;
+  {
+    core::ResultsStore store(dir / "results.db");
+    id = store.open_condition(cell()).id;
+    store.add_batch(id, batch_of(0, 3), 0.1);
+  }  // closed: the log is folded into results.db
+  {
+    core::ResultsStore store(dir / "results.db", core::ResultsStore::Access::read_only);
+    EXPECT_TRUE(store.read_only());
+    EXPECT_EQ(store.recorded_samples(id).size(), 3u);
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1) << "files made beside it";
+  }
+  core::ResultsStore writer(dir / "results.db");
+  writer.add_batch(id, batch_of(3, 2), 0.1);  // open: these records are in results.db-wal
+  try {
+    core::ResultsStore store(dir / "results.db", core::ResultsStore::Access::read_only);
+    FAIL() << "a store with an unfinished log was read as if complete";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("has an unfinished write-ahead log"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace roz

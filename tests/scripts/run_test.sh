@@ -27,6 +27,16 @@ stored=$(count "$tmp/killed/results.db")
 [ "$stored" -lt "$total" ] || fail "the killed run had finished before the kill ($stored of $total records)"
 [ "$stored" -gt 0 ] || fail "nothing stored before the kill"
 
+# roz report --to reads a finished run read-only (read-only storage): the run directory is left
+# exactly as it was, and the report is the one roz run wrote.
+ls -l --time-style=+%s.%N "$tmp/straight" > "$tmp/before.ls"
+sum_before=$(sha256sum "$tmp/straight/results.db")
+"$roz" report "$tmp/straight" --to "$tmp/elsewhere" > /dev/null 2> "$tmp/elsewhere.err" || { cat "$tmp/elsewhere.err"; fail "report --to"; }
+ls -l --time-style=+%s.%N "$tmp/straight" > "$tmp/after.ls"
+cmp -s "$tmp/before.ls" "$tmp/after.ls" || fail "report --to changed the run directory: $(diff "$tmp/before.ls" "$tmp/after.ls")"
+[ "$(sha256sum "$tmp/straight/results.db")" = "$sum_before" ] || fail "report --to changed results.db"
+cmp -s "$tmp/straight/summary.csv" "$tmp/elsewhere/summary.csv" || fail "report --to: another summary.csv"
+
 # A store damaged on disk (garbage over its middle) is refused before --resume computes anything into
 # it, naming the file; an empty (truncated) one is not taken for a new run.
 mkdir "$tmp/damaged" "$tmp/empty"

@@ -51,7 +51,7 @@ core::ReportFiles report(core::PluginHost& host, core::ResultsStore& store, cons
 
 void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands) {
   struct Args {
-    std::string config, out, shard = "0/1", cache_dir;
+    std::string config, out, shard = "0/1", cache_dir, report_to;
     bool resume = false, no_report = false;
     std::vector<std::string> databases;
   };
@@ -106,15 +106,21 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
 
   CLI::App* rep = app.add_subcommand("report", "compute the metrics of a run directory and write its report");
   rep->add_option("dir", args->out, "run directory (holding results.db)")->required()->check(CLI::ExistingDirectory);
+  rep->add_option("--to", args->report_to,
+                  "write the report here and leave DIR untouched (reads results.db read-only: read-only storage)");
   commands.push_back({rep, [&global, args] {
                         core::Registry registry = discover(global);
                         const fs::path db = fs::path(args->out) / "results.db";
                         if (!fs::exists(db))
                           throw Error("'" + db.string() + "' does not exist (run roz run, or roz merge)");
-                        core::ResultsStore store(db);
+                        const bool elsewhere = !args->report_to.empty();
+                        if (!elsewhere && ::access(args->out.c_str(), W_OK) != 0)
+                          throw Error("'" + args->out + "' is not writable: give --to DIR for the report");
+                        core::ResultsStore store(db, elsewhere ? core::ResultsStore::Access::read_only
+                                                               : core::ResultsStore::Access::read_write);
                         core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
                               global.precision_or_fp32());
-                        print_report(report(host, store, args->out));
+                        print_report(report(host, store, elsewhere ? fs::path(args->report_to) : fs::path(args->out)));
                         return 0;
                       }});
 

@@ -208,7 +208,7 @@ ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOpti
             rows.push_back({"across_models", spec, s.info, stored_id(s.info), v, std::nullopt, std::nullopt});
       });
   }
-  store.replace_summaries(rows);
+  if (!store.read_only()) store.replace_summaries(rows);  // a read-only store keeps what it has
 
   // The attack sanity checks, per model and dataset, as roz eval runs them.
   std::map<std::pair<std::string, std::string>, EvalReport> evaluations;

@@ -257,26 +257,41 @@ ConditionInfo info_from(const std::string& text) {
 
 }  // namespace
 
-ResultsStore::ResultsStore(const std::filesystem::path& file) : file_(file) {
+ResultsStore::ResultsStore(const std::filesystem::path& file, Access access) : file_(file), access_(access) {
   // SQLite takes an empty file for an empty database; RoZ never leaves one (the schema is written on
   // creation), so it is a store truncated by a crash or a full disk, not a place to start afresh.
   std::error_code ec;
   if (std::filesystem::is_regular_file(file, ec) && std::filesystem::file_size(file, ec) == 0 && !ec)
     throw DataError("results store '" + file.string() +
                     "': the file is empty (0 bytes), not a store: truncated? Remove it to start a new run");
-  if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  std::filesystem::path log = file;
+  log += "-wal";
+  if (access == Access::read_only && std::filesystem::file_size(log, ec) > 0 && !ec)
+    throw DataError("results store '" + file.string() + "' has an unfinished write-ahead log ('" + log.string() +
+                    "': a run was killed or is still running): open it where it is writable, or --resume the run");
+  // immutable=1: no locks and no -shm file, so nothing is created beside a read-only store.
+  const std::string name = access == Access::read_only ? "file:" + file.string() + "?immutable=1" : file.string();
+  const int flags = access == Access::read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (!std::filesystem::exists(file, ec) && access == Access::read_only)
+    throw DataError("results store '" + file.string() + "': does not exist");
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw DataError("results store '" + file.string() + "': cannot open: " + message);
   }
   try {
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-    exec(kSchema);
+    if (access == Access::read_write) {
+      exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+      exec(kSchema);
+    }
     if (std::optional<std::string> version = meta("schema_version")) {
       if (*version != kSchemaVersion)
         throw DataError("results store '" + file.string() + "': schema version " + *version + ", this roz writes " +
                         kSchemaVersion);
+    } else if (access == Access::read_only) {
+      throw DataError("results store '" + file.string() + "': no schema version (not a RoZ results store?)");
     } else {
       set_meta("schema_version", kSchemaVersion);
     }

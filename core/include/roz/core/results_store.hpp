@@ -56,13 +56,22 @@ struct StoredSummary {
 
 class ResultsStore {
  public:
-  // Opens or creates the database; a file that is not a RoZ results store is an error naming it.
-  explicit ResultsStore(const std::filesystem::path& file);
+  enum class Access {
+    read_write,  // opens or creates the database
+    // Reads a finished store without writing anything beside it (no lock, -wal or -shm file), so it
+    // works on read-only storage. A store with an unfinished write-ahead log (a run killed, or
+    // still running) is refused: its last batches are only in that log.
+    read_only,
+  };
+
+  // A file that is not a RoZ results store is an error naming it.
+  explicit ResultsStore(const std::filesystem::path& file, Access access = Access::read_write);
   ~ResultsStore();
   ResultsStore(const ResultsStore&) = delete;
   ResultsStore& operator=(const ResultsStore&) = delete;
 
   const std::filesystem::path& file() const { return file_; }
+  bool read_only() const { return access_ == Access::read_only; }
 
   // SQLite's quick_check over the whole file (seconds per GB): DataError naming the file and the first
   // problems when it is damaged. roz run checks before it resumes into a store.
@@ -104,6 +113,7 @@ class ResultsStore {
   void exec(const std::string& sql) const;
 
   std::filesystem::path file_;
+  Access access_ = Access::read_write;
   sqlite3* db_ = nullptr;
 };
 
