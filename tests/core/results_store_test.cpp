@@ -59,6 +59,14 @@ void plant_failing_insert(const fs::path& db_file, const std::string& raise) {
   sqlite3_close(db);
 }
 
+// A store at `file` holding cell() with `n` records, closed again; the cell's id.
+std::int64_t closed_store_with_records(const fs::path& file, int n) {
+  core::ResultsStore store(file);
+  const std::int64_t id = store.open_condition(cell()).id;
+  store.add_batch(id, batch_of(0, n), 0.1);
+  return id;
+}
+
 // A fresh directory with a finished 5-record copy of cell() in source.db and an unfinished 2-record
 // one in target.db.
 fs::path two_copies(const std::string& name) {
@@ -164,12 +172,7 @@ TEST(ResultsStore, TheCorrectColumnIsTheMetricsTop1) {
 // no transaction is active" and that error replaced the real one.
 TEST(ResultsStore, AFailureThatRollsBackIsReportedAsItself) {
   const fs::path dir = fresh_dir("roz_store_rollback_test");
-  std::int64_t id = 0;
-  {
-    core::ResultsStore store(dir / "results.db");
-    id = store.open_condition(cell()).id;
-    store.add_batch(id, batch_of(0, 2), 0.1);
-  }
+  const std::int64_t id = closed_store_with_records(dir / "results.db", 2);
   plant_failing_insert(dir / "results.db", "ROLLBACK");
   core::ResultsStore store(dir / "results.db");
   try {
@@ -236,12 +239,7 @@ TEST(ResultsStore, ADamagedStoreIsFoundBeforeResuming) {
 // store whose last batches are still only in its write-ahead log.
 TEST(ResultsStore, AReadOnlyOpenWritesNothingAndRefusesAnUnfinishedLog) {
   const fs::path dir = fresh_dir("roz_store_read_only_test");
-  std::int64_t id = 0;
-  {
-    core::ResultsStore store(dir / "results.db");
-    id = store.open_condition(cell()).id;
-    store.add_batch(id, batch_of(0, 3), 0.1);
-  }  // closed: the log is folded into results.db
+  const std::int64_t id = closed_store_with_records(dir / "results.db", 3);  // the log folded in
   {
     core::ResultsStore store(dir / "results.db", core::ResultsStore::Access::read_only);
     EXPECT_TRUE(store.read_only());
