@@ -54,6 +54,10 @@ struct Case {
   std::string expected;  // fragment of the message
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.defect;
+}
+
 std::string abi(std::uint32_t major, std::uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }

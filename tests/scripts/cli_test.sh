@@ -100,6 +100,10 @@ fi
 grep -q "attack plugin 'throwing_factory' ($broken/defective/defective.so): create failed: deliberate failure in the factory" \
   "$tmp/e3.err" || fail "factory message"
 
+# An --out that cannot be written is refused before anything is computed.
+if "$roz" "${eval_args[@]}" --out "$tmp/no/such/dir/report.json" > /dev/null 2> "$tmp/out.err"; then fail "unwritable --out accepted"; fi
+grep -q "cannot write the report to '$tmp/no/such/dir/report.json': its directory" "$tmp/out.err" || fail "--out message"
+grep -q "clean" "$tmp/out.err" && fail "roz eval computed before refusing --out"
 "$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/report.json" > "$tmp/eval.json" 2> "$tmp/eval.err"
 python3 - "$tmp/eval.json" "$tmp/report.json" <<'PY'
 import json, sys

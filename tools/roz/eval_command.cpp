@@ -1,12 +1,15 @@
 // roz eval: one model, one dataset, clean plus each --corruption and --attack condition.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "roz/core/atomic_file.hpp"
 #include "roz/core/eval_config.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/head_cache.hpp"
@@ -148,6 +151,14 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
   if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
 
+  // An --out that cannot be written fails now, not after the evaluation (which it would discard).
+  if (!args.out.empty()) {
+    const std::filesystem::path dir = std::filesystem::absolute(args.out).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+      throw Error("cannot write the report to '" + args.out + "': its directory '" + dir.string() +
+                  "' is missing or not writable");
+  }
   core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu(),
                               global.precision_or_fp32());
   core::EvalReport report;
@@ -156,15 +167,15 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
     report = core::evaluate(host, options);
   }
   json j = report_json(report);
-  if (!args.out.empty()) {
-    std::ofstream out(args.out);
-    if (!(out << j.dump(2) << "\n")) throw Error("cannot write the report to '" + args.out + "'");
-    spdlog::info("report written to {}", args.out);
-  }
+  // Printed before --out is written: should that fail (a full disk), the numbers are still shown.
   if (args.json)
     std::cout << j.dump(2) << "\n";
   else
     print_table(report);
+  if (!args.out.empty()) {
+    core::write_text_atomically(args.out, j.dump(2) + "\n");
+    spdlog::info("report written to {}", args.out);
+  }
   return 0;
 }
 
