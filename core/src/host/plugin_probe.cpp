@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +29,7 @@ constexpr auto kProbeTimeout = std::chrono::seconds(120);
 
 bool is_builtin(const fs::path& library) {
   std::error_code ec;
-  const fs::path own = fs::weakly_canonical(executable_dir() / ".." / "lib" / "roz" / "plugins", ec);
+  const fs::path own = fs::weakly_canonical(builtin_plugin_dir(), ec);
   return !ec && fs::weakly_canonical(library, ec).parent_path() == own;
 }
 

@@ -23,7 +23,7 @@ bool is_plugin_file(const fs::path& p) { return p.extension() == ".so"; }
 std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& cli_paths) {
   std::vector<fs::path> out = cli_paths;
   for (fs::path& p : env_path_list("ROZ_PLUGIN_PATH")) out.push_back(std::move(p));
-  out.push_back(executable_dir() / ".." / "lib" / "roz" / "plugins");
+  out.push_back(builtin_plugin_dir());
   return out;
 }
 

@@ -24,4 +24,8 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
+std::filesystem::path builtin_plugin_dir() {
+  return executable_dir() / ".." / "lib" / "roz" / "plugins";
+}
+
 }  // namespace roz::core

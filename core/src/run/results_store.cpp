@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "accepted_labels.hpp"  // plugins/metrics/common: the metrics' correctness rule
@@ -264,17 +263,18 @@ ResultsStore::ResultsStore(const std::filesystem::path& file, Access access) : f
   if (std::filesystem::is_regular_file(file, ec) && std::filesystem::file_size(file, ec) == 0 && !ec)
     throw DataError("results store '" + file.string() +
                     "': the file is empty (0 bytes), not a store: truncated? Remove it to start a new run");
-  std::filesystem::path log = file;
-  log += "-wal";
-  if (access == Access::read_only && std::filesystem::file_size(log, ec) > 0 && !ec)
-    throw DataError("results store '" + file.string() + "' has an unfinished write-ahead log ('" + log.string() +
-                    "': a run was killed or is still running): open it where it is writable, or --resume the run");
+  if (access == Access::read_only) {
+    if (!std::filesystem::exists(file, ec)) throw DataError("results store '" + file.string() + "': does not exist");
+    std::filesystem::path log = file;
+    log += "-wal";
+    if (std::filesystem::file_size(log, ec) > 0 && !ec)
+      throw DataError("results store '" + file.string() + "' has an unfinished write-ahead log ('" + log.string() +
+                      "': a run was killed or is still running): open it where it is writable, or --resume the run");
+  }
   // immutable=1: no locks and no -shm file, so nothing is created beside a read-only store.
   const std::string name = access == Access::read_only ? "file:" + file.string() + "?immutable=1" : file.string();
   const int flags = access == Access::read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (!std::filesystem::exists(file, ec) && access == Access::read_only)
-    throw DataError("results store '" + file.string() + "': does not exist");
   if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -382,6 +382,7 @@ void ResultsStore::add_batch(std::int64_t condition_id, const BatchOutcome& batc
                    "confidence, topk, written_label, logits, embedding, linf, l2, metadata) "
                    "VALUES(?,?,'ok',?,?,?,?,?,?,?,?,?,?,?,?)",
                    file_);
+  const std::string who = "results store '" + file_.string() + "'";
   for (const SampleRecord& r : batch.records) {
     const auto& l = r.logits;
     std::vector<std::int64_t> order(l.size());
@@ -395,7 +396,7 @@ void ResultsStore::add_batch(std::int64_t condition_id, const BatchOutcome& batc
     for (float v : l) denominator += std::exp(static_cast<double>(v) - l[static_cast<std::size_t>(prediction)]);
     // The metrics' own rule (and its refusal of a label outside the classes), so the column and
     // the reported top1 cannot disagree.
-    const bool correct = metrics::top1_correct(l, metrics::accepted_labels(r, "results store '" + file_.string() + "'"));
+    const bool correct = metrics::top1_correct(l, metrics::accepted_labels(r, who));
     record.bind(1, condition_id).bind(2, r.sample_id).bind(3, r.label).bind(4, json(r.accepted_labels).dump());
     record.bind(5, prediction).bind(6, static_cast<std::int64_t>(correct)).bind(7, 1.0 / denominator);
     record.bind(8, json(order).dump());

@@ -30,7 +30,8 @@ StoreLock::StoreLock(const std::filesystem::path& database) {
   }
   // The holder's pid, for a second run's message; failing to write it costs only that detail.
   const std::string pid = std::to_string(::getpid());
-  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) errno = 0;
+  [[maybe_unused]] const bool pid_written =
+      ::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
 }
 
 StoreLock::~StoreLock() {

@@ -6,8 +6,9 @@
 //   pmk     = share of anchors whose prediction and every prediction of their set are correct (the
 //             worst case over the set);
 //   anchors = the number of anchors, the denominator of both.
-// A prediction is correct as the accuracy plugin's top1 (accepted_labels.hpp). Records without pm_anchor are ignored; a neighbour
-// whose anchor is not among the records has no set to count in. No record with pm_anchor: nothing.
+// A prediction is correct as the accuracy plugin's top1 (accepted_labels.hpp). Records without
+// pm_anchor are ignored; a neighbour whose anchor is not among the records has no set to count in.
+// No record with pm_anchor: nothing.
 #include <algorithm>
 #include <map>
 #include <string>
