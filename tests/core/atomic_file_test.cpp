@@ -1,7 +1,6 @@
 // Replacing a file atomically: a write that fails midway leaves the old file whole and no temporary
 // behind (roz report, roz train and the head cache rely on it).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,18 +9,14 @@
 
 #include "roz/core/atomic_file.hpp"
 #include "roz/error.hpp"
+#include "test_env.hpp"
 
 namespace roz {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / (name + "." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using test::fresh_dir;
 
 std::string read(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

@@ -2,7 +2,6 @@
 // metrics' rule; merging replaces an unfinished cell with a finished copy atomically.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/error.hpp"
+#include "test_env.hpp"
 
 namespace roz {
 namespace {
@@ -40,13 +40,7 @@ core::StoredCondition cell() {
   return c;
 }
 
-// An empty directory of this test process's own.
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / (name + "." + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using test::fresh_dir;
 
 // Adds a trigger that aborts every insert of records with `raise` (ABORT or ROLLBACK), as a full
 // disk or a kill would stop one.

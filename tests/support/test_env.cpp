@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <unistd.h>
 
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -29,6 +30,13 @@ class RozThreads final : public testing::Environment {
 [[maybe_unused]] testing::Environment* const kRozThreads = testing::AddGlobalTestEnvironment(new RozThreads);
 
 }  // namespace
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / (name + "." + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 const core::Registry& builtin_registry() {
   static const core::Registry registry = core::Registry::discover({ROZ_TEST_PLUGIN_DIR});

@@ -4,6 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <filesystem>
 #include <memory>
 #include <opencv2/core/mat.hpp>
 #include <string>
@@ -17,6 +18,9 @@
 namespace roz::test {
 
 const core::Registry& builtin_registry();
+
+// An empty directory TEMP/NAME.PID, made afresh (the pid keeps parallel test processes apart).
+std::filesystem::path fresh_dir(const std::string& name);
 
 struct ImageBatch {
   std::vector<cv::Mat> images;  // uint8 RGB 32x32

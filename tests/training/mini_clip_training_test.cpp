@@ -34,10 +34,7 @@ core::TrainOptions tiny(const fs::path& out) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("roz_train_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_dir("roz_train_" + name);
 }
 
 std::vector<at::Tensor> weights_of(core::PluginHost& host, const fs::path& file) {

@@ -31,10 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path fresh_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("roz_robust_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_dir("roz_robust_" + name);
 }
 
 // A few steps from the embedded weights: 2 epochs of 4 batches of 128 training images.
