@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 # GPU checks carry the ctest label gpu: `make test` leaves them out (CI has no GPU), `make test-gpu` runs them.
 CTEST_FLAGS ?= -LE gpu
 
-.PHONY: all setup build demo test test-gpu install clean format
+.PHONY: all setup build demo test test-gpu fuzz install clean format
 
 all: build
 
@@ -22,6 +22,10 @@ test: build
 
 test-gpu: build
 	cd $(BUILD) && ctest --output-on-failure -L gpu
+
+# ASan + UBSan unit tests and libFuzzer on the input readers, 60 s each (tools/fuzz.sh; needs clang).
+fuzz: setup
+	tools/fuzz.sh
 
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))

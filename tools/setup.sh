@@ -14,6 +14,7 @@ PACKAGES=(
   libicu-dev zlib1g-dev dataset-fashion-mnist
   libopenmpi-dev openmpi-bin  # sharded overlap search over MPI ranks
   libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer, AddressSanitizer, UndefinedBehaviorSanitizer
   chromium  # the report test renders report.html headless
 )
 

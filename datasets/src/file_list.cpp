@@ -2,6 +2,7 @@
 
 #include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
+#include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 #include "roz/spec.hpp"
 
@@ -10,8 +11,6 @@ namespace roz::datasets {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr long long kMaxLabels = 1000000;
 
 class FileList final : public FileDataset {
  public:
@@ -34,9 +33,10 @@ class FileList final : public FileDataset {
                         ": expected PATH,LABEL or PATH LABEL with a non-negative integer label");
       // Class names are made for every number up to the largest label: a label like 10^11 must not
       // size that allocation (ImageNet-21k, the largest label space in use, has 21,841 classes).
-      if (label >= kMaxLabels)
+      if (static_cast<unsigned long long>(label) >= resource_limits().classes)
         throw DataError("file list '" + list.string() + "', line " + std::to_string(line_number) + ": label " +
-                        label_text + " is not below " + std::to_string(kMaxLabels));
+                        label_text + " is not below " + std::to_string(resource_limits().classes) +
+                        " (ROZ_MAX_CLASSES)");
       std::string path = line.substr(0, cut);
       while (!path.empty() && (path.back() == ' ' || path.back() == '\t' || path.back() == ',')) path.pop_back();
       max_label = std::max(max_label, label);

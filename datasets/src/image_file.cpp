@@ -1,11 +1,13 @@
 #include "roz/datasets/image_file.hpp"
 
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 
 namespace roz::datasets {
@@ -19,6 +21,26 @@ bool is_truncated_jpeg(const std::vector<unsigned char>& bytes) {
   return !(end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9);
 }
 
+// The formats RoZ hands to OpenCV, told by their first bytes, not the file name (ImageNet has PNGs
+// named .JPEG). Debian's OpenCV also decodes DICOM, JPEG 2000, OpenEXR, HDR and more, through
+// libraries that can abort the process on a crafted file (GDCM asserts on a 140-byte one): those
+// are refused before any decoder sees them.
+bool is_accepted_format(const std::vector<unsigned char>& b) {
+  const auto starts = [&](std::initializer_list<unsigned char> magic, std::size_t at = 0) {
+    if (b.size() < at + magic.size()) return false;
+    std::size_t i = at;
+    for (unsigned char m : magic)
+      if (b[i++] != m) return false;
+    return true;
+  };
+  return starts({0xFF, 0xD8, 0xFF}) ||                                          // JPEG
+         starts({0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}) ||                // PNG
+         starts({'B', 'M'}) ||                                                  // BMP
+         starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A}) ||    // TIFF
+         (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8)) ||  // WebP
+         (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6');          // PBM, PGM, PPM
+}
+
 }  // namespace
 
 cv::Mat decode_rgb(const std::filesystem::path& path) {
@@ -27,14 +49,17 @@ cv::Mat decode_rgb(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw DataError("image '" + path.string() + "': " + (std::filesystem::exists(path, ec) ? "not a regular file" : "cannot open"));
+  const ResourceLimits& caps = resource_limits();
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxImageFileBytes)
+  if (!ec && size > caps.image_file_bytes)
     throw DataError("image '" + path.string() + "': " + std::to_string(size) + " bytes, more than the " +
-                    std::to_string(kMaxImageFileBytes >> 20) + " MiB an image file may have");
+                    std::to_string(caps.image_file_bytes) + " an image file may have (ROZ_MAX_IMAGE_FILE_MIB)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw DataError("image '" + path.string() + "': cannot open");
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw DataError("image '" + path.string() + "': read error");
+  if (!is_accepted_format(bytes))
+    throw DataError("image '" + path.string() + "': not a JPEG, PNG, BMP, TIFF, WebP or PNM file");
   if (is_truncated_jpeg(bytes)) throw DataError("image '" + path.string() + "': truncated JPEG (no end-of-image marker)");
   cv::Mat bgr;
   try {
@@ -43,6 +68,10 @@ cv::Mat decode_rgb(const std::filesystem::path& path) {
     throw DataError("image '" + path.string() + "': cannot decode (" + e.msg + ")");
   }
   if (bgr.empty()) throw DataError("image '" + path.string() + "': cannot decode (corrupt, truncated or not an image)");
+  if (static_cast<std::uint64_t>(bgr.total()) > caps.image_pixels)
+    throw DataError("image '" + path.string() + "': " + std::to_string(bgr.cols) + " x " + std::to_string(bgr.rows) +
+                    " pixels, more than the " + std::to_string(caps.image_pixels) +
+                    " an image may have (ROZ_MAX_IMAGE_PIXELS)");
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;

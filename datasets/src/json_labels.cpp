@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
+#include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 
 namespace roz::datasets {
@@ -26,12 +28,20 @@ class JsonLabels final : public FileDataset {
     std::int64_t max_label = -1;
     for (const auto& [path, value] : map.items()) {
       std::vector<std::int64_t> list;
-      if (value.is_number_integer()) list.push_back(value.get<std::int64_t>());
-      else if (value.is_array() && !value.empty() && value[0].is_number_integer()) list = value.get<std::vector<std::int64_t>>();
-      else throw DataError("labels file '" + labels.string() + "': '" + path + "' needs an integer label or a list of them");
+      const auto integer = [](const nlohmann::json& v) { return v.is_number_integer(); };
+      if (integer(value))
+        list.push_back(value.get<std::int64_t>());
+      else if (value.is_array() && !value.empty() && std::all_of(value.begin(), value.end(), integer))
+        list = value.get<std::vector<std::int64_t>>();
+      else
+        throw DataError("labels file '" + labels.string() + "': '" + path + "' needs an integer label or a list of them");
       std::string raw;
       for (std::int64_t l : list) {
         if (l < 0) throw DataError("labels file '" + labels.string() + "': negative label for '" + path + "'");
+        // Class names are made for every number up to the largest label (as for file lists).
+        if (static_cast<std::uint64_t>(l) >= resource_limits().classes)
+          throw DataError("labels file '" + labels.string() + "': label " + std::to_string(l) + " for '" + path +
+                          "' is not below " + std::to_string(resource_limits().classes) + " (ROZ_MAX_CLASSES)");
         raw += (raw.empty() ? "" : ",") + std::to_string(l);
         max_label = std::max(max_label, l);
       }

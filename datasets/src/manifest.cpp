@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -37,8 +38,8 @@ class ManifestReader {
                                                 "templates", "image_dir",   "class_keys", "pm_sets", "description",
                                                 "source",    "license"};
     for (const auto& entry : root_) {
-      std::string key = entry.first.as<std::string>();
-      if (!kKeys.count(key)) fail(key, "unknown key");
+      if (!entry.first.IsScalar()) fail("(top level)", "a key must be a word, not a list or a map");
+      if (!kKeys.count(entry.first.Scalar())) fail(entry.first.Scalar(), "unknown key");
     }
   }
 
@@ -76,8 +77,10 @@ class ManifestReader {
  private:
   bool has(const std::string& key) const { return static_cast<bool>(root_[key]); }
 
-  std::string text(const std::string& key) const {
-    YAML::Node node = root_[key];
+  std::string text(const std::string& key) const { return scalar(root_[key], key); }
+
+  // A single value under `key` (a map or a list there is an error, not a yaml-cpp exception).
+  std::string scalar(const YAML::Node& node, const std::string& key) const {
     if (!node) fail(key, "missing");
     if (!node.IsScalar()) fail(key, "expected a single value");
     return node.Scalar();
@@ -85,7 +88,7 @@ class ManifestReader {
 
   int integer(const std::string& key) const {
     long long v = 0;
-    if (!parse_integer(text(key), v)) fail(key, "expected an integer");
+    if (!parse_integer(text(key), v) || v < INT_MIN || v > INT_MAX) fail(key, "expected an integer");
     return static_cast<int>(v);
   }
 
@@ -94,7 +97,7 @@ class ManifestReader {
     if (node && node.IsScalar()) return {node.Scalar()};
     if (!node || !node.IsSequence()) fail(key, "expected a list");
     std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(item.as<std::string>());
+    for (const auto& item : node) out.push_back(scalar(item, key));
     return out;
   }
 
@@ -174,10 +177,10 @@ class ManifestReader {
     YAML::Node node = root_[key];
     if (node.IsSequence()) return strings(key);
     if (!node.IsMap() || !node["file"]) fail(key, "expected a list or {file: ..., subset: ...}");
-    std::vector<std::string> lines = read_lines(key, node["file"].as<std::string>());
+    std::vector<std::string> lines = read_lines(key, scalar(node["file"], key + ".file"));
     if (!node["subset"]) return lines;
     std::vector<std::string> out;
-    for (const std::string& index_text : read_lines(key, node["subset"].as<std::string>())) {
+    for (const std::string& index_text : read_lines(key, scalar(node["subset"], key + ".subset"))) {
       long long index = -1;
       if (!parse_integer(index_text, index) || index < 0 || index >= static_cast<long long>(lines.size()))
         fail(key, "subset index '" + index_text + "' is not a line of the file");
@@ -199,12 +202,12 @@ class ManifestReader {
     } else if (mapping.IsScalar() && mapping.Scalar() == "index") {
       for (std::int64_t i = 0; i < count; ++i) keys[std::to_string(i)] = {i};
     } else if (mapping.IsMap() && mapping["json"]) {
-      fs::path file = resolve(mapping["json"].as<std::string>());
+      fs::path file = resolve(scalar(mapping["json"], "class_keys.json"));
       std::ifstream in(file);
       if (!in) fail("class_keys", "cannot open '" + file.string() + "'");
       try {
         nlohmann::json map = nlohmann::json::parse(in);
-        if (mapping["key"]) map = map.at(mapping["key"].as<std::string>());  // a nested object
+        if (mapping["key"]) map = map.at(scalar(mapping["key"], "class_keys.key"));  // a nested object
         for (const auto& [raw, labels] : map.items()) {
           std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()
                                                              : std::vector<std::int64_t>{labels.get<std::int64_t>()};

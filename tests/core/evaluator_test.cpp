@@ -108,14 +108,16 @@ TEST(Evaluator, CorruptAndTruncatedImagesAreSkippedAndNamed) {
   fs::remove_all(root);
 }
 
-TEST(Evaluator, CancellationStopsBetweenBatches) {
+// Cancelled before the first condition: every condition is reported, none run, none with values.
+TEST(Evaluator, ACancelledEvaluationReportsEachConditionAsNotRun) {
   core::PluginHost host(test::builtin_registry(), 0, 1);
   host.cancellation().cancel();
-  try {
-    core::evaluate(host, options(8));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "evaluation interrupted during condition 'clean'");
+  const core::EvalReport report = core::evaluate(host, options(8));
+  ASSERT_EQ(report.conditions.size(), 3u);
+  for (const core::ConditionReport& c : report.conditions) {
+    EXPECT_EQ(c.error, "not run: interrupted") << c.info.condition;
+    EXPECT_TRUE(c.values.empty()) << c.info.condition;
+    EXPECT_EQ(c.samples, 0) << c.info.condition;
   }
 }
 

@@ -8,7 +8,7 @@
 #include <c10/core/GradMode.h>
 
 #include "roz/attack.hpp"
-#include "roz/core/precision.hpp"
+#include "roz/core/autocast_scope.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "test_env.hpp"

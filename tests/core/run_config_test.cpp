@@ -79,6 +79,17 @@ TEST(RunConfig, ErrorsNameTheFileAndKey) {
       << error_of("models: [m]\ndatasets: [d]\nprecision: half");
 }
 
+// Found by the config fuzzer: a list as a key escaped as a yaml-cpp exception (no file named);
+// a negative seed or limit wrapped around to 2^64 - 1.
+TEST(RunConfig, AListKeyOrANegativeCountIsANamedError) {
+  EXPECT_EQ(error_of("? [a, b]\n: 1\n"), "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
+  EXPECT_EQ(error_of("models: [m]\ndatasets:\n  - {? [x]: 1, name: a}\n"),
+            "config 'run.yaml': key 'datasets[0]': a key must be a word, not a list or a map");
+  EXPECT_EQ(error_of("models: [m]\ndatasets: [d]\nseed: -1\n"), "config 'run.yaml': key 'seed': '-1' is not a non-negative number");
+  EXPECT_EQ(error_of("models: [m]\ndatasets: [{name: d, limit: -5}]\n"),
+            "config 'run.yaml': key 'datasets[0].limit': '-5' is not a non-negative number");
+}
+
 TEST(RunConfig, ReadsTheOverlapAudit) {
   core::RunConfig c = core::parse_run_config(R"(
 models: [mini_clip]

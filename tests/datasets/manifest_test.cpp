@@ -114,6 +114,23 @@ TEST(Manifest, ErrorsNameTheManifestAndKey) {
   EXPECT_NE(error_of(dir / "f.yaml").find("malformed YAML"), std::string::npos);
 }
 
+// Found by the manifest fuzzer: a list or a map where a word belongs escaped as a yaml-cpp
+// exception (no file named), and a label width of 2^32 + 1 read as 1.
+TEST(Manifest, AListOrAMapWhereAWordBelongsIsANamedError) {
+  fs::path dir = wnid_folder("shapes", {"n01", "n02"});
+  const auto manifest_error = [&](const std::string& yaml) {
+    write(dir / "m.yaml", yaml);
+    return error_of(dir / "m.yaml");
+  };
+  const std::string prefix = "dataset manifest '" + (dir / "m.yaml").string() + "': key ";
+  EXPECT_EQ(manifest_error("? [reader]\n: idx\n"), prefix + "'(top level)': a key must be a word, not a list or a map");
+  EXPECT_EQ(manifest_error("reader: cifar_binary\nbatches: [a.bin, {b: c}]\n"), prefix + "'batches': expected a single value");
+  EXPECT_EQ(manifest_error("reader: image_folder\nroot: images\nclasses: {file: [x]}\n"),
+            prefix + "'classes.file': expected a single value");
+  EXPECT_EQ(manifest_error("reader: cifar_binary\nbatches: [a.bin]\nlabel_bytes: 4294967297\n"),
+            prefix + "'label_bytes': expected an integer");
+}
+
 }  // namespace
 }  // namespace roz::datasets
 

@@ -168,7 +168,20 @@ TEST(FileListReader, AnAbsurdLabelIsANamedError) {
   fs::path dir = temp_dir("list_label");
   write(dir / "huge.csv", "img/a.jpg,3\nimg/b.jpg,100000000000\n");
   EXPECT_EQ(error_of([&] { read_file_list(dir / "huge.csv", dir); }),
-            "file list '" + (dir / "huge.csv").string() + "', line 2: label 100000000000 is not below 1000000");
+            "file list '" + (dir / "huge.csv").string() + "', line 2: label 100000000000 is not below 1000000 (ROZ_MAX_CLASSES)");
+}
+
+// The same for a JSON labels file; a list mixing labels with other values escaped as a JSON
+// exception (no file named).
+TEST(JsonLabelsReader, AnAbsurdOrMixedLabelIsANamedError) {
+  fs::path dir = temp_dir("json_label");
+  write(dir / "huge.json", R"({"a.png": 3, "b.png": 100000000000})");
+  EXPECT_EQ(error_of([&] { read_json_labels(dir / "huge.json", dir); }),
+            "labels file '" + (dir / "huge.json").string() +
+                "': label 100000000000 for 'b.png' is not below 1000000 (ROZ_MAX_CLASSES)");
+  write(dir / "mixed.json", R"({"a.png": [1, "x"]})");
+  EXPECT_EQ(error_of([&] { read_json_labels(dir / "mixed.json", dir); }),
+            "labels file '" + (dir / "mixed.json").string() + "': 'a.png' needs an integer label or a list of them");
 }
 
 // Only regular files are read as images: /dev/zero was read until memory ran out, a FIFO blocked.
@@ -180,10 +193,24 @@ TEST(ImageFile, OnlyRegularFilesAreRead) {
   EXPECT_EQ(error_of([&] { decode_rgb(dir / "missing.png"); }), "image '" + (dir / "missing.png").string() + "': cannot open");
 }
 
+// Found by the image fuzzer: 140 bytes with "DICM" at offset 128 reached Debian OpenCV's DICOM
+// decoder, whose GDCM asserts and aborts the process. Only the formats RoZ names reach OpenCV.
+TEST(ImageFile, OnlyTheNamedFormatsReachTheDecoder) {
+  const fs::path dicom = fs::path(ROZ_TEST_SOURCE_DIR) / "tests/fuzz/corpus/image/finding-dicom-gdcm-assert";
+  EXPECT_EQ(error_of([&] { decode_rgb(dicom); }),
+            "image '" + dicom.string() + "': not a JPEG, PNG, BMP, TIFF, WebP or PNM file");
+  fs::path dir = temp_dir("formats");
+  write(dir / "plain.txt", "P7 is not a PNM variant RoZ reads\n");
+  EXPECT_NE(error_of([&] { decode_rgb(dir / "plain.txt"); }).find("not a JPEG, PNG"), std::string::npos);
+  // A PNG named .JPEG (ImageNet has some) is told by its content and decodes.
+  fs::copy_file(fs::path(ROZ_TEST_SOURCE_DIR) / "tests/fuzz/corpus/image/rgb.png", dir / "n01.JPEG");
+  EXPECT_EQ(decode_rgb(dir / "n01.JPEG").size(), cv::Size(12, 8));
+}
+
 // A 1 x 1,000,000 strip asked OpenCV for 150 GB on the way to 224 px; beyond 100:1 it is refused.
 TEST(ImageFile, AnExtremeAspectRatioIsRefusedNotResized) {
   const cv::Mat strip(1, 100000, CV_8UC3, cv::Scalar(1, 2, 3));
-  EXPECT_EQ(error_of([&] { core::resize_center_crop(strip, 224); }), "a 100000 x 1 image: aspect ratio above 100:1");
+  EXPECT_EQ(error_of([&] { core::resize_center_crop(strip, 224); }), "a 100000 x 1 image: aspect ratio above 100:1 (ROZ_MAX_ASPECT_RATIO)");
   const cv::Mat wide(10, 1000, CV_8UC3, cv::Scalar(1, 2, 3));  // exactly 100:1 still goes through
   EXPECT_EQ(core::resize_center_crop(wide, 32).size(), cv::Size(32, 32));
 }

@@ -112,6 +112,22 @@ assert a == b
 assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,variant=auto,quality=10"]
 assert len(a["model"]["sha256"]) == 64 and a["seed"] == 0
 PY
+# An attack that throws after the clean condition costs that condition only: clean and the
+# corruption are printed and written to --out, the failure is named, and the exit code is 1.
+if "$roz" "${eval_args[@]}" --corruption jpeg_compression:quality=10 --attack broken_attack --plugin-path "$broken/defective" \
+    --json --out "$tmp/partial.json" > "$tmp/partial.out" 2> "$tmp/partial.err"; then
+  fail "an attack that throws did not fail roz eval"
+fi
+grep -q "1 of 3 conditions did not finish" "$tmp/partial.err" || fail "partial eval message: $(cat "$tmp/partial.err")"
+python3 - "$tmp/partial.out" "$tmp/partial.json" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a == b
+clean, jpeg, attack = a["conditions"]
+assert "top1" in clean["metrics"] and "top1" in jpeg["metrics"] and "error" not in clean, clean
+assert attack["condition"] == "broken_attack" and attack["metrics"] == {} and attack["samples"] == 0
+assert "perturb failed: deliberate failure inside perturb" in attack["error"], attack
+PY
 # A YAML config with the same keys; flags override it.
 cat > "$tmp/eval.yaml" <<YAML
 model: {name: torchscript, path: "$model", resolution: 32}

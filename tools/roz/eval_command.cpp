@@ -68,6 +68,7 @@ json report_json(const core::EvalReport& r) {
                       {"images_per_second", c.samples / std::max(c.seconds, 1e-9)},
                       {"metrics", values}};
     if (c.prompt_attack) condition["prompt_attack"] = core::prompt_attack_json(*c.prompt_attack);
+    if (!c.error.empty()) condition["error"] = c.error;
     conditions.push_back(std::move(condition));
   }
   return {{"model", {{"spec", r.model_spec}, {"version", r.model_version}, {"sha256", r.model_hash}}},
@@ -98,6 +99,10 @@ void print_table(const core::EvalReport& r) {
   for (const auto& c : r.conditions) {
     std::string name = c.info.condition.size() > 42 ? c.info.condition.substr(0, 39) + "..." : c.info.condition;
     std::cout << std::left << std::setw(44) << name << std::right << std::setw(7) << c.samples;
+    if (!c.error.empty()) {
+      std::cout << "  failed: " << c.error << "\n";
+      continue;
+    }
     for (const auto& n : names) {
       auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
       std::ostringstream cell;
@@ -174,6 +179,13 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (!args.out.empty()) {
     core::write_text_atomically(args.out, j.dump(2) + "\n");
     spdlog::info("report written to {}", args.out);
+  }
+  // What finished is printed and written above; a failed condition still fails the command.
+  int failed = 0;
+  for (const core::ConditionReport& c : report.conditions) failed += c.error.empty() ? 0 : 1;
+  if (failed > 0) {
+    spdlog::error("{} of {} conditions did not finish (their errors are in the report)", failed, report.conditions.size());
+    return 1;
   }
   return 0;
 }

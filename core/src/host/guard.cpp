@@ -2,7 +2,7 @@
 
 namespace roz::core {
 
-std::string plugin_error_message(const std::exception& e) {
+std::string error_message(const std::exception& e) {
   std::string text = e.what();
   // The TorchScript interpreter puts its own summary first and the real error on the last line.
   const std::string interpreter = "The following operation failed in the TorchScript interpreter.";
@@ -16,7 +16,7 @@ std::string plugin_error_message(const std::exception& e) {
     }
     return "TorchScript: " + last;
   }
-  for (const char* marker : {"\nException raised from", "\nFrame ", "\nTraceback"}) {
+  for (const char* marker : {"\nException raised from", "\nFrame ", "\nframe #", "\nTraceback"}) {
     auto pos = text.find(marker);
     if (pos != std::string::npos) text.resize(pos);
   }

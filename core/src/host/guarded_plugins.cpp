@@ -3,6 +3,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "roz/attack.hpp"
+#include "roz/core/autocast_scope.hpp"
 #include "roz/core/guard.hpp"
 #include "roz/corruption.hpp"
 #include "roz/metric.hpp"

@@ -11,6 +11,7 @@
 #include "roz/core/attack_sanity.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/condition_pipeline.hpp"
+#include "roz/core/guard.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -69,7 +70,19 @@ class Evaluation {
     }
 
     for (Condition& condition : conditions(dataset)) {
-      report_.conditions.push_back(evaluate_condition(condition, eval_samples, metrics));
+      // A failure (an attack that throws after the clean condition) costs that condition only:
+      // what finished is reported, with the failure beside it.
+      if (host_.cancellation().cancelled()) {
+        report_.conditions.push_back(failed_condition(condition, "not run: interrupted"));
+        continue;
+      }
+      try {
+        report_.conditions.push_back(evaluate_condition(condition, eval_samples, metrics));
+      } catch (const std::exception& e) {
+        const std::string message = error_message(e);
+        spdlog::error("{}: {}", condition.info.condition, message);
+        report_.conditions.push_back(failed_condition(condition, message));
+      }
     }
     report_.warnings = attack_sanity_warnings(report_, host_.registry());
     for (const std::string& w : report_.warnings) spdlog::warn("{}", w);
@@ -121,6 +134,14 @@ class Evaluation {
     if (std::find(report_.unreadable.begin(), report_.unreadable.end(), message) != report_.unreadable.end()) return;
     spdlog::warn("skipping {}", message);
     report_.unreadable.push_back(message);
+  }
+
+  static ConditionReport failed_condition(const Condition& condition, const std::string& error) {
+    ConditionReport report;
+    report.info = condition.info;
+    report.plugin_version = condition.plugin_version;
+    report.error = error;
+    return report;
   }
 
   ConditionReport evaluate_condition(Condition& condition, const std::vector<SampleInfo>& samples,

@@ -7,27 +7,22 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 
 namespace roz::core {
-
-namespace {
-
-// The most elongated image resize_center_crop takes (a DataError beyond: a named skip in the loader).
-constexpr int kMaxAspectRatio = 100;
-
-}  // namespace
 
 cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution) {
   cv::Mat resized = rgb;
   int shorter = std::min(rgb.cols, rgb.rows);
   if (shorter < 1) throw DataError("an empty image");
   // Resized whole before the crop (as torchvision's Resize + CenterCrop), a strip of extreme aspect
-  // ratio would need gigabytes (1 x 1,000,000 px at 224: 150 GB); such an image is refused instead.
-  const int longer = std::max(rgb.cols, rgb.rows);
-  if (longer > kMaxAspectRatio * shorter)
+  // ratio would need gigabytes (1 x 1,000,000 px at 224: 150 GB); such an image is refused instead
+  // (a DataError: a named skip in the loader).
+  const std::uint64_t longer = std::max(rgb.cols, rgb.rows), max_ratio = datasets::resource_limits().aspect_ratio;
+  if (longer > max_ratio * static_cast<std::uint64_t>(shorter))
     throw DataError("a " + std::to_string(rgb.cols) + " x " + std::to_string(rgb.rows) + " image: aspect ratio above " +
-                    std::to_string(kMaxAspectRatio) + ":1");
+                    std::to_string(max_ratio) + ":1 (ROZ_MAX_ASPECT_RATIO)");
   if (shorter != resolution) {
     double scale = static_cast<double>(resolution) / shorter;
     cv::Size size(std::max(resolution, static_cast<int>(std::lround(rgb.cols * scale))),

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "roz/error.hpp"
@@ -52,6 +53,12 @@ class ConfigReader {
     fail(key, "unknown key (known: " + list + ")");
   }
 
+  // A map's key as text: YAML also allows a list or a map as a key, which no config has.
+  std::string key_of(const YAML::Node& key, const std::string& where) const {
+    if (!key.IsScalar()) fail(where, "a key must be a word, not a list or a map");
+    return key.Scalar();
+  }
+
   std::string scalar(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar()) fail(key, "expected a single value");
     return node.Scalar();
@@ -59,6 +66,9 @@ class ConfigReader {
 
   template <class T>
   T number(const YAML::Node& node, const std::string& key) const {
+    // yaml-cpp reads "-1" as an unsigned number by wrapping it around (a seed of 2^64 - 1).
+    if constexpr (std::is_unsigned_v<T> && !std::is_same_v<T, bool>)
+      if (scalar(node, key).find('-') != std::string::npos) fail(key, "'" + node.Scalar() + "' is not a non-negative number");
     try {
       return node.as<T>();
     } catch (const YAML::Exception&) {
@@ -79,7 +89,7 @@ class ConfigReader {
     Spec out;
     out.name = scalar(node["name"], key + ".name");
     for (const auto& entry : node) {
-      std::string param = entry.first.as<std::string>();
+      std::string param = key_of(entry.first, key);
       if (param == "name") continue;
       out.params.emplace_back(param, value(entry.second, key + "." + param));
     }

@@ -26,7 +26,7 @@ EvalOptions parse_eval_config(const std::string& yaml, const std::string& source
                                               "prompt_attack_points"};
   EvalOptions o;
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = r.key_of(entry.first, "(top level)");
     const YAML::Node& node = entry.second;
     r.check_known(key, kKeys);
     if (key == "model")

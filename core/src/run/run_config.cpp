@@ -45,7 +45,7 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   }
   if (!node.IsMap() || !node["name"]) r.fail(key, "expected a dataset name or a map with 'name'");
   for (const auto& entry : node) {
-    const std::string field = entry.first.as<std::string>(), path = key + "." + field;
+    const std::string field = r.key_of(entry.first, key), path = key + "." + field;
     r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit"});
     if (field == "name") d.name = r.scalar(entry.second, path);
     if (field == "role") d.role = r.scalar(entry.second, path);
@@ -60,7 +60,7 @@ RunOverlap overlap_section(const ConfigReader& r, const YAML::Node& node) {
   if (!node.IsMap() || !node["index"]) r.fail("overlap", "expected a map with 'index' (a roz overlap build directory)");
   RunOverlap o;
   for (const auto& entry : node) {
-    const std::string field = entry.first.as<std::string>(), path = "overlap." + field;
+    const std::string field = r.key_of(entry.first, "overlap"), path = "overlap." + field;
     r.check_known(path, {"overlap.index", "overlap.model", "overlap.k", "overlap.near", "overlap.exact",
                          "overlap.nprobe", "overlap.ef_search", "overlap.k_factor", "overlap.pairs"});
     if (field == "index") o.index = r.scalar(entry.second, path);
@@ -91,7 +91,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
   c.source = source;
   c.text = yaml;
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = r.key_of(entry.first, "(top level)");
     const YAML::Node& node = entry.second;
     r.check_known(key, kKeys);
     if (key == "models") c.models = r.specs(node, key);

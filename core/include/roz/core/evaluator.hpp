@@ -69,6 +69,9 @@ struct ConditionReport {
   std::int64_t queries = 0;
   double seconds = 0;
   std::optional<PromptAttackSummary> prompt_attack;  // text-prompt attack conditions
+  // Why the condition did not finish (a plugin that threw, an interruption); its values are then
+  // empty. A failed condition does not stop the others: evaluate() still returns them.
+  std::string error;
 };
 
 struct EvalReport {
@@ -87,6 +90,9 @@ struct EvalReport {
   std::vector<ConditionReport> conditions;
 };
 
+// Throws when nothing can be evaluated (unknown plugin, unreadable dataset, a head that cannot be
+// built); a condition that fails is reported as failed (ConditionReport::error) and the others run.
+// Once the host is cancelled the remaining conditions are reported as not run.
 EvalReport evaluate(PluginHost& host, const EvalOptions& options);
 
 // The class prompts of a dataset: its class names with `templates`, else its own templates, else

@@ -10,8 +10,9 @@
 
 namespace roz::core {
 
-// LibTorch messages carry a C++ backtrace after the first line; users need the first line.
-std::string plugin_error_message(const std::exception& e);
+// e.what() without what LibTorch appends to it (a C++ backtrace, the TorchScript interpreter's
+// preamble): the line a user needs. For every error roz prints, not only plugins'.
+std::string error_message(const std::exception& e);
 
 template <class F>
 decltype(auto) guard_call(const std::string& plugin, const char* call, F&& f) {
@@ -20,7 +21,7 @@ decltype(auto) guard_call(const std::string& plugin, const char* call, F&& f) {
   } catch (const PluginCallError&) {
     throw;  // already names the (nested) plugin that failed
   } catch (const std::exception& e) {
-    throw PluginCallError(plugin + ": " + call + " failed: " + plugin_error_message(e));
+    throw PluginCallError(plugin + ": " + call + " failed: " + error_message(e));
   } catch (...) {
     throw PluginCallError(plugin + ": " + call + " failed with an unknown exception");
   }
