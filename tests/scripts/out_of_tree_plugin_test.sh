@@ -29,8 +29,39 @@ grep -q -- "-isystem $tmp/prefix/include\|-I$tmp/prefix/include" "$tmp/commands.
   exit 1
 }
 
+abi_major=$(sed -n 's/^#define ROZ_ABI_MAJOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp")
+abi=$abi_major.$(sed -n 's/^#define ROZ_ABI_MINOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp")
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# libroz_sdk's SONAME follows the ABI major, and the plugin needs that one.
+grep -q "(SONAME).*\[libroz_sdk.so.$abi_major\]" <(readelf -d "$tmp/prefix/lib/libroz_sdk.so") ||
+  fail "libroz_sdk.so's SONAME is not libroz_sdk.so.$abi_major: $(readelf -d "$tmp/prefix/lib/libroz_sdk.so" | grep SONAME)"
+grep -q "(NEEDED).*\[libroz_sdk.so.$abi_major\]" "$tmp/commands.txt" || fail "random_noise.so does not need libroz_sdk.so.$abi_major"
+
+# What the host would refuse at load time, the package refuses when a plugin is configured: another
+# ABI major, another compiler (its C++ ABI), another LibTorch.
+refused() {  # refused NAME EXPECTED-TEXT cmake-arguments...
+  local name=$1 expected=$2
+  shift 2
+  if "$@" > "$tmp/$name.log" 2>&1; then fail "$name: configured"; fi
+  tr -s ' \n' ' ' < "$tmp/$name.log" | grep -qF -- "$expected" || fail "$name: no '$expected' in: $(cat "$tmp/$name.log")"
+}
+mkdir -p "$tmp/abi-next"
+printf 'cmake_minimum_required(VERSION 3.25)\nproject(next LANGUAGES CXX)\nfind_package(RozSDK %s REQUIRED)\n' \
+  "$((abi_major + 1)).0" > "$tmp/abi-next/CMakeLists.txt"
+refused abi-next "version: $abi" cmake -S "$tmp/abi-next" -B "$tmp/abi-next/build" -DCMAKE_PREFIX_PATH="$tmp/prefix"
+refused clang "roz was built with GNU" env CXX=clang++ cmake -S "$plugin_src" -B "$tmp/clang-build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$tmp/prefix"
+torch_root=$(sed -n 's/^ *set(ROZ_TORCH_ROOT "\(.*\)").*/\1/p' "$tmp/prefix/lib/cmake/RozSDK/RozSDKConfig.cmake")
+other="$tmp/libtorch-9.9.9"
+mkdir -p "$other/include/torch/headeronly" "$other/lib"
+printf '#define TORCH_VERSION_MAJOR 9\n#define TORCH_VERSION_MINOR 9\n#define TORCH_VERSION_PATCH 9\n' \
+  > "$other/include/torch/headeronly/version.h"
+for lib in libtorch.so libtorch_cpu.so libc10.so; do ln -s "$torch_root/lib/$lib" "$other/lib/$lib"; done
+refused torch "is LibTorch 9.9.9" cmake -S "$plugin_src" -B "$tmp/torch-build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DROZ_TORCH_ROOT="$other"
+
 "$roz" plugins list --json --plugin-path "$tmp/plugin-build" > "$tmp/list.json"
-abi=$(sed -n 's/^#define ROZ_ABI_MAJOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp").$(sed -n 's/^#define ROZ_ABI_MINOR \([0-9]*\).*/\1/p' "$tmp/prefix/include/roz/abi.hpp")
 python3 - "$tmp/list.json" "$tmp" "$abi" <<'PY'
 import json, sys
 listing = json.load(open(sys.argv[1]))
