@@ -36,6 +36,9 @@ if(NOT TARGET Roz::torch)
   if(NOT Torch_VERSION MATCHES "^[0-9]+\\.[0-9]+\\.[0-9]+$" OR Torch_VERSION VERSION_LESS 2.0)
     message(FATAL_ERROR "RoZ: '${ROZ_TORCH_ROOT}' is not LibTorch 2.x (version '${Torch_VERSION}' from ${_roz_version_h})")
   endif()
+  # Global: this file is read once per build (include_guard), and a find_package(RozSDK) in a
+  # sibling directory checks the version too.
+  set_property(GLOBAL PROPERTY ROZ_TORCH_VERSION "${Torch_VERSION}")
   # The libraries: torch_cpu, and torch_cuda where the build has CUDA. torch_cuda is linked even though
   # no RoZ code calls it: loading it registers the CUDA kernels and hooks (--no-as-needed).
   set(_roz_torch_libs "${ROZ_TORCH_ROOT}/lib/libtorch.so" "${ROZ_TORCH_ROOT}/lib/libtorch_cpu.so"

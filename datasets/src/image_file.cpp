@@ -1,5 +1,6 @@
 #include "roz/datasets/image_file.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
@@ -33,12 +34,17 @@ bool is_accepted_format(const std::vector<unsigned char>& b) {
       if (b[i++] != m) return false;
     return true;
   };
+  // OpenCV gives a file to the first decoder whose signature matches, so a file that passes this
+  // test but fails that decoder's own check would go on to the next, DICOM among them: each test
+  // is as strict as OpenCV's, and DICOM's magic (DICM at 128) is refused whatever comes first.
+  if (starts({'D', 'I', 'C', 'M'}, 128)) return false;
   return starts({0xFF, 0xD8, 0xFF}) ||                                          // JPEG
          starts({0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}) ||                // PNG
          starts({'B', 'M'}) ||                                                  // BMP
          starts({'I', 'I', 0x2A, 0x00}) || starts({'M', 'M', 0x00, 0x2A}) ||    // TIFF
-         (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P'}, 8)) ||  // WebP
-         (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6');          // PBM, PGM, PPM
+         (starts({'R', 'I', 'F', 'F'}) && starts({'W', 'E', 'B', 'P', 'V', 'P', '8'}, 8)) ||  // WebP
+         (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' &&         // PBM, PGM, PPM
+          std::isspace(b[2]) != 0);
 }
 
 }  // namespace

@@ -27,9 +27,6 @@ ResourceLimits read_limits() {
   read_cap("ROZ_MAX_ASPECT_RATIO", caps.aspect_ratio);
   read_cap("ROZ_MAX_DATA_FILE_MIB", caps.data_file_bytes, std::uint64_t{1} << 20);
   read_cap("ROZ_MAX_CLASSES", caps.classes);
-  // OpenCV checks its own cap (default 2^30 pixels) before it allocates a decoded image; ours
-  // would otherwise only be checked after. It reads the variable once, at its first decode.
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(caps.image_pixels).c_str(), /*overwrite=*/0);
   return caps;
 }
 

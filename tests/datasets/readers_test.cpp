@@ -201,6 +201,12 @@ TEST(ImageFile, OnlyTheNamedFormatsReachTheDecoder) {
             "image '" + dicom.string() + "': not a JPEG, PNG, BMP, TIFF, WebP or PNM file");
   fs::path dir = temp_dir("formats");
   write(dir / "plain.txt", "P7 is not a PNM variant RoZ reads\n");
+  // What OpenCV's PNM check refuses (no space after P1) would go on to its DICOM decoder: DICM at
+  // byte 128 is refused whatever the first bytes say.
+  write(dir / "pnm-dicom", "P1x" + std::string(125, ' ') + "DICM" + std::string(64, '\0'));
+  EXPECT_NE(error_of([&] { decode_rgb(dir / "pnm-dicom"); }).find("not a JPEG, PNG"), std::string::npos);
+  write(dir / "pnm-no-space", "P6x 1 1 255\n" + std::string(3, '\x7f'));
+  EXPECT_NE(error_of([&] { decode_rgb(dir / "pnm-no-space"); }).find("not a JPEG, PNG"), std::string::npos);
   EXPECT_NE(error_of([&] { decode_rgb(dir / "plain.txt"); }).find("not a JPEG, PNG"), std::string::npos);
   // A PNG named .JPEG (ImageNet has some) is told by its content and decodes.
   fs::copy_file(fs::path(ROZ_TEST_SOURCE_DIR) / "tests/fuzz/corpus/image/rgb.png", dir / "n01.JPEG");

@@ -27,9 +27,14 @@ inline const std::filesystem::path& scratch_dir() {
     const std::filesystem::path d = std::filesystem::temp_directory_path() / ("roz-fuzz." + std::to_string(::getpid()));
     std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);
-    std::atexit([] { std::filesystem::remove_all(scratch_dir()); });
     return d;
   }();
+  // Registered once `dir` is constructed, so it runs before `dir` is destroyed.
+  static const int removed_at_exit = std::atexit([] {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  });
+  (void)removed_at_exit;
   return dir;
 }
 

@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // An image_folder manifest whose root leaves the scratch directory would walk the machine's file
   // system (correct, and slow): the harness keeps such roots out.
   if (text.find("image_folder") != std::string_view::npos &&
-      (text.find('/') != std::string_view::npos || text.find('$') != std::string_view::npos || text.find('~') != std::string_view::npos))
+      (text.find('/') != std::string_view::npos || text.find('$') != std::string_view::npos || text.find('~') != std::string_view::npos ||
+       text.find("..") != std::string_view::npos))
     return 0;
   write_data_files();
   const std::filesystem::path manifest = roz::fuzz::write_input("manifest.yaml", data, size);

@@ -229,6 +229,23 @@ TEST(Embed, WritesCaptionEmbeddingsRowForRowWithTheImages) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("no caption for 'airplane/0012.jpg'"), std::string::npos) << e.what();
   }
+  // A failure midway (no caption for the 8th image, in the second batch) leaves neither a .npy nor
+  // the rows streamed so far: they went to a .part file, removed; the previous ids file is whole.
+  {
+    std::ofstream captions(dir / "captions-7.jsonl");
+    for (int i = 0; i < 12; ++i)
+      if (i != 7)
+        captions << nlohmann::json{{"id", "airplane/00" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ".jpg"},
+                                   {"caption", "an airplane"}}
+                        .dump()
+                 << "\n";
+  }
+  options.captions = dir / "captions-7.jsonl";
+  options.limit = 12;
+  EXPECT_THROW(core::embed_dataset(host, options), DataError);
+  EXPECT_FALSE(fs::exists(dir / "emb.npy"));
+  EXPECT_FALSE(fs::exists(dir / "emb.ids.jsonl.part"));
+  EXPECT_EQ(overlap::read_ids(dir / "emb.ids.jsonl").size(), 12u);
   fs::remove_all(dir);
 }
 

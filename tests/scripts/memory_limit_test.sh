@@ -5,17 +5,20 @@
 # logs at -vv.
 set -euo pipefail
 roz=$1
+# Each thread reserves a stack and a malloc arena of address space: fixed, so the margins below do
+# not depend on the machine's core count.
+export MALLOC_ARENA_MAX=2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$roz" -vv plugins list > /dev/null 2> "$tmp/start.err"
+"$roz" --threads 2 -vv plugins list > /dev/null 2> "$tmp/start.err"
 mapped=$(sed -n 's/.*address space: \([0-9]*\) MiB mapped on start, limit none.*/\1/p' "$tmp/start.err")
 [ -n "$mapped" ] || fail "no 'address space: N MiB mapped on start, limit none' line at -vv: $(cat "$tmp/start.err")"
 grep -q "address-space limit" "$tmp/start.err" && fail "a warning without a limit"
 
 # Room to spare: no warning, and an evaluation finishes.
-small_eval=(eval --model mini_clip --dataset fashion-mnist --attack fgsm --limit 100)
+small_eval=(--threads 2 eval --model mini_clip --dataset fashion-mnist --attack fgsm --limit 100)
 if ! (ulimit -v $(((mapped + 4096) * 1024)); "$roz" "${small_eval[@]}" > /dev/null 2> "$tmp/roomy.err"); then
   fail "an evaluation with 4 GiB to spare failed: $(cat "$tmp/roomy.err")"
 fi
@@ -37,7 +40,7 @@ grep -q "the address-space limit (ulimit -v) is $((mapped + 300)) MiB and roz ha
 for n in 512 2048; do
   set +e
   (ulimit -v $(((mapped + 2048) * 1024))
-   timeout 120 "$roz" embed --model pixels:resolution=1024 --dataset fashion-mnist --batch-size $n --limit $n \
+   timeout 120 "$roz" --threads 2 embed --model pixels:resolution=1024 --dataset fashion-mnist --batch-size $n --limit $n \
      --out "$tmp/big.npy" > /dev/null 2> "$tmp/oom.err")
   rc=$?
   set -e

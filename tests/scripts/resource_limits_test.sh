@@ -16,9 +16,6 @@ grep -q "32 x 32 pixels, more than the 1023 an image may have (ROZ_MAX_IMAGE_PIX
   fail "a 1023-pixel cap did not name the image and the variable: $(cat "$tmp/capped.err")"
 grep -q "$data/" "$tmp/capped.json" "$tmp/capped.err" || fail "the skipped image is not named"
 
-# Image file size, likewise (the sample PNGs are a few KB).
-ROZ_MAX_IMAGE_FILE_MIB=1 "$roz" "${eval_args[@]}" > /dev/null 2> "$tmp/file.err" || fail "1 MiB image files refused"
-
 # A decompressed IDX file over its cap is an error naming the file (the Fashion-MNIST test images
 # are 7.8 MB once inflated).
 if ROZ_MAX_DATA_FILE_MIB=1 "$roz" eval --model "torchscript:path=$model,resolution=32" --dataset fashion-mnist --support-per-class 1 --limit 4 > /dev/null 2> "$tmp/idx.err"; then

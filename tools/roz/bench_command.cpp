@@ -75,6 +75,7 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
 
     core::EvalReport report = core::evaluate(host, options);
     const core::ConditionReport& clean = report.conditions.front();
+    if (!clean.error.empty()) throw Error("roz bench throughput: the clean evaluation failed: " + clean.error);
     eval_rates.push_back(static_cast<double>(clean.samples) / clean.seconds);
   }
   const double forward = median(forward_rates), eval = median(eval_rates);

@@ -46,11 +46,6 @@ void add_overlap_commands(CLI::App& app, const GlobalOptions& global, std::vecto
 
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
 
-// Memory limits (memory.cpp). A warning when ulimit -v leaves little room beyond what is mapped at start (LibTorch's libraries).
-void warn_if_address_space_is_short();
-// Appended to an out-of-memory error when ulimit -v is set: the limit, what roz maps, what to do.
-std::string out_of_memory_hint();
-
 // While it lives, SIGINT (Ctrl-C) and SIGTERM (kill, a batch scheduler's time limit) cancel `token`
 // (the work stops between batches, keeping what is stored) instead of killing roz.
 class InterruptGuard {

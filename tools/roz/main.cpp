@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <new>
 #include <thread>
 
 #include "commands.hpp"
 #include "roz/abi.hpp"
 #include "roz/device.hpp"
+#include "roz/core/address_space.hpp"
 #include "roz/core/guard.hpp"
 #include "roz/core/logging.hpp"
 #include "roz/core/plugin_library.hpp"
@@ -23,19 +23,6 @@ std::vector<std::filesystem::path> search_path(const GlobalOptions& global) {
   std::vector<std::filesystem::path> paths(global.plugin_paths.begin(), global.plugin_paths.end());
   return core::plugin_search_path(paths);
 }
-
-namespace {
-
-// The line an error that ends a command prints: without LibTorch's backtrace, and with what to do
-// when memory ran out under ulimit -v.
-std::string failure_message(const std::exception& e) {
-  const std::string text = core::error_message(e);
-  const bool out_of_memory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr ||
-                             text.find("allocate") != std::string::npos;  // LibTorch's, OpenCV's, the C library's
-  return out_of_memory ? text + out_of_memory_hint() : text;
-}
-
-}  // namespace
 
 }  // namespace roz::cli
 
@@ -82,13 +69,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   roz::core::init_logging(verbose - quiet);
-  roz::cli::warn_if_address_space_is_short();
+  roz::core::warn_if_address_space_is_short();
   try {
     if (!global.device.empty()) roz::parse_device(global.device, "--device");  // one clear error before any work
     global.precision_or_fp32();
     roz::datasets::resource_limits();  // a malformed ROZ_MAX_* is one error now; OpenCV gets the pixel cap
   } catch (const std::exception& e) {
-    spdlog::error("{}", roz::cli::failure_message(e));
+    spdlog::error("{}", roz::core::error_message(e));
     return 2;
   }
   int threads = global.threads > 0 ? global.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -102,7 +89,7 @@ int main(int argc, char** argv) {
     try {
       return command.run();
     } catch (const std::exception& e) {
-      spdlog::error("{}", roz::cli::failure_message(e));
+      spdlog::error("{}", roz::core::error_message(e));
       return 1;
     }
   }

@@ -14,6 +14,7 @@
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/results_store.hpp"
+#include "roz/datasets/image_file.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -49,11 +50,8 @@ class NeighbourImages {
         auto it = o.by_id.find(row.id);
         if (it != o.by_id.end()) return o.dataset->load(o.dataset->samples()[it->second]);
       }
-      if (!row.source.empty() && fs::is_regular_file(row.source)) {
-        cv::Mat bgr = cv::imread(row.source, cv::IMREAD_COLOR), rgb;
-        if (!bgr.empty()) cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-        return rgb;
-      }
+      // Through the dataset readers' decoder: its format allow-list and caps hold here too.
+      if (!row.source.empty() && fs::is_regular_file(row.source)) return datasets::decode_rgb(row.source);
     } catch (const Error& e) {
       spdlog::debug("overlap pair image of '{}': {}", row.id, e.what());
     }

@@ -1,9 +1,15 @@
 #include "roz/core/guard.hpp"
 
+#include <new>
+
+#include "roz/core/address_space.hpp"
+
 namespace roz::core {
 
-std::string error_message(const std::exception& e) {
-  std::string text = e.what();
+namespace {
+
+std::string without_backtrace(const std::string& what) {
+  std::string text = what;
   // The TorchScript interpreter puts its own summary first and the real error on the last line.
   const std::string interpreter = "The following operation failed in the TorchScript interpreter.";
   if (text.rfind(interpreter, 0) == 0) {
@@ -21,6 +27,17 @@ std::string error_message(const std::exception& e) {
     if (pos != std::string::npos) text.resize(pos);
   }
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string error_message(const std::exception& e) {
+  std::string text = without_backtrace(e.what());
+  // Out of memory (LibTorch's, OpenCV's and the C library's messages all say "allocate"): under
+  // ulimit -v, say so, once, however often the error is wrapped on its way out.
+  const bool out_of_memory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr || text.find("allocate") != std::string::npos;
+  if (out_of_memory && text.find("(the address-space limit, ulimit -v,") == std::string::npos) text += out_of_memory_hint();
   return text;
 }
 

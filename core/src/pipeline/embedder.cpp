@@ -95,9 +95,20 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
 
   // FILE.ids.jsonl, one object per row, written as the rows come: 60,000 rows held until the end
   // kept small allocations alive in the holes each freed batch leaves in the heap, and `roz embed`
-  // of Fashion-MNIST's training set grew to 6.3 GB.
-  std::ofstream ids(report.ids);
-  if (!ids) throw DataError("cannot write ids file '" + report.ids.string() + "'");
+  // of Fashion-MNIST's training set grew to 6.3 GB. They go to FILE.ids.jsonl.part, renamed once
+  // the embeddings are complete: a failure midway leaves no ids file beside no .npy (NpyWriter
+  // removes its unfinished file).
+  std::filesystem::path ids_part = report.ids;
+  ids_part += ".part";
+  struct RemoveOnExit {
+    std::filesystem::path path;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } remove_part{ids_part};
+  std::ofstream ids(ids_part);
+  if (!ids) throw DataError("cannot write ids file '" + ids_part.string() + "'");
   std::unique_ptr<overlap::NpyWriter> writer;
   std::vector<const std::string*> row_captions;  // into `captions`, row for row
   std::int64_t rows = 0;
@@ -132,7 +143,9 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
       });
   if (!writer) throw DataError("dataset '" + options.dataset + "': no readable image to embed");
   writer->finish();
-  if (!ids.flush()) throw DataError("cannot write ids file '" + report.ids.string() + "'");
+  ids.close();
+  if (!ids) throw DataError("cannot write ids file '" + ids_part.string() + "'");
+  std::filesystem::rename(ids_part, report.ids);
   report.rows = writer->rows();
   write_meta(options.out, report, options.dataset, "image");
 

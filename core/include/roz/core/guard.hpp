@@ -11,7 +11,8 @@
 namespace roz::core {
 
 // e.what() without what LibTorch appends to it (a C++ backtrace, the TorchScript interpreter's
-// preamble): the line a user needs. For every error roz prints, not only plugins'.
+// preamble), and for an out-of-memory error under ulimit -v the limit (address_space.hpp): the
+// line a user needs. For every error roz prints, not only plugins'.
 std::string error_message(const std::exception& e);
 
 template <class F>

@@ -11,10 +11,10 @@
 //   if (pixels > caps.image_pixels) throw DataError(...);   // a named skip for an image
 //
 // Every violation is a DataError naming the file (an image's is a named skip in the loaders). A
-// value that is not a positive integer is an Error naming the variable. Thread-safe; roz calls
-// it once at start-up, before any thread exists, because it also hands the pixel cap to OpenCV's
-// decoder (OPENCV_IO_MAX_IMAGE_PIXELS, unless that is set), which then refuses an image before
-// allocating it.
+// value that is not a positive integer is an Error naming the variable. Thread-safe; roz calls it
+// once at start-up. The pixel cap is checked after decoding: before it, OpenCV applies its own
+// (OPENCV_IO_MAX_IMAGE_PIXELS, default 2^30), which it reads when its library loads, so only the
+// environment roz starts in can lower it.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// What roz says about the address-space limit (ulimit -v): a warning on start when little is left,
-// and a hint with any out-of-memory error.
+#include "roz/core/address_space.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -9,9 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "commands.hpp"
-
-namespace roz::cli {
+namespace roz::core {
 
 namespace {
 
@@ -55,4 +53,4 @@ std::string out_of_memory_hint() {
          " MiB now, most of it LibTorch's libraries; raise it, or limit memory with a cgroup instead)";
 }
 
-}  // namespace roz::cli
+}  // namespace roz::core
