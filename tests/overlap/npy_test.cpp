@@ -232,10 +232,10 @@ TEST(Embed, WritesCaptionEmbeddingsRowForRowWithTheImages) {
   // A failure midway (no caption for the 8th image, in the second batch) leaves neither a .npy nor
   // the rows streamed so far: they went to a .part file, removed; the previous ids file is whole.
   {
-    std::ofstream captions(dir / "captions-7.jsonl");
+    std::ofstream without_7(dir / "captions-7.jsonl");
     for (int i = 0; i < 12; ++i)
       if (i != 7)
-        captions << nlohmann::json{{"id", "airplane/00" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ".jpg"},
+        without_7 << nlohmann::json{{"id", "airplane/00" + std::string(i < 10 ? "0" : "") + std::to_string(i) + ".jpg"},
                                    {"caption", "an airplane"}}
                         .dump()
                  << "\n";
