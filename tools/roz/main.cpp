@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   try {
     if (!global.device.empty()) roz::parse_device(global.device, "--device");  // one clear error before any work
     global.precision_or_fp32();
-    roz::datasets::resource_limits();  // a malformed ROZ_MAX_* is one error now; OpenCV gets the pixel cap
+    roz::datasets::resource_limits();  // a malformed ROZ_MAX_* is one error now, before any work
   } catch (const std::exception& e) {
     spdlog::error("{}", roz::core::error_message(e));
     return 2;
