@@ -8,6 +8,10 @@
 #
 #   tools/fuzz.sh            # every harness, 60 s each
 #   tools/fuzz.sh 600 spec   # the spec parser for ten minutes
+#
+# ROZ_FUZZ_SEED=N fixes libFuzzer's seed, so that a run retraces the same inputs (CI does: a gate
+# that passes or fails by chance blocks work that did not cause it; explore with random seeds, the
+# default, and commit what they find).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -31,7 +35,7 @@ failed=()
 for h in "${harnesses[@]}"; do
   mkdir -p "$build/grown/$h"
   echo "fuzz: $h for ${seconds}s"
-  if ! "$build/${h}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
+  if ! "$build/${h}_fuzzer" -seed="${ROZ_FUZZ_SEED:-0}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
       -artifact_prefix="$build/findings/$h-" -print_final_stats=1 "$build/grown/$h" "tests/fuzz/corpus/$h" \
       > "$build/$h.log" 2>&1; then
     failed+=("$h")

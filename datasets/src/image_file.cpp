@@ -1,21 +1,22 @@
 #include "roz/datasets/image_file.hpp"
 
 #include <cctype>
-#include <fstream>
+#include <climits>
 #include <initializer_list>
-#include <iterator>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <vector>
+#include <span>
+#include <string>
 
 #include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
+#include "roz/read_file.hpp"
 
 namespace roz::datasets {
 
 namespace {
 
-bool is_truncated_jpeg(const std::vector<unsigned char>& bytes) {
+bool is_truncated_jpeg(std::span<const unsigned char> bytes) {
   if (bytes.size() < 2 || bytes[0] != 0xFF || bytes[1] != 0xD8) return false;
   size_t end = bytes.size();
   while (end > 2 && (bytes[end - 1] == 0x00 || bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) --end;
@@ -26,7 +27,7 @@ bool is_truncated_jpeg(const std::vector<unsigned char>& bytes) {
 // named .JPEG). Debian's OpenCV also decodes DICOM, JPEG 2000, OpenEXR, HDR and more, through
 // libraries that can abort the process on a crafted file (GDCM asserts on a 140-byte one): those
 // are refused before any decoder sees them.
-bool is_accepted_format(const std::vector<unsigned char>& b) {
+bool is_accepted_format(std::span<const unsigned char> b) {
   const auto starts = [&](std::initializer_list<unsigned char> magic, std::size_t at = 0) {
     if (b.size() < at + magic.size()) return false;
     std::size_t i = at;
@@ -60,16 +61,16 @@ cv::Mat decode_rgb(const std::filesystem::path& path) {
   if (!ec && size > caps.image_file_bytes)
     throw DataError("image '" + path.string() + "': " + std::to_string(size) + " bytes, more than the " +
                     std::to_string(caps.image_file_bytes) + " an image file may have (ROZ_MAX_IMAGE_FILE_MIB)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError("image '" + path.string() + "': cannot open");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError("image '" + path.string() + "': read error");
+  const std::string file = read_file(path, "image");
+  if (file.size() > static_cast<std::size_t>(INT_MAX))  // OpenCV's decoders take an int size
+    throw DataError("image '" + path.string() + "': over 2 GiB, more than OpenCV decodes");
+  const std::span<const unsigned char> bytes(reinterpret_cast<const unsigned char*>(file.data()), file.size());
   if (!is_accepted_format(bytes))
     throw DataError("image '" + path.string() + "': not a JPEG, PNG, BMP, TIFF, WebP or PNM file");
   if (is_truncated_jpeg(bytes)) throw DataError("image '" + path.string() + "': truncated JPEG (no end-of-image marker)");
   cv::Mat bgr;
   try {
-    bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    bgr = cv::imdecode(cv::_InputArray(bytes.data(), static_cast<int>(bytes.size())), cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     throw DataError("image '" + path.string() + "': cannot decode (" + e.msg + ")");
   }

@@ -1,11 +1,11 @@
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "file_dataset.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
+#include "roz/read_file.hpp"
 
 namespace roz::datasets {
 
@@ -16,11 +16,10 @@ namespace {
 class JsonLabels final : public FileDataset {
  public:
   JsonLabels(const fs::path& labels, const fs::path& image_root) {
-    std::ifstream in(labels);
-    if (!in) throw DataError("labels file '" + labels.string() + "': cannot open");
+    const std::string text = read_file(labels, "labels file");
     nlohmann::json map;
     try {
-      map = nlohmann::json::parse(in);
+      map = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw DataError("labels file '" + labels.string() + "': " + e.what());
     }

@@ -5,13 +5,14 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
+#include "roz/read_file.hpp"
 #include "roz/spec.hpp"
 #include "utf8.hpp"
 
@@ -133,11 +134,10 @@ class ManifestReader {
   // its anchor, which the anchor_accuracy (pm-k) metric groups by.
   void apply_pm_sets(Dataset& dataset, const fs::path& root) const {
     const fs::path file = root / text("pm_sets");
-    std::ifstream in(file);
-    if (!in) fail("pm_sets", "cannot open '" + file.string() + "'");
+    const std::string json = read_side_file("pm_sets", file);
     std::map<std::string, std::string> anchor_of;
     try {
-      const nlohmann::json sets = nlohmann::json::parse(in);
+      const nlohmann::json sets = nlohmann::json::parse(json);
       if (!sets.is_object()) fail("pm_sets", "'" + file.string() + "': expected {\"anchor frame\": [frames]}");
       for (const auto& [anchor, frames] : sets.items()) {
         anchor_of[anchor] = anchor;
@@ -150,9 +150,17 @@ class ManifestReader {
       fail("pm_sets", "no frame of '" + file.string() + "' is a sample of the dataset");
   }
 
+  // A file the manifest names under `key`, whole; an error names the manifest, the key and the file.
+  std::string read_side_file(const std::string& key, const fs::path& file) const {
+    try {
+      return read_file(file, "file");
+    } catch (const DataError& e) {
+      fail(key, e.what());
+    }
+  }
+
   std::vector<std::string> read_lines(const std::string& key, const fs::path& file) const {
-    std::ifstream in(resolve(file));
-    if (!in) fail(key, "cannot open '" + resolve(file).string() + "'");
+    std::istringstream in(read_side_file(key, resolve(file)));
     std::vector<std::string> out;
     std::string line;
     while (std::getline(in, line)) {
@@ -203,10 +211,9 @@ class ManifestReader {
       for (std::int64_t i = 0; i < count; ++i) keys[std::to_string(i)] = {i};
     } else if (mapping.IsMap() && mapping["json"]) {
       fs::path file = resolve(scalar(mapping["json"], "class_keys.json"));
-      std::ifstream in(file);
-      if (!in) fail("class_keys", "cannot open '" + file.string() + "'");
+      const std::string json = read_side_file("class_keys", file);
       try {
-        nlohmann::json map = nlohmann::json::parse(in);
+        nlohmann::json map = nlohmann::json::parse(json);
         if (mapping["key"]) map = map.at(scalar(mapping["key"], "class_keys.key"));  // a nested object
         for (const auto& [raw, labels] : map.items()) {
           std::vector<std::int64_t> list = labels.is_array() ? labels.get<std::vector<std::int64_t>>()

@@ -2,10 +2,8 @@
 
 #include <zlib.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "roz/error.hpp"
+#include "roz/read_file.hpp"
 
 namespace roz {
 
@@ -29,10 +27,7 @@ std::string gunzip(const unsigned char* data, std::size_t size, std::string_view
 }
 
 std::string read_maybe_gzipped(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw DataError("cannot open '" + file.string() + "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError("cannot read '" + file.string() + "'");
+  std::string bytes = read_file(file, "file");
   if (file.extension() != ".gz") return bytes;
   return gunzip(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), file.string());
 }

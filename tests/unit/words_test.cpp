@@ -3,6 +3,8 @@
 
 #include <zlib.h>
 
+#include <filesystem>
+
 #include "roz/error.hpp"
 #include "roz/gzip.hpp"
 #include "roz/words.hpp"
@@ -52,6 +54,14 @@ TEST(Gzip, RoundTripsAndNamesCorruptData) {
     EXPECT_NE(std::string(e.what()).find("half a stream"), std::string::npos) << e.what();
   }
   EXPECT_THROW(read_maybe_gzipped("/nonexistent/roz/lexicon.gz"), DataError);
+  // A directory opens and then fails to read (EISDIR): a named DataError, not std::ios_base::failure.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  try {
+    read_maybe_gzipped(dir);
+    ADD_FAILURE() << "a directory must throw";
+  } catch (const DataError& e) {
+    EXPECT_EQ(std::string(e.what()), "file '" + dir.string() + "': is a directory, not a file");
+  }
 }
 
 }  // namespace

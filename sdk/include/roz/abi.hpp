@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #define ROZ_ABI_MAJOR 2  // 2: Model::trainable_parameters() returns ModelParameter
-#define ROZ_ABI_MINOR 1  // 2.1: roz::parse_device (roz/device.hpp)
+#define ROZ_ABI_MINOR 2  // 2.1: roz::parse_device (roz/device.hpp); 2.2: roz::read_file (roz/read_file.hpp)
 
 #define ROZ_STRINGIFY_(x) #x
 #define ROZ_STRINGIFY(x) ROZ_STRINGIFY_(x)
