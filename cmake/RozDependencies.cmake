@@ -86,3 +86,11 @@ if(NOT TARGET Roz::opencv_core)
     IMPORTED_LOCATION "${ROZ_OPENCV_CORE_LIBRARY}"
     INTERFACE_INCLUDE_DIRECTORIES "${ROZ_OPENCV_INCLUDE_DIR}")
 endif()
+# imgproc: the corruption helpers of the support library (roz/support/corruptions/image_ops.hpp).
+if(NOT TARGET Roz::opencv_imgproc)
+  find_library(ROZ_OPENCV_IMGPROC_LIBRARY opencv_imgproc REQUIRED)
+  add_library(Roz::opencv_imgproc SHARED IMPORTED)
+  set_target_properties(Roz::opencv_imgproc PROPERTIES
+    IMPORTED_LOCATION "${ROZ_OPENCV_IMGPROC_LIBRARY}"
+    INTERFACE_LINK_LIBRARIES Roz::opencv_core)
+endif()

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "accepted_labels.hpp"  // plugins/metrics/common: the metrics' correctness rule
+#include "roz/support/metrics/accepted_labels.hpp"  // the metrics' correctness rule (support library)
 #include "roz/core/prompt_attack_json.hpp"
 #include "roz/error.hpp"
 

@@ -1,7 +1,7 @@
 // APGD-CE (Croce & Hein 2020): step-size-free PGD with momentum on the cross-entropy; targeted=true targets the top
 // other classes.
-#include "apgd.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/apgd.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

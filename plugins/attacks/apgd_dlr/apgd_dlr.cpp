@@ -1,6 +1,6 @@
 // APGD-DLR (Croce & Hein 2020): APGD on the scale-invariant difference-of-logits-ratio loss; targeted=true is APGD-T.
-#include "apgd.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/apgd.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -5,8 +5,8 @@
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
 
-#include "attack_ops.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 

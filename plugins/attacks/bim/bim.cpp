@@ -1,6 +1,6 @@
 // BIM / I-FGSM (Kurakin et al. 2017): projected gradient steps from the clean image.
-#include "attack_plugin.hpp"
-#include "iterative_attack.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
+#include "roz/support/attacks/iterative_attack.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

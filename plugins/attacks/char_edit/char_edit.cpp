@@ -10,8 +10,8 @@
 #include <string_view>
 #include <utility>
 
-#include "attack_plugin.hpp"
-#include "prompt_search.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
+#include "roz/support/attacks/prompt_search.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 

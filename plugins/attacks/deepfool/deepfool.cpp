@@ -7,8 +7,8 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "attack_ops.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

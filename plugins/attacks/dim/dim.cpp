@@ -1,6 +1,6 @@
 // DI-FGSM (Xie et al. 2019): iterative steps on gradients at randomly resized and padded inputs.
-#include "attack_plugin.hpp"
-#include "iterative_attack.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
+#include "roz/support/attacks/iterative_attack.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // FAB (Croce & Hein 2020): minimal adversarial perturbations by projections onto the linearised
 // decision boundary; targeted=true is FAB-T. See common/fab.hpp.
-#include "fab.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/fab.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // MI-FGSM (Dong et al. 2018): iterative steps on an accumulated momentum of L1-normalised gradients.
-#include "attack_plugin.hpp"
-#include "iterative_attack.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
+#include "roz/support/attacks/iterative_attack.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -9,8 +9,8 @@
 
 #include <map>
 
-#include "attack_ops.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 

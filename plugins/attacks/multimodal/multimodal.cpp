@@ -3,7 +3,7 @@
 // (PGD by default) against that attacked head, so the image perturbation is computed for, and
 // evaluated on, the attacked prompts.
 //   multimodal:text=(word_substitution:k=1),image=(pgd:eps=1/255,steps=10)
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 #include "roz/spec.hpp"

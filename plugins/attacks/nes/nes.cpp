@@ -1,6 +1,6 @@
 // NES (Ilyas et al. 2018): score-based attack, gradients estimated from antithetic Gaussian samples; projected steps, margin loss, scores only (every forward pass counts as a query).
 #include "roz/plugin.hpp"
-#include "score_based.hpp"
+#include "roz/support/attacks/score_based.hpp"
 
 namespace {
 

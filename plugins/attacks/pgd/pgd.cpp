@@ -1,6 +1,6 @@
 // PGD (Madry et al. 2018): projected gradient ascent from a random start in the eps-ball, with restarts.
-#include "attack_plugin.hpp"
-#include "iterative_attack.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
+#include "roz/support/attacks/iterative_attack.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // SPSA (Uesato et al. 2018): score-based attack, gradients estimated from random +-1 (Rademacher) perturbations; projected steps, margin loss, scores only (every forward pass counts as a query).
 #include "roz/plugin.hpp"
-#include "score_based.hpp"
+#include "roz/support/attacks/score_based.hpp"
 
 namespace {
 

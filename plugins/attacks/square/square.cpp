@@ -13,9 +13,9 @@
 #include <cmath>
 #include <random>
 
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/plugin.hpp"
-#include "score_based.hpp"
+#include "roz/support/attacks/score_based.hpp"
 
 namespace {
 

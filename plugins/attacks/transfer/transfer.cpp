@@ -4,8 +4,8 @@
 // differentiably) when the source expects another resolution.
 #include <ATen/ATen.h>
 
-#include "attack_ops.hpp"
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"

@@ -6,9 +6,9 @@
 #include <cctype>
 #include <memory>
 
-#include "attack_plugin.hpp"
+#include "roz/support/attacks/attack_plugin.hpp"
 #include "lexicon.hpp"
-#include "prompt_search.hpp"
+#include "roz/support/attacks/prompt_search.hpp"
 #include "roz/error.hpp"
 #include "roz/plugin.hpp"
 

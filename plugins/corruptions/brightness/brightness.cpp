@@ -1,6 +1,6 @@
 // brightness: ImageNet-C's (value channel of HSV raised by .1-.5; CIFAR-10-C .05-.3) by severity,
 // or the editing perturbation `factor` (every channel multiplied, as PIL's ImageEnhance.Brightness).
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // compose: several corruptions applied in order, e.g. compose:steps=(jpeg_compression:quality=30;
 // brightness:factor=1.2). Each step is created through the host (any installed corruption plugin,
 // its parameters validated) and draws from its own seed, derived from the sample's and its position.
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 #include "roz/seed.hpp"
 

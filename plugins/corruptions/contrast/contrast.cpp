@@ -1,5 +1,5 @@
 // contrast (ImageNet-C): (x - mean) * factor + mean, with the per-channel mean over the image.
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/corruption.hpp"
 #include "roz/plugin.hpp"
 

@@ -2,7 +2,7 @@
 // sample) and resizes it back to the original size (bilinear): a zoom-in that cuts off the borders.
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

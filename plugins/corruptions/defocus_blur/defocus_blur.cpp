@@ -2,7 +2,7 @@
 // small Gaussian (the reference's `disk` helper), on [0,1] values, borders reflected (cv2.filter2D).
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

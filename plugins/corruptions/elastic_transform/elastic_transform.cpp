@@ -5,8 +5,8 @@
 // version (random affine + elastic) moves pixels more at severity 1 than at 5 (PSNR 16.8 vs 20.8 dB on
 // CIFAR images), so severity would not order the damage: small images are instead distorted at a
 // 224 px short side (bicubic up) and scaled back (area).
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

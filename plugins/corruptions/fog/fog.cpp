@@ -1,8 +1,8 @@
 // fog (ImageNet-C): a diamond-square plasma fractal (power-of-two map covering the image, roughness
 // decaying by `decay` per level) added with weight `strength`, rescaled by max / (max + strength).
 // The fractal's random offsets come from the sample's seed.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -8,8 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "frost_overlays.hpp"
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -2,8 +2,8 @@
 // sigma truncated at 4 sigma, edges repeated ('nearest'), on [0,1] values.
 #include <opencv2/imgproc.hpp>
 
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // gaussian_noise (ImageNet-C): x + N(0, sigma^2) per value, in [0,1] units.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // glass_blur (ImageNet-C): Gaussian blur, then every interior pixel swapped with a random neighbour
 // up to max_delta away (bottom-right to top-left, `iterations` times), then blurred again.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,7 +1,7 @@
 // impulse_noise (ImageNet-C): salt-and-pepper on a fraction `amount` of the values (each channel
 // value independently, half set to 1, half to 0), as skimage.util.random_noise(mode='s&p').
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

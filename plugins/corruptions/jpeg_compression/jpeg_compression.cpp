@@ -10,7 +10,7 @@
 
 #include <jpeglib.h>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,8 +1,8 @@
 // motion_blur (ImageNet-C): a line blur at a random angle in [-45, 45] degrees. The reference calls
 // ImageMagick's MotionBlurImage through Wand; this follows imagecorruptions' reimplementation of it
 // (whole-pixel shifts weighted by a one-sided Gaussian), on 0-255 values.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -2,7 +2,7 @@
 // loss of detail of a thumbnail pipeline. Deterministic.
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 // bilinear, corners filled by `border`.
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

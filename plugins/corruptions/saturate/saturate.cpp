@@ -1,5 +1,5 @@
 // saturate (ImageNet-C extra): HSV saturation s * a + b with (a, b) per severity, or s * factor.
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

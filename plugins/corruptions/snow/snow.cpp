@@ -2,8 +2,8 @@
 // motion blur at a random angle in [-135, -45] degrees, added twice (once rotated by 180 degrees)
 // to the image whitened towards 1.5 x its grey level. The reference streaks the flakes with
 // ImageMagick's motion blur; this uses the same whole-pixel reimplementation as motion_blur.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,8 +1,8 @@
 // spatter (ImageNet-C extra): a blob layer from thresholded, smoothed Gaussian noise. Severities 1-3
 // splash water: pale turquoise added where the blobs' edge-distance relief is high. Severities 4-5
 // splash mud: the blobs, softened, replace the image with mud brown.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // speckle_noise (ImageNet-C extra): x + x * N(0, sigma^2) per value: multiplicative noise.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -8,7 +8,7 @@
 // 28 px digit as of a 224 px photo.
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

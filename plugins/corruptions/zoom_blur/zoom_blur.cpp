@@ -1,7 +1,7 @@
 // zoom_blur (ImageNet-C): the mean of the image and its central crops zoomed by each factor of a
 // severity's range (1 to 1.11 .. 1.31; CIFAR-10-C 1 to 1.06 .. 1.26), bilinear as scipy's zoom.
-#include "image_ops.hpp"
-#include "imagenet_c.hpp"
+#include "roz/support/corruptions/image_ops.hpp"
+#include "roz/support/corruptions/imagenet_c.hpp"
 #include "roz/plugin.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "accepted_labels.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 

@@ -13,9 +13,9 @@
 #include <map>
 #include <string>
 
-#include "accepted_labels.hpp"
-#include "builtin_descriptor.hpp"
-#include "metric_support.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
@@ -75,7 +75,7 @@ class AnchorAccuracy final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor("anchor_accuracy", roz::PluginKind::metric,
+  return roz::support::descriptor("anchor_accuracy", roz::PluginKind::metric,
                                   "pm-0 and pm-k accuracy over anchor-frame sets (ImageNet-Vid-Robust, YTBB-Robust)",
                                   {}, roz::kPerCondition, roz::factory<AnchorAccuracy>());
 }

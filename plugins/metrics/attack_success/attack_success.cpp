@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <string>
 
-#include "metric_support.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 

@@ -11,10 +11,10 @@
 #include <algorithm>
 #include <memory>
 
-#include "accepted_labels.hpp"
-#include "builtin_descriptor.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
+#include "roz/support/descriptor.hpp"
 #include "calibration_stats.hpp"
-#include "metric_support.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 #include "softmax.hpp"
@@ -80,7 +80,7 @@ class Calibration final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "calibration", roz::PluginKind::metric,
       "expected calibration error and NLL per condition; after temperature scaling fitted on the in-distribution "
       "clean condition, across conditions",

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "accepted_labels.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
 #include "softmax.hpp"
 
 namespace calibration {

@@ -24,8 +24,8 @@
 #include <iterator>
 
 #include "alexnet_errors.hpp"
-#include "builtin_descriptor.hpp"
-#include "metric_support.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "model_errors.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -204,7 +204,7 @@ class CorruptionErrorMetric final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "corruption_error", roz::PluginKind::metric,
       "ImageNet-C corruption error (CE, mCE, relative mCE) against AlexNet's published errors or a model of the run",
       {roz::param::string("baseline", "alexnet",

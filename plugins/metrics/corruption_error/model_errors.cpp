@@ -1,6 +1,6 @@
 // Reads a model's clean and corruption errors from its summaries (see model_errors.hpp).
 #include "model_errors.hpp"
-#include "metric_support.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 #include <tuple>
 

@@ -12,9 +12,9 @@
 // only relative_robustness is reported.
 #include <map>
 
-#include "builtin_descriptor.hpp"
+#include "roz/support/descriptor.hpp"
 #include "logit_fit.hpp"
-#include "metric_support.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
 
@@ -94,7 +94,7 @@ class EffectiveRobustness final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "effective_robustness", roz::PluginKind::metric,
       "effective and relative robustness on role=shift datasets against a logit-space linear trend (Taori et al. "
       "2020), fitted over the run's models or given",

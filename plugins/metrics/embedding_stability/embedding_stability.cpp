@@ -16,8 +16,8 @@
 #include <set>
 #include <string>
 
-#include "builtin_descriptor.hpp"
-#include "metric_support.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "min_enclosing_ball.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -143,7 +143,7 @@ class EmbeddingStability final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "embedding_stability", roz::PluginKind::metric,
       "per perturbation group: cosine and distance of perturbed to clean image embeddings, and the radius of "
       "the perturbed embeddings' minimum enclosing ball",

@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <string>
 
-#include "builtin_descriptor.hpp"
+#include "roz/support/descriptor.hpp"
 #include "detection_metrics.hpp"
-#include "metric_support.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "ood_scores.hpp"
 #include "roz/metric.hpp"
 #include "roz/plugin.hpp"
@@ -78,7 +78,7 @@ class OodDetection final : public roz::Metric {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "ood_detection", roz::PluginKind::metric,
       "OOD detection (AUROC, FPR at 95% TPR) of the MSP and MCM scores, in-distribution clean vs each role=ood set",
       {roz::param::real("mcm_temperature", 1.0, 1e-6, std::nullopt, "MCM's softmax temperature tau on the cosines")},

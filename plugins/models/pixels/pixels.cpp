@@ -6,7 +6,7 @@
 // which is what a classifier should do and what a duplicate detector must not (docs/overlap.md).
 #include <ATen/ATen.h>
 
-#include "../../common/builtin_descriptor.hpp"
+#include "roz/support/descriptor.hpp"
 #include "roz/error.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
@@ -60,7 +60,7 @@ class Pixels final : public roz::Model {
 };
 
 roz::PluginDescriptor describe() {
-  return roz::builtin::descriptor(
+  return roz::support::descriptor(
       "pixels", roz::PluginKind::model,
       "image-only embedding for duplicate search: a mean-centred size x size thumbnail (roz overlap)",
       {roz::param::integer("size", 8, 2, 128, "thumbnail side (8: calibrated in docs/overlap.md)"),

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "attack_ops.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
 #include "roz/params.hpp"
 
 namespace roz::attacks {

@@ -1,4 +1,4 @@
-#include "apgd.hpp"
+#include "roz/support/attacks/apgd.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>

@@ -10,7 +10,7 @@
 #include <opencv2/core.hpp>
 #include <string>
 
-#include "builtin_descriptor.hpp"
+#include "roz/support/descriptor.hpp"
 #include "roz/corruption.hpp"
 #include "roz/error.hpp"
 #include "roz/params.hpp"
@@ -53,7 +53,7 @@ const T& by_severity(const Params& p, const cv::Mat& image, const std::array<T, 
 template <class T>
 PluginDescriptor corruption_descriptor(std::string name, std::string description, std::vector<ParamSpec> params,
                                        std::uint32_t capabilities = 0) {
-  return builtin::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params),
+  return support::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params),
                              capabilities, factory<T>());
 }
 
@@ -184,7 +184,7 @@ template <class Op>
 PluginDescriptor per_value_corruption(std::string name, std::string description, Levels levels, double min, double max,
                                       std::string help, Op op) {
   std::vector<ParamSpec> params = severity_params(levels.continuous, min, max, help);
-  return builtin::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params), 0,
+  return support::descriptor(std::move(name), PluginKind::corruption, std::move(description), std::move(params), 0,
                              [levels, op](const Params& p, const PluginContext&) -> std::unique_ptr<Plugin> {
                                return std::make_unique<PerValueCorruption<Op>>(p, levels, op);
                              });

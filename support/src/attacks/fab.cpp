@@ -1,4 +1,4 @@
-#include "fab.hpp"
+#include "roz/support/attacks/fab.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>

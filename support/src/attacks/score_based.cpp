@@ -1,4 +1,4 @@
-#include "score_based.hpp"
+#include "roz/support/attacks/score_based.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-#include "iterative_attack.hpp"
+#include "roz/support/attacks/iterative_attack.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>

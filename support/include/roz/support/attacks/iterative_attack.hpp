@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "attack_ops.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
 #include "roz/params.hpp"
 
 namespace roz::attacks {

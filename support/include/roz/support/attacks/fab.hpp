@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "attack_ops.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
 #include "roz/params.hpp"
 
 namespace roz::attacks {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "builtin_descriptor.hpp"
+#include "roz/support/descriptor.hpp"
 #include "roz/attack.hpp"
 #include "roz/context.hpp"
 #include "roz/descriptor.hpp"
@@ -17,7 +17,7 @@ namespace roz::attacks {
 
 inline PluginDescriptor attack_descriptor(std::string name, std::string description, std::vector<ParamSpec> params,
                                           std::uint32_t capabilities, PluginFactory create) {
-  return builtin::descriptor(std::move(name), PluginKind::attack, std::move(description), std::move(params),
+  return support::descriptor(std::move(name), PluginKind::attack, std::move(description), std::move(params),
                              capabilities, std::move(create));
 }
 

@@ -1,4 +1,4 @@
-#include "prompt_search.hpp"
+#include "roz/support/attacks/prompt_search.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
@@ -8,7 +8,7 @@
 #include <set>
 #include <string_view>
 
-#include "attack_ops.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "roz/words.hpp"

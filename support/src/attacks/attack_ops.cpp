@@ -1,4 +1,4 @@
-#include "attack_ops.hpp"
+#include "roz/support/attacks/attack_ops.hpp"
 
 #include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
