@@ -1,5 +1,6 @@
 #include "roz/core/attack_sanity.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -25,17 +26,8 @@ std::string percent(double v) {
   return s.str();
 }
 
-}  // namespace
-
-std::string attack_family(const std::string& spec_text) {
-  const Spec spec = parse_spec(spec_text);
-  Spec family{spec.name, {}};
-  for (const auto& [key, value] : spec.params)
-    if (key != "eps" || value.kind != SpecValue::Kind::scalar) family.params.emplace_back(key, value);
-  return family.to_string();
-}
-
-std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry) {
+// The eps-parameterised attack conditions with a top-1, with their threat model and capabilities.
+std::vector<AttackPoint> attack_points(const EvalReport& report, const Registry& registry) {
   std::vector<AttackPoint> points;
   for (const ConditionReport& c : report.conditions) {
     if (c.info.kind != "attack" || c.samples == 0) continue;
@@ -59,8 +51,11 @@ std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const 
     if (p.norm.empty()) p.norm = "linf";
     points.push_back(p);
   }
-  std::vector<std::string> warnings;
-  // The same attack at a larger eps should not leave more points correct (beyond two standard errors).
+  return points;
+}
+
+// The same attack at a larger eps should not leave more points correct (beyond two standard errors).
+void warn_if_accuracy_rises_with_eps(const std::vector<AttackPoint>& points, std::vector<std::string>& warnings) {
   std::map<std::string, std::vector<const AttackPoint*>> families;
   for (const AttackPoint& p : points) families[p.family].push_back(&p);
   for (auto& [family, members] : families) {
@@ -73,7 +68,10 @@ std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const 
                            "'; the attack is failing (too few steps, or gradient masking)");
     }
   }
-  // A black-box attack should not beat every white-box attack of the same threat model.
+}
+
+// A black-box attack should not beat every white-box attack of the same threat model.
+void warn_if_black_box_wins(const std::vector<AttackPoint>& points, std::vector<std::string>& warnings) {
   for (const AttackPoint& black : points) {
     if (!black.scores_only) continue;
     const AttackPoint* best_white = nullptr;
@@ -88,6 +86,23 @@ std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const 
                          best_white->condition +
                          "'; gradients may be masked, the white-box results overestimate robustness");
   }
+}
+
+}  // namespace
+
+std::string attack_family(const std::string& spec_text) {
+  const Spec spec = parse_spec(spec_text);
+  Spec family{spec.name, {}};
+  for (const auto& [key, value] : spec.params)
+    if (key != "eps" || value.kind != SpecValue::Kind::scalar) family.params.emplace_back(key, value);
+  return family.to_string();
+}
+
+std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry) {
+  const std::vector<AttackPoint> points = attack_points(report, registry);
+  std::vector<std::string> warnings;
+  warn_if_accuracy_rises_with_eps(points, warnings);
+  warn_if_black_box_wins(points, warnings);
   return warnings;
 }
 

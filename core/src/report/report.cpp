@@ -3,12 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <random>
-#include <set>
 
 #include "report/report_writers.hpp"
 #include "roz/core/atomic_file.hpp"
@@ -68,6 +65,193 @@ std::map<std::string, std::pair<double, double>> bootstrap(Metric& metric, const
   return out;
 }
 
+// The report model of one results store, built in steps: the finished conditions and the metrics
+// first, then each condition's rows (with the contamination split and the bootstrap), then the
+// rows across conditions and models, then the attack sanity checks.
+class ReportBuilder {
+ public:
+  ReportBuilder(PluginHost& host, const ResultsStore& store, const ReportOptions& options,
+                std::vector<std::string>& warnings)
+      : host_(host), store_(store), options_(options), warnings_(warnings) {
+    for (const StoredCondition& c : store.conditions())
+      if (c.status == "done") conditions_.push_back(c);
+    if (conditions_.empty()) throw Error("report: '" + store.file().string() + "' has no finished condition yet");
+    for (const Spec& spec : options.metrics.empty() ? default_metrics(host) : options.metrics) {
+      ResolvedPlugin m = host.resolve(PluginKind::metric, spec);
+      metrics_.push_back({m.spec, m.descriptor().capabilities, host.create_metric(m)});
+    }
+    read_audits();
+  }
+
+  void add_condition_rows() {
+    for (const StoredCondition& c : conditions_) {
+      std::vector<SampleRecord> records;
+      store_.read_records(c.id, [&](const SampleRecord& r) { records.push_back(r); });
+      add_subset_rows(c, records);
+      per_condition_.push_back(add_per_condition_rows(c, records));
+    }
+  }
+
+  void add_summary_rows() {
+    const std::vector<std::vector<ConditionSummary>> by_model = summaries_by_model();
+    RecordReader reader = [&](const ConditionInfo& info, const std::function<void(const SampleRecord&)>& visit) {
+      const std::int64_t id = stored_id(info);
+      if (id == 0)
+        throw Error("report: no stored condition '" + info.condition + "' of dataset '" + info.dataset + "' to read");
+      store_.read_records(id, visit);
+    };
+    for (const auto& [spec, capabilities, metric] : metrics_) {
+      if (capabilities & kAcrossConditions)
+        for (const auto& group : by_model)
+          guarded([&, &spec = spec, &metric = metric] {
+            for (const ConditionSummary& s : metric->across_conditions(group, reader))
+              add_summary(s, "across_conditions", spec);
+          });
+      if (capabilities & kAcrossModels)
+        guarded([&, &spec = spec, &metric = metric] {
+          for (const ConditionSummary& s : metric->across_models(by_model)) add_summary(s, "across_models", spec);
+        });
+    }
+  }
+
+  // The attack sanity checks, per model and dataset, as roz eval runs them.
+  void add_attack_sanity_warnings() {
+    std::map<std::pair<std::string, std::string>, EvalReport> evaluations;
+    for (std::size_t i = 0; i < conditions_.size(); ++i) {
+      EvalReport& e = evaluations[{conditions_[i].info.model, conditions_[i].info.dataset}];
+      ConditionReport r;
+      r.info = conditions_[i].info;
+      r.values = per_condition_[i].values;
+      r.samples = conditions_[i].samples;
+      e.conditions.push_back(std::move(r));
+    }
+    for (const auto& [key, evaluation] : evaluations)
+      for (const std::string& w : attack_sanity_warnings(evaluation, host_.registry())) warn(w);
+  }
+
+  const std::vector<StoredSummary>& rows() const { return rows_; }
+  ReportData data() const { return {store_, conditions_, rows_, warnings_, audits_}; }
+
+ private:
+  struct LoadedMetric {
+    std::string spec;
+    std::uint32_t capabilities;
+    std::shared_ptr<Metric> metric;
+  };
+
+  void warn(const std::string& message) {
+    spdlog::warn("{}", message);
+    warnings_.push_back(message);
+  }
+
+  // A metric that fails over these conditions loses its own rows, never the report: the failure is
+  // a warning naming the plugin, the call and the reason.
+  void guarded(const std::function<void()>& compute) {
+    try {
+      compute();
+    } catch (const Error& e) {
+      warn(e.what());
+    }
+  }
+
+  // Per audited dataset, which samples' nearest pre-training neighbour is a duplicate (overlap)
+  // and which audited ones are not (clean).
+  void read_audits() {
+    for (const OverlapAudit& a : store_.overlap_audits()) {
+      const std::vector<OverlapSample> samples = store_.overlap_samples(a.dataset);
+      for (const OverlapSample& s : samples)
+        overlapping_[a.dataset][s.sample_id] = overlap_class(s, a.thresholds) != "none";
+      audits_.push_back({a, count_overlap(samples, a.thresholds)});
+    }
+  }
+
+  // Contamination-corrected metrics: every per-condition metric on the overlapping and on the clean
+  // subset of an audited dataset's condition, with each subset's size.
+  void add_subset_rows(const StoredCondition& c, const std::vector<SampleRecord>& records) {
+    auto audited = overlapping_.find(c.info.dataset);
+    if (audited == overlapping_.end()) return;
+    std::vector<std::size_t> subsets[2];  // overlap, clean
+    for (std::size_t i = 0; i < records.size(); ++i)
+      if (auto it = audited->second.find(records[i].sample_id); it != audited->second.end())
+        subsets[it->second ? 0 : 1].push_back(i);
+    for (int s = 0; s < 2; ++s) {
+      const std::string scope = s == 0 ? "overlap_subset" : "clean_subset";
+      const MetricValue size{"samples", static_cast<double>(subsets[s].size()), std::nullopt, std::nullopt};
+      rows_.push_back({scope, "", c.info, c.id, size, std::nullopt, std::nullopt});
+      if (subsets[s].empty()) continue;
+      for (const auto& [spec, capabilities, metric] : metrics_) {
+        if (!(capabilities & kPerCondition)) continue;
+        guarded([&, &spec = spec, &metric = metric] {
+          for (const MetricValue& v : accumulate(*metric, c.info, records, &subsets[s]))
+            rows_.push_back({scope, spec, c.info, c.id, v, std::nullopt, std::nullopt});
+        });
+      }
+    }
+  }
+
+  // Every per-condition metric on all the condition's records, with its bootstrap interval.
+  ConditionSummary add_per_condition_rows(const StoredCondition& c, const std::vector<SampleRecord>& records) {
+    ConditionSummary summary{c.info, {}};
+    for (const auto& [spec, capabilities, metric] : metrics_) {
+      if (!(capabilities & kPerCondition)) continue;
+      std::vector<MetricValue> values;
+      std::map<std::string, std::pair<double, double>> intervals;
+      guarded([&, &metric = metric] {
+        values = accumulate(*metric, c.info, records, nullptr);
+        if (options_.bootstrap > 0 && records.size() > 1)
+          intervals = bootstrap(*metric, c, records, options_.bootstrap, options_.seed);
+      });
+      for (const MetricValue& v : values) {
+        StoredSummary row{"condition", spec, c.info, c.id, v, std::nullopt, std::nullopt};
+        if (auto it = intervals.find(v.name); it != intervals.end()) {
+          row.boot_low = it->second.first;
+          row.boot_high = it->second.second;
+        }
+        rows_.push_back(row);
+        summary.values.push_back(v);
+      }
+    }
+    return summary;
+  }
+
+  // The models in order of appearance, each with its conditions' summaries.
+  std::vector<std::vector<ConditionSummary>> summaries_by_model() const {
+    std::vector<std::string> model_order;
+    for (const StoredCondition& c : conditions_)
+      if (std::find(model_order.begin(), model_order.end(), c.info.model) == model_order.end())
+        model_order.push_back(c.info.model);
+    std::vector<std::vector<ConditionSummary>> by_model;
+    for (const std::string& model : model_order) {
+      std::vector<ConditionSummary>& group = by_model.emplace_back();
+      for (const ConditionSummary& s : per_condition_)
+        if (s.info.model == model) group.push_back(s);
+    }
+    return by_model;
+  }
+
+  std::int64_t stored_id(const ConditionInfo& info) const {
+    for (const StoredCondition& c : conditions_)
+      if (same_cell(c.info, info)) return c.id;
+    return 0;
+  }
+
+  void add_summary(const ConditionSummary& s, const std::string& scope, const std::string& spec) {
+    for (const MetricValue& v : s.values)
+      rows_.push_back({scope, spec, s.info, stored_id(s.info), v, std::nullopt, std::nullopt});
+  }
+
+  PluginHost& host_;
+  const ResultsStore& store_;
+  const ReportOptions& options_;
+  std::vector<std::string>& warnings_;
+  std::vector<StoredCondition> conditions_;
+  std::vector<LoadedMetric> metrics_;
+  std::map<std::string, std::map<std::string, bool>> overlapping_;  // dataset -> sample id -> overlaps
+  std::vector<AuditedDataset> audits_;
+  std::vector<StoredSummary> rows_;
+  std::vector<ConditionSummary> per_condition_;  // per finished condition, in order
+};
+
 }  // namespace
 
 std::vector<Spec> default_metrics(const PluginHost& host) {
@@ -81,153 +265,15 @@ std::vector<Spec> default_metrics(const PluginHost& host) {
 
 ReportFiles write_report(PluginHost& host, ResultsStore& store, const ReportOptions& options,
                          const std::filesystem::path& dir) {
-  std::vector<StoredCondition> conditions;
-  for (const StoredCondition& c : store.conditions())
-    if (c.status == "done") conditions.push_back(c);
-  if (conditions.empty()) throw Error("report: '" + store.file().string() + "' has no finished condition yet");
-
-  struct LoadedMetric {
-    std::string spec;
-    std::uint32_t capabilities;
-    std::shared_ptr<Metric> metric;
-  };
-  std::vector<LoadedMetric> metrics;
-  for (const Spec& spec : options.metrics.empty() ? default_metrics(host) : options.metrics) {
-    ResolvedPlugin m = host.resolve(PluginKind::metric, spec);
-    metrics.push_back({m.spec, m.descriptor().capabilities, host.create_metric(m)});
-  }
-
   ReportFiles files;
-  // A metric that fails over these conditions loses its own rows, never the report: the failure is
-  // a warning naming the plugin, the call and the reason.
-  auto guarded = [&](const std::function<void()>& compute) {
-    try {
-      compute();
-    } catch (const Error& e) {
-      spdlog::warn("{}", e.what());
-      files.warnings.push_back(e.what());
-    }
-  };
-  // Contamination-corrected metrics: per audited dataset, the samples whose nearest pre-training
-  // neighbour is a duplicate (overlap) and the other audited ones (clean).
-  std::vector<AuditedDataset> audits;
-  std::map<std::string, std::map<std::string, bool>> overlapping;  // dataset -> sample id -> overlaps
-  for (const OverlapAudit& a : store.overlap_audits()) {
-    const std::vector<OverlapSample> samples = store.overlap_samples(a.dataset);
-    for (const OverlapSample& s : samples)
-      overlapping[a.dataset][s.sample_id] = overlap_class(s, a.thresholds) != "none";
-    audits.push_back({a, count_overlap(samples, a.thresholds)});
-  }
-
-  std::vector<StoredSummary> rows;
-  std::vector<ConditionSummary> per_condition;
-  for (const StoredCondition& c : conditions) {
-    std::vector<SampleRecord> records;
-    store.read_records(c.id, [&](const SampleRecord& r) { records.push_back(r); });
-    if (auto audited = overlapping.find(c.info.dataset); audited != overlapping.end()) {
-      std::vector<std::size_t> subsets[2];  // overlap, clean
-      for (std::size_t i = 0; i < records.size(); ++i)
-        if (auto it = audited->second.find(records[i].sample_id); it != audited->second.end())
-          subsets[it->second ? 0 : 1].push_back(i);
-      for (int s = 0; s < 2; ++s) {
-        const std::string scope = s == 0 ? "overlap_subset" : "clean_subset";
-        rows.push_back({scope,
-                        "",
-                        c.info,
-                        c.id,
-                        {"samples", static_cast<double>(subsets[s].size()), std::nullopt, std::nullopt},
-                        std::nullopt,
-                        std::nullopt});
-        if (subsets[s].empty()) continue;
-        for (const auto& [spec, capabilities, metric] : metrics) {
-          if (!(capabilities & kPerCondition)) continue;
-          guarded([&, &spec = spec, &metric = metric] {
-            for (const MetricValue& v : accumulate(*metric, c.info, records, &subsets[s]))
-              rows.push_back({scope, spec, c.info, c.id, v, std::nullopt, std::nullopt});
-          });
-        }
-      }
-    }
-    ConditionSummary summary{c.info, {}};
-    for (const auto& [spec, capabilities, metric] : metrics) {
-      if (!(capabilities & kPerCondition)) continue;
-      std::vector<MetricValue> values;
-      std::map<std::string, std::pair<double, double>> intervals;
-      guarded([&, &metric = metric] {
-        values = accumulate(*metric, c.info, records, nullptr);
-        if (options.bootstrap > 0 && records.size() > 1)
-          intervals = bootstrap(*metric, c, records, options.bootstrap, options.seed);
-      });
-      for (const MetricValue& v : values) {
-        StoredSummary row{"condition", spec, c.info, c.id, v, std::nullopt, std::nullopt};
-        if (auto it = intervals.find(v.name); it != intervals.end()) {
-          row.boot_low = it->second.first;
-          row.boot_high = it->second.second;
-        }
-        rows.push_back(row);
-        summary.values.push_back(v);
-      }
-    }
-    per_condition.push_back(std::move(summary));
-  }
-
-  // The models in order of appearance, each with its conditions' summaries.
-  std::vector<std::string> model_order;
-  for (const StoredCondition& c : conditions)
-    if (std::find(model_order.begin(), model_order.end(), c.info.model) == model_order.end())
-      model_order.push_back(c.info.model);
-  std::vector<std::vector<ConditionSummary>> by_model;
-  for (const std::string& model : model_order) {
-    std::vector<ConditionSummary>& group = by_model.emplace_back();
-    for (const ConditionSummary& s : per_condition)
-      if (s.info.model == model) group.push_back(s);
-  }
-  auto stored_id = [&](const ConditionInfo& info) -> std::int64_t {
-    for (const StoredCondition& c : conditions)
-      if (same_cell(c.info, info)) return c.id;
-    return 0;
-  };
-  RecordReader reader = [&](const ConditionInfo& info, const std::function<void(const SampleRecord&)>& visit) {
-    const std::int64_t id = stored_id(info);
-    if (id == 0)
-      throw Error("report: no stored condition '" + info.condition + "' of dataset '" + info.dataset + "' to read");
-    store.read_records(id, visit);
-  };
-  for (const auto& [spec, capabilities, metric] : metrics) {
-    if (capabilities & kAcrossConditions)
-      for (const auto& group : by_model)
-        guarded([&, &spec = spec, &metric = metric] {
-          for (const ConditionSummary& s : metric->across_conditions(group, reader))
-            for (const MetricValue& v : s.values)
-              rows.push_back({"across_conditions", spec, s.info, stored_id(s.info), v, std::nullopt, std::nullopt});
-        });
-    if (capabilities & kAcrossModels)
-      guarded([&, &spec = spec, &metric = metric] {
-        for (const ConditionSummary& s : metric->across_models(by_model))
-          for (const MetricValue& v : s.values)
-            rows.push_back({"across_models", spec, s.info, stored_id(s.info), v, std::nullopt, std::nullopt});
-      });
-  }
-  if (!store.read_only()) store.replace_summaries(rows);  // a read-only store keeps what it has
-
-  // The attack sanity checks, per model and dataset, as roz eval runs them.
-  std::map<std::pair<std::string, std::string>, EvalReport> evaluations;
-  for (std::size_t i = 0; i < conditions.size(); ++i) {
-    EvalReport& e = evaluations[{conditions[i].info.model, conditions[i].info.dataset}];
-    ConditionReport r;
-    r.info = conditions[i].info;
-    r.values = per_condition[i].values;
-    r.samples = conditions[i].samples;
-    e.conditions.push_back(std::move(r));
-  }
-  for (const auto& [key, evaluation] : evaluations)
-    for (const std::string& w : attack_sanity_warnings(evaluation, host.registry())) {
-      spdlog::warn("{}", w);
-      files.warnings.push_back(w);
-    }
+  ReportBuilder builder(host, store, options, files.warnings);
+  builder.add_condition_rows();
+  builder.add_summary_rows();
+  if (!store.read_only()) store.replace_summaries(builder.rows());  // a read-only store keeps what it has
+  builder.add_attack_sanity_warnings();
 
   std::filesystem::create_directories(dir);
-  ReportData data{store, conditions, rows, files.warnings, audits};
+  const ReportData data = builder.data();
   files.json = dir / "report.json";
   files.csv = dir / "summary.csv";
   files.markdown = dir / "report.md";

@@ -1,27 +1,13 @@
-// The four report formats over one results store's finished conditions and summaries.
+// The four report formats over one report model (report_model.hpp), each in its own file:
+// json_report.cpp and csv_report.cpp keep every stored number exactly, markdown_report.cpp and
+// html_report.cpp (with html_charts.cpp) show them by the metric display rule.
 #pragma once
 
-#include <filesystem>
 #include <string>
-#include <vector>
 
-#include "roz/core/results_store.hpp"
+#include "report/report_model.hpp"
 
 namespace roz::core {
-
-// An overlap audit with its counts, as the report shows it.
-struct AuditedDataset {
-  OverlapAudit audit;
-  OverlapCounts counts;
-};
-
-struct ReportData {
-  const ResultsStore& store;
-  const std::vector<StoredCondition>& conditions;
-  const std::vector<StoredSummary>& rows;
-  const std::vector<std::string>& warnings;
-  const std::vector<AuditedDataset>& audits;
-};
 
 std::string json_report(const ReportData& data);
 std::string csv_report(const ReportData& data);

@@ -1,0 +1,87 @@
+#include <sstream>
+
+#include "report/report_text.hpp"
+#include "report/report_writers.hpp"
+
+namespace roz::core {
+
+namespace {
+
+std::string headline_table(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+  const std::vector<std::string> names = headline_names(d, group);
+  std::ostringstream out;
+  out << "| condition | kind | N |";
+  for (const auto& n : names) out << " " << n << " |";
+  out << "\n|---|---|---:|";
+  for (std::size_t i = 0; i < names.size(); ++i) out << "---:|";
+  out << "\n";
+  for (const StoredCondition* c : group) {
+    out << "| `" << label(*c) << "` | " << c->info.kind << " | " << c->samples << " |";
+    for (const auto& n : names) {
+      const StoredSummary* r = find_value(d, c->id, n);
+      out << " " << (r ? format_value(*r, true) : "") << " |";
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string scope_table(const ReportData& d, const std::string& scope) {
+  std::ostringstream out;
+  bool any = false;
+  for (const StoredSummary& r : d.rows) {
+    if (r.scope != scope) continue;
+    if (!any) out << "| metric | model | dataset | condition | value |\n|---|---|---|---|---:|\n";
+    any = true;
+    out << "| `" << r.metric << "` | " << model_name(r.info.model) << " | " << r.info.dataset << " | `"
+        << r.info.condition << "` | " << r.value.name << " = " << format_value(r, false) << " |\n";
+  }
+  return any ? out.str() : "none\n";
+}
+
+std::string overlap_section(const ReportData& d, const AuditedDataset& audited) {
+  const OverlapAudit& a = audited.audit;
+  const OverlapCounts& c = audited.counts;
+  std::ostringstream out;
+  out << "\n## Contamination audit: " << a.dataset << "\n\n"
+      << a.samples << " images against `" << a.index << "` (`" << a.factory << "`, " << a.index_vectors
+      << " vectors), embedded by `" << a.model << "`; k = " << a.k << ", " << a.search << ". Exact duplicates "
+      << "(cosine >= " << a.thresholds.exact << "): " << c.exact << " (" << percent(c.exact, a.samples)
+      << "); near duplicates (>= " << a.thresholds.near << "): " << c.near << " (" << percent(c.near, a.samples)
+      << ").\n\n| class | overlapping | of | rate |\n|---|---:|---:|---:|\n";
+  for (const auto& [label, counts] : c.per_class)
+    out << "| " << class_name(a, label) << " | " << counts.first << " | " << counts.second << " | "
+        << percent(counts.first, counts.second) << " |\n";
+  out << "\nEvery metric on all samples, on the overlapping and on the clean subset (clean - all is the "
+         "correction):\n\n| model | condition | metric | all | overlapping | clean | clean - all |\n"
+         "|---|---|---|---:|---:|---:|---:|\n";
+  for (const SplitValue& v : split_values(d, a.dataset, false))
+    out << "| " << model_name(v.condition->info.model) << " | `" << label(*v.condition) << "` | " << v.name << " | "
+        << split_cell(v.all) << " | " << split_cell(v.overlap) << " | " << split_cell(v.clean) << " | "
+        << split_difference(v) << " |\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string markdown_report(const ReportData& d) {
+  std::ostringstream out;
+  out << "# RoZ report\n\nResults store `" << d.store.file().string() << "`, seed "
+      << d.store.meta("seed").value_or("?") << ", roz " << d.store.meta("roz_version").value_or("?")
+      << ". Shares in %, bootstrap 95% intervals in brackets; every value is in `summary.csv`.\n";
+  for (const auto& group : model_dataset_groups(d)) {
+    out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"
+        << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n"
+        << headline_table(d, group);
+  }
+  for (const AuditedDataset& audited : d.audits) out << overlap_section(d, audited);
+  out << "\n## Across conditions\n\n" << scope_table(d, "across_conditions");
+  out << "\n## Across models\n\n" << scope_table(d, "across_models");
+  if (!d.warnings.empty()) {
+    out << "\n## Warnings\n\n";
+    for (const std::string& w : d.warnings) out << "- " << w << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace roz::core

@@ -1,0 +1,44 @@
+#include "report/report_text.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+#include "roz/core/metric_display.hpp"
+#include "roz/spec.hpp"
+
+namespace roz::core {
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string format_value(const StoredSummary& r, bool with_interval) {
+  auto shown = [&](double v) { return format_metric_value(r.value.name, v); };
+  std::string text = shown(r.value.value);
+  if (with_interval && r.boot_low) text += " [" + shown(*r.boot_low) + ", " + shown(*r.boot_high) + "]";
+  return text;
+}
+
+std::string optional_number(const std::optional<double>& v) {
+  return v ? format_number(*v) : "";
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+  return whole == 0 ? "" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
+}
+
+std::string split_cell(const StoredSummary* r) {
+  return r ? format_value(*r, false) : "";
+}
+
+std::string split_difference(const SplitValue& v) {
+  if (!v.all || !v.clean) return "";
+  StoredSummary diff = *v.clean;
+  diff.value.value = v.clean->value.value - v.all->value.value;
+  const std::string text = format_value(diff, false);
+  return diff.value.value > 0 ? "+" + text : text;
+}
+
+}  // namespace roz::core
