@@ -6,7 +6,7 @@
 
 #include <ATen/ATen.h>
 
-#include "roz/support/attacks/fab.hpp"  // plugins/attacks/common: the projection is tested directly
+#include "roz/support/attacks/fab.hpp"  // the support library: the projection is tested directly
 #include "mini_clip_suite.hpp"
 #include "roz/attack.hpp"
 #include "roz/core/evaluator.hpp"

@@ -7,7 +7,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "roz/support/corruptions/imagenet_c.hpp"  // plugins/corruptions/common: the HSV conversions are tested directly
+#include "roz/support/corruptions/imagenet_c.hpp"  // the support library: the HSV conversions are tested directly
 #include "roz/corruption.hpp"
 #include "test_env.hpp"
 
