@@ -14,6 +14,8 @@ namespace roz::core {
 namespace {
 
 constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+// How the hint opens; how a message already carrying it is recognised.
+constexpr std::string_view kHintOpening = " (the address-space limit, ulimit -v, is ";
 
 // The soft RLIMIT_AS (ulimit -v) in bytes; 0 when there is none.
 std::uint64_t address_space_limit() {
@@ -39,16 +41,21 @@ void warn_if_address_space_is_short() {
   // LibTorch's CUDA libraries are mapped before main; what a run needs beyond them is well over 1 GiB
   // (model, batches, decoder and BLAS threads' stacks and buffers).
   if (limit != 0 && limit < mapped + 1024 * kMiB)
-    spdlog::warn("the address-space limit (ulimit -v) is {} MiB and roz has mapped {} MiB of it on start, most of it "
-                 "LibTorch's libraries: allocations will fail; raise it, or limit memory with a cgroup instead "
-                 "(systemd-run --scope -p MemoryMax=..., docker run --memory ...)",
-                 limit / kMiB, mapped / kMiB);
+    spdlog::warn(
+        "the address-space limit (ulimit -v) is {} MiB and roz has mapped {} MiB of it on start, most of it "
+        "LibTorch's libraries: allocations will fail; raise it, or limit memory with a cgroup instead "
+        "(systemd-run --scope -p MemoryMax=..., docker run --memory ...)",
+        limit / kMiB, mapped / kMiB);
+}
+
+bool has_out_of_memory_hint(std::string_view text) {
+  return text.find(kHintOpening) != std::string_view::npos;
 }
 
 std::string out_of_memory_hint() {
   const std::uint64_t limit = address_space_limit();
   if (limit == 0) return "";
-  return " (the address-space limit, ulimit -v, is " + std::to_string(limit / kMiB) + " MiB, of which roz maps " +
+  return std::string(kHintOpening) + std::to_string(limit / kMiB) + " MiB, of which roz maps " +
          std::to_string(mapped_bytes() / kMiB) +
          " MiB now, most of it LibTorch's libraries; raise it, or limit memory with a cgroup instead)";
 }

@@ -36,8 +36,9 @@ std::string error_message(const std::exception& e) {
   std::string text = without_backtrace(e.what());
   // Out of memory (LibTorch's, OpenCV's and the C library's messages all say "allocate"): under
   // ulimit -v, say so, once, however often the error is wrapped on its way out.
-  const bool out_of_memory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr || text.find("allocate") != std::string::npos;
-  if (out_of_memory && text.find("(the address-space limit, ulimit -v,") == std::string::npos) text += out_of_memory_hint();
+  const bool out_of_memory =
+      dynamic_cast<const std::bad_alloc*>(&e) != nullptr || text.find("allocate") != std::string::npos;
+  if (out_of_memory && !has_out_of_memory_hint(text)) text += out_of_memory_hint();
   return text;
 }
 

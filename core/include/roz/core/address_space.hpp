@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace roz::core {
 
@@ -15,5 +16,7 @@ void warn_if_address_space_is_short();
 
 // " (the address-space limit, ulimit -v, is N MiB, ...)"; empty when there is no limit.
 std::string out_of_memory_hint();
+// Whether `text` already carries that hint (an error wrapped on its way out gets it once).
+bool has_out_of_memory_hint(std::string_view text);
 
 }  // namespace roz::core
