@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "roz/core/evaluator.hpp"
+#include "roz/core/plugin_host.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/model.hpp"
 #include "roz/error.hpp"
@@ -27,26 +28,27 @@ core::EvalOptions options(std::int64_t batch_size) {
   return o;
 }
 
-double top1(const core::ConditionReport& c) {
-  for (const auto& v : c.values)
-    if (v.name == "top1") return v.value;
-  ADD_FAILURE() << "no top1 in " << c.info.condition;
-  return -1;
-}
+using test::top1;
 
 TEST(Evaluator, CleanCorruptedAndAttackedConditionsThroughMetricPlugins) {
   core::PluginHost host(test::builtin_registry(), 3, 2);
-  core::EvalReport report = core::evaluate(host, options(32));
+  core::Results report = core::evaluate(host, options(32));
   ASSERT_EQ(report.conditions.size(), 3u);
+  EXPECT_TRUE(report.unfinished.empty());
   EXPECT_EQ(report.conditions[0].info.condition, "clean");
   EXPECT_EQ(report.conditions[1].info.condition, "jpeg_compression:severity=5,variant=auto");
   EXPECT_EQ(report.conditions[2].info.condition, "fgsm:eps=0.03137254901960784,norm=linf");
   for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 150);
-  EXPECT_GT(top1(report.conditions[0]), 0.18);
-  EXPECT_LT(top1(report.conditions[2]), top1(report.conditions[0]));
+  EXPECT_GT(top1(report, 0), 0.18);
+  EXPECT_LT(top1(report, 2), top1(report, 0));
   EXPECT_EQ(report.conditions[2].gradient_evaluations, 150);  // one per image
-  EXPECT_EQ(report.head, "prototypes:support_per_class=20");
-  EXPECT_EQ(report.model_hash.size(), 64u);
+  EXPECT_EQ(report.conditions[0].model_hash.size(), 64u);
+  // The bootstrap interval of the run report, from the same records.
+  const core::StoredSummary* clean = core::find_value(report, report.conditions[0].id, "top1");
+  ASSERT_TRUE(clean->boot_low && clean->boot_high);
+  EXPECT_LE(*clean->boot_low, clean->value.value);
+  EXPECT_GE(*clean->boot_high, clean->value.value);
+  EXPECT_LT(*clean->boot_low, *clean->boot_high);
 }
 
 TEST(Evaluator, PromptHeadRunsEndToEnd) {
@@ -54,8 +56,7 @@ TEST(Evaluator, PromptHeadRunsEndToEnd) {
   core::EvalOptions o = options(32);
   o.support_per_class = 0;
   o.templates = {"a photo of a {}.", "a blurry photo of a {}."};
-  core::EvalReport report = core::evaluate(host, o);
-  EXPECT_EQ(report.head, "prompts:templates=2");
+  core::Results report = core::evaluate(host, o);
   ASSERT_EQ(report.conditions.size(), 3u);
   for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 150);
   // The report's clean top-1 is the accuracy of the prompt head built here from the same model and
@@ -65,16 +66,17 @@ TEST(Evaluator, PromptHeadRunsEndToEnd) {
   const std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(ROZ_TEST_CIFAR_DIR, {});
   core::ZeroShotClassifier classifier(
       model, core::ZeroShotHead::from_prompts(*model, PromptSet{dataset->class_names(), o.templates}, 64));
-  EXPECT_DOUBLE_EQ(top1(report.conditions[0]), test::accuracy(classifier, images.tensor, images.labels));
+  EXPECT_DOUBLE_EQ(top1(report, 0), test::accuracy(classifier, images.tensor, images.labels));
 }
 
 TEST(Evaluator, ResultsDoNotDependOnBatchSizeOrThreads) {
   core::PluginHost one_thread(test::builtin_registry(), 3, 1);
   core::PluginHost two_threads(test::builtin_registry(), 3, 2);
-  core::EvalReport a = core::evaluate(one_thread, options(7));
-  core::EvalReport b = core::evaluate(two_threads, options(64));
+  core::Results a = core::evaluate(one_thread, options(7));
+  core::Results b = core::evaluate(two_threads, options(64));
+  ASSERT_EQ(a.conditions.size(), 3u);
   ASSERT_EQ(a.conditions.size(), b.conditions.size());
-  for (size_t i = 0; i < a.conditions.size(); ++i) EXPECT_DOUBLE_EQ(top1(a.conditions[i]), top1(b.conditions[i]));
+  for (size_t i = 0; i < a.conditions.size(); ++i) EXPECT_DOUBLE_EQ(top1(a, i), top1(b, i));
 }
 
 TEST(Evaluator, CorruptAndTruncatedImagesAreSkippedAndNamed) {
@@ -99,26 +101,27 @@ TEST(Evaluator, CorruptAndTruncatedImagesAreSkippedAndNamed) {
   o.dataset = root.string();
   o.support_per_class = 1;
   o.per_class = 0;
-  core::EvalReport report = core::evaluate(host, o);
-  ASSERT_EQ(report.unreadable.size(), 2u);
-  std::string all = report.unreadable[0] + "\n" + report.unreadable[1];
-  EXPECT_NE(all.find((root / "cat" / "truncated.jpg").string()), std::string::npos) << all;
-  EXPECT_NE(all.find((root / "dog" / "not_an_image.jpg").string()), std::string::npos) << all;
-  for (const auto& c : report.conditions) EXPECT_EQ(c.samples, 6);  // 8 good images minus 2 support
+  core::Results report = core::evaluate(host, o);
+  ASSERT_EQ(report.conditions.size(), 3u);
+  for (const auto& c : report.conditions) {
+    EXPECT_EQ(c.samples, 6);  // 8 good images minus 2 support
+    EXPECT_EQ(c.unreadable, 2) << c.info.condition;  // stored as unreadable, each named in the log
+  }
   fs::remove_all(root);
 }
 
-// Cancelled before the first condition: every condition is reported, none run, none with values.
-TEST(Evaluator, ACancelledEvaluationReportsEachConditionAsNotRun) {
+// Cancelled before the first batch: the evaluation stops, nothing is computed, and what did not
+// finish is reported as such (its store would resume it).
+TEST(Evaluator, ACancelledEvaluationStopsAndReportsTheConditionItStopped) {
   core::PluginHost host(test::builtin_registry(), 0, 1);
   host.cancellation().cancel();
-  const core::EvalReport report = core::evaluate(host, options(8));
-  ASSERT_EQ(report.conditions.size(), 3u);
-  for (const core::ConditionReport& c : report.conditions) {
-    EXPECT_EQ(c.error, "not run: interrupted") << c.info.condition;
-    EXPECT_TRUE(c.values.empty()) << c.info.condition;
-    EXPECT_EQ(c.samples, 0) << c.info.condition;
-  }
+  const core::Results report = core::evaluate(host, options(8));
+  EXPECT_TRUE(report.conditions.empty());
+  ASSERT_EQ(report.unfinished.size(), 1u);
+  EXPECT_EQ(report.unfinished[0].info.condition, "clean");
+  EXPECT_EQ(report.unfinished[0].status, "running");
+  EXPECT_EQ(report.unfinished[0].samples, 0);
+  EXPECT_TRUE(report.rows.empty());
 }
 
 TEST(Evaluator, MissingDatasetIsANamedError) {

@@ -1,5 +1,5 @@
-// The results store: a batch is written whole or not at all; the correct column follows the
-// metrics' rule; merging replaces an unfinished cell with a finished copy atomically.
+// The results store: a batch is written whole or not at all; records are kept as given, never
+// judged; merging replaces an unfinished cell with a finished copy atomically.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -56,7 +56,7 @@ void plant_failing_insert(const fs::path& db_file, const std::string& raise) {
 // A store at `file` holding cell() with `n` records, closed again; the cell's id.
 std::int64_t closed_store_with_records(const fs::path& file, int n) {
   core::ResultsStore store(file);
-  const std::int64_t id = store.open_condition(cell()).id;
+  const std::int64_t id = store.conditions().open(cell()).id;
   store.add_batch(id, batch_of(0, n), 0.1);
   return id;
 }
@@ -66,11 +66,11 @@ std::int64_t closed_store_with_records(const fs::path& file, int n) {
 fs::path two_copies(const std::string& name) {
   const fs::path dir = fresh_dir(name);
   core::ResultsStore source(dir / "source.db");
-  const core::StoredCondition finished = source.open_condition(cell());
+  const core::StoredCondition finished = source.conditions().open(cell());
   source.add_batch(finished.id, batch_of(0, 5), 0.1);
-  source.finish_condition(finished.id, std::nullopt);
+  source.conditions().finish(finished.id, std::nullopt);
   core::ResultsStore target(dir / "target.db");
-  target.add_batch(target.open_condition(cell()).id, batch_of(0, 2), 0.1);
+  target.add_batch(target.conditions().open(cell()).id, batch_of(0, 2), 0.1);
   return dir;
 }
 
@@ -85,10 +85,10 @@ TEST(ResultsStore, AMergeThatFailsMidwayLosesNothing) {
     EXPECT_THROW(target.merge_from(dir / "source.db"), Error);
   }
   core::ResultsStore target(dir / "target.db");
-  const std::vector<core::StoredCondition> kept = target.conditions();
+  const std::vector<core::StoredCondition> kept = target.conditions().all();
   ASSERT_EQ(kept.size(), 1u) << "the unfinished cell was lost";
   EXPECT_EQ(kept[0].status, "running");
-  EXPECT_EQ(target.recorded_samples(kept[0].id).size(), 2u) << "its records were lost";
+  EXPECT_EQ(target.records().sample_ids(kept[0].id).size(), 2u) << "its records were lost";
   fs::remove_all(dir);
 }
 
@@ -97,67 +97,45 @@ TEST(ResultsStore, AMergeReplacesAnUnfinishedCellWithTheFinishedCopy) {
   const fs::path dir = two_copies("roz_merge_test");
   core::ResultsStore target(dir / "target.db");
   target.merge_from(dir / "source.db");
-  const std::vector<core::StoredCondition> merged = target.conditions();
+  const std::vector<core::StoredCondition> merged = target.conditions().all();
   ASSERT_EQ(merged.size(), 1u);
   EXPECT_EQ(merged[0].status, "done");
-  EXPECT_EQ(target.recorded_samples(merged[0].id).size(), 5u);
+  EXPECT_EQ(target.records().sample_ids(merged[0].id).size(), 5u);
   fs::remove_all(dir);
 }
 
-// A record whose label is outside the classes is refused as the accuracy metric refuses it (before,
-// the store skipped the label silently), and the batch holding it leaves nothing behind.
-TEST(ResultsStore, ABatchWithALabelOutsideTheClassesIsRefusedWhole) {
-  const fs::path dir = fresh_dir("roz_store_label_test");
+// The store keeps records and never judges them: a record is stored as given (a label outside the
+// classes included; the pipeline refuses those, the metrics judge), and read back bit for bit.
+TEST(ResultsStore, KeepsRecordsAsGivenAndReadsThemBackBitForBit) {
+  const fs::path dir = fresh_dir("roz_store_records_test");
   core::ResultsStore store(dir / "results.db");
-  const std::int64_t id = store.open_condition(cell()).id;
-  store.add_batch(id, batch_of(0, 2), 0.1);
-  core::BatchOutcome bad = batch_of(2, 2);
-  bad.records[1].label = 5;
-  try {
-    store.add_batch(id, bad, 0.1);
-    FAIL() << "a label outside the classes was stored";
-  } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("sample 's3': label 5 outside the 2 classes"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find((dir / "results.db").string()), std::string::npos) << e.what();
+  const std::int64_t id = store.conditions().open(cell()).id;
+  core::BatchOutcome batch = batch_of(0, 2);
+  batch.records[0].accepted_labels = {0, 1};
+  batch.records[0].logits = {0.1f, -3.25e-8f};
+  batch.records[1].label = 5;
+  batch.records[1].embedding = {0.5f, -1.0f, 2.0f};
+  batch.records[1].perturbation_linf = 0.03125f;
+  batch.records[1].perturbation_l2 = 1.5f;
+  batch.records[1].metadata = {{"written_label", "1"}};
+  batch.skipped = {"s_skipped"};
+  store.add_batch(id, batch, 0.1);
+  std::vector<SampleRecord> read;
+  store.records().read(id, [&](const SampleRecord& r) { read.push_back(r); });
+  ASSERT_EQ(read.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(read[i].sample_id, batch.records[i].sample_id);
+    EXPECT_EQ(read[i].label, batch.records[i].label);
+    EXPECT_EQ(read[i].accepted_labels, batch.records[i].accepted_labels);
+    EXPECT_EQ(read[i].logits, batch.records[i].logits);
+    EXPECT_EQ(read[i].embedding, batch.records[i].embedding);
+    EXPECT_EQ(read[i].perturbation_linf, batch.records[i].perturbation_linf);
+    EXPECT_EQ(read[i].perturbation_l2, batch.records[i].perturbation_l2);
+    EXPECT_EQ(read[i].metadata, batch.records[i].metadata);
   }
-  EXPECT_EQ(store.recorded_samples(id), (std::set<std::string>{"s0", "s1"}));
-  EXPECT_EQ(store.conditions().at(0).samples, 2);
-  fs::remove_all(dir);
-}
-
-// The stored correct column is the accuracy metric's top-1: a tie with the truth counts, and with
-// several accepted labels the best of them decides.
-TEST(ResultsStore, TheCorrectColumnIsTheMetricsTop1) {
-  const fs::path dir = fresh_dir("roz_store_correct_test");
-  {
-    core::StoredCondition three = cell();
-    three.info.num_classes = 3;
-    core::ResultsStore store(dir / "results.db");
-    core::BatchOutcome batch;
-    auto add = [&](std::string id, std::int64_t label, std::vector<std::int64_t> accepted, std::vector<float> logits) {
-      SampleRecord r;
-      r.sample_id = std::move(id);
-      r.label = label;
-      r.accepted_labels = std::move(accepted);
-      r.logits = std::move(logits);
-      batch.records.push_back(std::move(r));
-    };
-    add("tie", 1, {}, {2, 2, 0});
-    add("wrong", 0, {}, {1, 2, 0});
-    add("second_accepted", 0, {0, 2}, {0, 1, 3});
-    add("no_accepted_best", 0, {0, 2}, {0, 3, 1});
-    store.add_batch(store.open_condition(three).id, batch, 0.1);
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir / "results.db").c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT sample_id, correct FROM records", -1, &s, nullptr), SQLITE_OK);
-  std::map<std::string, int> correct;
-  while (sqlite3_step(s) == SQLITE_ROW)
-    correct[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = sqlite3_column_int(s, 1);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  EXPECT_EQ(correct, (std::map<std::string, int>{{"tie", 1}, {"wrong", 0}, {"second_accepted", 1}, {"no_accepted_best", 0}}));
+  EXPECT_EQ(store.records().sample_ids(id), (std::set<std::string>{"s0", "s1", "s_skipped"}));
+  EXPECT_EQ(store.conditions().all().at(0).samples, 2);
+  EXPECT_EQ(store.conditions().all().at(0).skipped, 1);
   fs::remove_all(dir);
 }
 
@@ -175,8 +153,8 @@ TEST(ResultsStore, AFailureThatRollsBackIsReportedAsItself) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("database or disk is full"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(store.recorded_samples(id).size(), 2u);
-  EXPECT_EQ(store.conditions().at(0).samples, 2);
+  EXPECT_EQ(store.records().sample_ids(id).size(), 2u);
+  EXPECT_EQ(store.conditions().all().at(0).samples, 2);
   fs::remove_all(dir);
 }
 
@@ -203,7 +181,7 @@ TEST(ResultsStore, ADamagedStoreIsFoundBeforeResuming) {
   const fs::path file = dir / "results.db";
   {
     core::ResultsStore store(file);
-    const std::int64_t id = store.open_condition(cell()).id;
+    const std::int64_t id = store.conditions().open(cell()).id;
     for (int b = 0; b < 20; ++b) {
       core::BatchOutcome batch = batch_of(100 * b, 100);
       for (SampleRecord& r : batch.records) r.embedding.assign(64, 0.5f);
@@ -237,7 +215,7 @@ TEST(ResultsStore, AReadOnlyOpenWritesNothingAndRefusesAnUnfinishedLog) {
   {
     core::ResultsStore store(dir / "results.db", core::ResultsStore::Access::read_only);
     EXPECT_TRUE(store.read_only());
-    EXPECT_EQ(store.recorded_samples(id).size(), 3u);
+    EXPECT_EQ(store.records().sample_ids(id).size(), 3u);
     EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1) << "files made beside it";
   }
   core::ResultsStore writer(dir / "results.db");
@@ -248,6 +226,72 @@ TEST(ResultsStore, AReadOnlyOpenWritesNothingAndRefusesAnUnfinishedLog) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("has an unfinished write-ahead log"), std::string::npos) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+// A condition that failed keeps its records and says why; finishing it later clears the error.
+TEST(ResultsStore, AFailedConditionKeepsItsRecordsAndItsError) {
+  const fs::path dir = fresh_dir("roz_store_failed_test");
+  core::ResultsStore store(dir / "results.db");
+  const std::int64_t id = store.conditions().open(cell()).id;
+  store.add_batch(id, batch_of(0, 2), 0.1);
+  store.conditions().fail(id, "attack plugin 'x': perturb failed: boom");
+  core::StoredCondition c = store.conditions().all().at(0);
+  EXPECT_EQ(c.status, "failed");
+  EXPECT_EQ(c.error, "attack plugin 'x': perturb failed: boom");
+  EXPECT_EQ(store.conditions().open(cell()).id, id) << "a resumed run continues the failed cell";
+  EXPECT_EQ(store.records().sample_ids(id).size(), 2u);
+  store.conditions().finish(id, std::nullopt);
+  c = store.conditions().all().at(0);
+  EXPECT_EQ(c.status, "done");
+  EXPECT_EQ(c.error, "");
+  fs::remove_all(dir);
+}
+
+// A store written by schema 1 (before conditions had an error column) is upgraded when opened
+// writable and refused, with the way out, when opened read-only.
+TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
+  const fs::path dir = fresh_dir("roz_store_schema_test");
+  const fs::path file = dir / "results.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES('schema_version', '1');"
+        "CREATE TABLE conditions(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, cell INTEGER NOT NULL, "
+        "model TEXT NOT NULL, model_hash TEXT, model_version TEXT, dataset TEXT NOT NULL, condition TEXT NOT NULL, "
+        "kind TEXT NOT NULL, plugin_version TEXT, attributes TEXT, num_classes INTEGER, status TEXT NOT NULL, "
+        "samples INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0, unreadable INTEGER DEFAULT 0, "
+        "gradient_evaluations INTEGER DEFAULT 0, queries INTEGER DEFAULT 0, seconds REAL DEFAULT 0, "
+        "prompt_attack TEXT);"
+        "CREATE TABLE records(condition_id INTEGER NOT NULL REFERENCES conditions(id), sample_id TEXT NOT NULL, "
+        "status TEXT NOT NULL, label INTEGER, accepted TEXT, prediction INTEGER, correct INTEGER, confidence REAL, "
+        "topk TEXT, written_label INTEGER, logits BLOB, embedding BLOB, linf REAL, l2 REAL, metadata TEXT, "
+        "PRIMARY KEY(condition_id, sample_id));"
+        "INSERT INTO conditions(key, cell, model, dataset, condition, kind, status, samples) "
+        "VALUES('k', 0, 'mini_clip', 'fashion-mnist', 'clean', 'clean', 'done', 1);"
+        "INSERT INTO records VALUES(1, 's0', 'ok', 1, '[]', 1, 1, 0.9, '[1,0]', NULL, NULL, NULL, NULL, NULL, '{}');";
+    EXPECT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  try {
+    core::ResultsStore store(file, core::ResultsStore::Access::read_only);
+    FAIL() << "a schema-1 store was read as schema 2";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 1, this roz writes 2 (open it writable once to upgrade it)"),
+              std::string::npos)
+        << e.what();
+  }
+  core::ResultsStore store(file);
+  EXPECT_EQ(store.meta("schema_version"), "2");
+  const std::vector<core::StoredCondition> conditions = store.conditions().all();
+  ASSERT_EQ(conditions.size(), 1u);
+  EXPECT_EQ(conditions[0].samples, 1);
+  EXPECT_EQ(conditions[0].error, "");
+  EXPECT_EQ(store.records().sample_ids(conditions[0].id), (std::set<std::string>{"s0"}));
+  store.add_batch(conditions[0].id, batch_of(1, 1), 0.1);  // written in schema 2's columns
+  EXPECT_EQ(store.records().sample_ids(conditions[0].id).size(), 2u);
   fs::remove_all(dir);
 }
 

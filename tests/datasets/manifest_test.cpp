@@ -6,6 +6,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/datasets/manifest.hpp"
@@ -72,6 +73,15 @@ TEST(Manifest, ClassSubsetWithWnidKeys) {
   EXPECT_EQ(d->samples()[3].raw_class, "n05");
 }
 
+std::string error_of(const fs::path& manifest) {
+  try {
+    open_manifest(manifest);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 TEST(Manifest, JsonLabelSetsLikeObjectNet) {
   fs::path dir = wnid_folder("objectnet", {"air_freshener", "banana", "unmapped"});
   write(dir / "map.json", R"({"air_freshener": [2, 4], "banana": 1})");
@@ -80,20 +90,17 @@ TEST(Manifest, JsonLabelSetsLikeObjectNet) {
         "class_keys: {json: map.json}\n");
   auto d = open_manifest(dir / "m.yaml");
   ASSERT_EQ(d->samples().size(), 6u);
+  // A head class outside the manifest's classes is refused when the dataset opens, by name.
+  write(dir / "bad_map.json", R"({"air_freshener": [2, 5], "banana": 1})");
+  write(dir / "bad.yaml",
+        "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\nclass_keys: {json: bad_map.json}\n");
+  EXPECT_EQ(error_of(dir / "bad.yaml"), "dataset manifest '" + (dir / "bad.yaml").string() +
+                                           "': key 'class_keys': label 5 for 'air_freshener' is not a class");
   EXPECT_EQ(d->samples()[0].label, 2);
   EXPECT_EQ(d->samples()[0].accepted, (std::vector<std::int64_t>{2, 4}));
   EXPECT_EQ(d->samples()[5].label, 1);
   EXPECT_TRUE(d->samples()[5].accepted.empty());
   EXPECT_EQ(d->name(), "m");
-}
-
-std::string error_of(const fs::path& manifest) {
-  try {
-    open_manifest(manifest);
-  } catch (const DataError& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 TEST(Manifest, ErrorsNameTheManifestAndKey) {
@@ -195,9 +202,7 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
   o.model = parse_spec("mini_clip");
   o.dataset = (dir / "pm.yaml").string();
   o.metrics = {parse_spec("anchor_accuracy"), parse_spec("accuracy")};
-  core::EvalReport report = core::evaluate(host, o);
-  std::map<std::string, double> values;
-  for (const MetricValue& v : report.conditions.at(0).values) values[v.name] = v.value;
+  const std::map<std::string, double> values = test::condition_values(core::evaluate(host, o), 0);
   EXPECT_EQ(values.at("anchors"), 1);
   EXPECT_LE(values.at("pmk"), values.at("pm0"));
   write(dir / "bad_pm.yaml",

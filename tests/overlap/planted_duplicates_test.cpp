@@ -117,7 +117,7 @@ std::vector<Match> nearest_distractors(const std::string& model_spec, const std:
   core::audit_overlap(host, settings, &queries, &store, nullptr);
 
   std::vector<Match> out;
-  for (const core::OverlapSample& s : store.overlap_samples(queries_set->name())) {
+  for (const core::OverlapSample& s : store.audits().samples(queries_set->name())) {
     const std::string number = s.sample_id.substr(s.sample_id.find("test_") + 5, 4);
     Match m;
     m.planted = std::stoi(number) % 2 == 0;

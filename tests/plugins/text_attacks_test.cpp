@@ -161,15 +161,10 @@ TEST(TextAttackEvaluation, RunsThroughTheEvaluatorAndMultimodalIsTheStrongest) {
   for (const char* spec : {"word_substitution:k=1,substitutes=10", "pgd:eps=1/255,steps=5",
                            "multimodal:text=(word_substitution:k=1,substitutes=10),image=(pgd:eps=1/255,steps=5)"})
     o.attacks.push_back(parse_spec(spec));
-  core::EvalReport r = core::evaluate(host, o);
+  core::Results r = core::evaluate(host, o);
   ASSERT_EQ(r.conditions.size(), 4u);
-  auto top1 = [&](std::size_t i) {
-    for (const MetricValue& v : r.conditions[i].values)
-      if (v.name == "top1") return v.value;
-    ADD_FAILURE() << "no top1";
-    return 0.0;
-  };
-  const core::ConditionReport& text = r.conditions[1];
+  auto top1 = [&](std::size_t i) { return test::top1(r, i); };
+  const core::StoredCondition& text = r.conditions[1];
   EXPECT_EQ(text.info.kind, "text_attack");
   ASSERT_TRUE(text.prompt_attack.has_value());
   EXPECT_EQ(text.prompt_attack->points, 50);

@@ -37,7 +37,7 @@ fi
 grep -qF "fp16 needs loss scaling" "$tmp/fp16.err" || fail "roz train --precision fp16: $(cat "$tmp/fp16.err")"
 # bf16 evaluation says so in its report.
 "$roz" -q --precision bf16 eval --model mini_clip --dataset fashion-mnist --limit 8 --json > "$tmp/bf16.json"
-python3 -c "import json,sys; r=json.load(open('$tmp/bf16.json')); sys.exit(r['precision'] != 'bf16' or r['device'] != 'cpu')" ||
+python3 -c "import json,sys; r=json.load(open('$tmp/bf16.json'))['run']; sys.exit(r['precision'] != 'bf16' or r['device'] != 'cpu')" ||
   fail "roz eval --precision bf16: the report does not record it"
 
 "$roz" plugins list --json > "$tmp/list.json" 2> "$tmp/list.err"
@@ -101,32 +101,52 @@ grep -q "attack plugin 'throwing_factory' ($broken/defective/defective.so): crea
   "$tmp/e3.err" || fail "factory message"
 
 # An --out that cannot be written is refused before anything is computed.
-if "$roz" "${eval_args[@]}" --out "$tmp/no/such/dir/report.json" > /dev/null 2> "$tmp/out.err"; then fail "unwritable --out accepted"; fi
-grep -q "cannot write the report to '$tmp/no/such/dir/report.json': its directory" "$tmp/out.err" || fail "--out message"
+touch "$tmp/a_file"
+if "$roz" "${eval_args[@]}" --out "$tmp/a_file/dir" > /dev/null 2> "$tmp/out.err"; then fail "unwritable --out accepted"; fi
+grep -q "roz eval --out '$tmp/a_file/dir': cannot write there" "$tmp/out.err" || fail "--out message: $(cat "$tmp/out.err")"
 grep -q "clean" "$tmp/out.err" && fail "roz eval computed before refusing --out"
-"$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/report.json" > "$tmp/eval.json" 2> "$tmp/eval.err"
-python3 - "$tmp/eval.json" "$tmp/report.json" <<'PY'
+# --out keeps the results store and writes the run report there; --json prints report.json.
+"$roz" -v "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/evalrun" > "$tmp/eval.json" 2> "$tmp/eval.err"
+[ -f "$tmp/evalrun/results.db" ] && [ -f "$tmp/evalrun/report.html" ] || fail "roz eval --out: no store or report in it"
+python3 - "$tmp/eval.json" "$tmp/evalrun/report.json" <<'PY'
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert a == b
 assert [c["condition"] for c in a["conditions"]] == ["clean", "jpeg_compression:severity=1,variant=auto,quality=10"]
-assert len(a["model"]["sha256"]) == 64 and a["seed"] == 0
+assert len(a["conditions"][0]["model_sha256"]) == 64 and a["run"]["seed"] == "0", a["run"]
+assert a["unfinished"] == [] and "bootstrap95" in a["conditions"][0]["metrics"]["top1"], a["conditions"][0]
 PY
+# The store holds a run: without --resume it is refused, with it nothing is recomputed.
+if "$roz" "${eval_args[@]}" --corruption jpeg_compression:quality=10 --out "$tmp/evalrun" > /dev/null 2> "$tmp/again.err"; then
+  fail "roz eval into a store that holds a run accepted without --resume"
+fi
+grep -q "already holds a run: add --resume" "$tmp/again.err" || fail "eval rerun message: $(cat "$tmp/again.err")"
+"$roz" "${eval_args[@]}" --corruption jpeg_compression:quality=10 --json --out "$tmp/evalrun" --resume \
+  > "$tmp/resumed.json" 2> "$tmp/resumed.err"
+[ "$(grep -c "finished earlier, kept" "$tmp/resumed.err")" = 2 ] || fail "eval --resume recomputed: $(cat "$tmp/resumed.err")"
+python3 -c "import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); sys.exit(a['conditions'] != b['conditions'])" \
+  "$tmp/eval.json" "$tmp/resumed.json" || fail "eval --resume: other numbers"
+# The same store reads like a run's: roz report recomputes the same report.
+"$roz" -q report "$tmp/evalrun" --to "$tmp/evalreport" > /dev/null
+python3 -c "import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); sys.exit(a != b)" \
+  "$tmp/eval.json" "$tmp/evalreport/report.json" || fail "roz report of an eval store differs from roz eval's"
+
 # An attack that throws after the clean condition costs that condition only: clean and the
 # corruption are printed and written to --out, the failure is named, and the exit code is 1.
 if "$roz" "${eval_args[@]}" --corruption jpeg_compression:quality=10 --attack broken_attack --plugin-path "$broken/defective" \
-    --json --out "$tmp/partial.json" > "$tmp/partial.out" 2> "$tmp/partial.err"; then
+    --json --out "$tmp/partial" > "$tmp/partial.out" 2> "$tmp/partial.err"; then
   fail "an attack that throws did not fail roz eval"
 fi
 grep -q "1 of 3 conditions did not finish" "$tmp/partial.err" || fail "partial eval message: $(cat "$tmp/partial.err")"
-python3 - "$tmp/partial.out" "$tmp/partial.json" <<'PY'
+python3 - "$tmp/partial.out" "$tmp/partial/report.json" <<'PY'
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert a == b
-clean, jpeg, attack = a["conditions"]
+clean, jpeg = a["conditions"]
 assert "top1" in clean["metrics"] and "top1" in jpeg["metrics"] and "error" not in clean, clean
+[attack] = a["unfinished"]
 assert attack["condition"] == "broken_attack" and attack["metrics"] == {} and attack["samples"] == 0
-assert "perturb failed: deliberate failure inside perturb" in attack["error"], attack
+assert attack["status"] == "failed" and "perturb failed: deliberate failure inside perturb" in attack["error"], attack
 PY
 # A YAML config with the same keys; flags override it.
 cat > "$tmp/eval.yaml" <<YAML
@@ -141,7 +161,8 @@ YAML
 python3 - "$tmp/cfg.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["seed"] == 5 and r["head"] == "prototypes:support_per_class=5", r
+config = json.loads(r["run"]["config"])  # the run the evaluation is (JSON is YAML)
+assert r["run"]["seed"] == "5" and config["datasets"][0]["support_per_class"] == 5, r["run"]
 assert [c["samples"] for c in r["conditions"]] == [20, 20], r["conditions"]
 assert r["conditions"][1]["condition"] == "fgsm:eps=0.00784313725490196,norm=linf"
 PY
@@ -160,7 +181,7 @@ grep -q "zero-shot head: cache hit" "$tmp/zs2.err" || fail "no cache hit on the 
 python3 - "$tmp/zs1.json" "$tmp/zs2.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
-assert a["head"] == "prompts:templates=2" and a["conditions"][0]["samples"] == 20, a
+assert len(json.loads(a["run"]["config"])["templates"]) == 2 and a["conditions"][0]["samples"] == 20, a
 assert a["conditions"][0]["metrics"] == b["conditions"][0]["metrics"]
 PY
 # roz embed and roz bench run end to end.

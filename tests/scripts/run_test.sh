@@ -89,7 +89,7 @@ grep -q "finished earlier, kept\|resuming" "$tmp/resume.err" || fail "the second
 import json, sqlite3, sys
 def records(d):
     db = sqlite3.connect(d + "/results.db")
-    rows = db.execute("SELECT c.key, r.sample_id, r.status, r.label, r.prediction, r.logits, r.embedding, r.linf, r.l2,"
+    rows = db.execute("SELECT c.key, r.sample_id, r.status, r.label, r.accepted, r.logits, r.embedding, r.linf, r.l2,"
                       " r.metadata FROM records r JOIN conditions c ON c.id = r.condition_id").fetchall()
     done = db.execute("SELECT COUNT(*) FROM conditions WHERE status != 'done'").fetchone()[0]
     assert done == 0, d + ": unfinished conditions"

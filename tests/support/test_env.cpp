@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 #include <unistd.h>
 
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/datasets/manifest.hpp"
@@ -88,6 +89,25 @@ TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n) {
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels) {
   c10::NoGradGuard no_grad;
   return classifier.logits(images).argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+std::map<std::string, double> condition_values(const core::Results& results, std::size_t i) {
+  std::map<std::string, double> out;
+  if (i >= results.conditions.size()) {
+    ADD_FAILURE() << "condition " << i << " did not finish (" << results.conditions.size() << " finished, "
+                  << results.unfinished.size() << " not)";
+    return out;
+  }
+  for (const core::StoredSummary& r : results.rows)
+    if (r.scope == "condition" && r.condition_id == results.conditions[i].id) out[r.value.name] = r.value.value;
+  return out;
+}
+
+double top1(const core::Results& results, std::size_t i) {
+  const std::map<std::string, double> values = condition_values(results, i);
+  if (auto it = values.find("top1"); it != values.end()) return it->second;
+  ADD_FAILURE() << "no top1 in condition " << i;
+  return -1;
 }
 
 }  // namespace roz::test

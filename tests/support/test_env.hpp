@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <opencv2/core/mat.hpp>
 #include <string>
@@ -13,6 +14,7 @@
 #include "roz/classifier.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
+#include "roz/core/results.hpp"
 #include "roz/core/zero_shot_head.hpp"
 
 namespace roz::test {
@@ -58,5 +60,11 @@ struct ZeroShotPair {
 };
 
 double accuracy(Classifier& classifier, const at::Tensor& images, const at::Tensor& labels);
+
+// The per-condition values (scope condition) of the i-th finished condition of a result model, by
+// name; a test fails when it asks for a condition that did not finish.
+std::map<std::string, double> condition_values(const core::Results& results, std::size_t i);
+// Its top1 (a test failure, and -1, when there is none).
+double top1(const core::Results& results, std::size_t i);
 
 }  // namespace roz::test

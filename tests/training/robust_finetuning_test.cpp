@@ -16,6 +16,7 @@
 #include "training/captions.hpp"  // core/src, through roz_core_internal
 #include "training/objective.hpp"
 #include "training/perturbation_sampler.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/trainer.hpp"
@@ -50,13 +51,6 @@ core::TrainOptions finetune(const fs::path& out, const std::string& objective) {
   return o;
 }
 
-double top1(const core::ConditionReport& c) {
-  for (const MetricValue& v : c.values)
-    if (v.name == "top1") return v.value;
-  ADD_FAILURE() << "no top1 for " << c.info.condition;
-  return -1;
-}
-
 // Clean and attacked top-1 of a model on the first 128 Fashion-MNIST test images.
 std::pair<double, double> clean_and_attacked(core::PluginHost& host, const std::string& model,
                                              const std::string& attack) {
@@ -67,9 +61,9 @@ std::pair<double, double> clean_and_attacked(core::PluginHost& host, const std::
   o.batch_size = 128;
   o.attacks = {parse_spec(attack)};
   o.prompt_attack_points = 128;
-  core::EvalReport r = core::evaluate(host, o);
+  const core::Results r = core::evaluate(host, o);
   EXPECT_EQ(r.conditions.size(), 2u);
-  return {top1(r.conditions.at(0)), top1(r.conditions.at(1))};
+  return {test::top1(r, 0), test::top1(r, 1)};
 }
 
 TEST(RobustFinetuning, ImageAdversarialTrainingLowersItsLossAndKeepsRobustAccuracy) {

@@ -15,6 +15,7 @@
 #include "bench_support.hpp"
 #include "commands.hpp"
 #include "roz/attack.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"

@@ -1,4 +1,4 @@
-// roz bench throughput: roz eval's clean throughput next to the model's bare forward throughput
+// roz bench throughput: roz eval's clean throughput (records stored as roz eval stores them) next to the model's bare forward throughput
 // (same model, head, batch size and threads, in one process), so decode/preprocessing overhead shows
 // as their ratio. Medians over --repeats runs.
 #include <c10/core/GradMode.h>
@@ -12,6 +12,7 @@
 
 #include "bench_support.hpp"
 #include "commands.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/head_cache.hpp"
@@ -48,6 +49,8 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
   options.batch_size = args.batch_size;
   options.cache_dir = core::HeadCache::default_directory();
   options.decode_threads = args.decode_threads;
+  options.metrics = {parse_spec("accuracy")};
+  options.bootstrap = 0;  // what is timed is the evaluation (its records stored), not the report
 
   // Bare forward: one decoded batch, already a tensor, through encode_image + head, as many batches
   // as the evaluation runs.
@@ -73,9 +76,10 @@ int run(const GlobalOptions& global, const BenchArgs& args) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     forward_rates.push_back(static_cast<double>(batches) * static_cast<double>(batch.size(0)) / seconds);
 
-    core::EvalReport report = core::evaluate(host, options);
-    const core::ConditionReport& clean = report.conditions.front();
-    if (!clean.error.empty()) throw Error("roz bench throughput: the clean evaluation failed: " + clean.error);
+    const core::Results results = core::evaluate(host, options);
+    if (results.conditions.empty())
+      throw Error("roz bench throughput: the clean evaluation failed: " + results.unfinished.front().error);
+    const core::StoredCondition& clean = results.conditions.front();
     eval_rates.push_back(static_cast<double>(clean.samples) / clean.seconds);
   }
   const double forward = median(forward_rates), eval = median(eval_rates);

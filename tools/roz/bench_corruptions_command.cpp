@@ -15,6 +15,7 @@
 
 #include "bench_support.hpp"
 #include "commands.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/corrupt_files.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"

@@ -1,28 +1,26 @@
-// roz eval: one model, one dataset, clean plus each --corruption and --attack condition.
+// roz eval: one model, one dataset, clean plus each --corruption and --attack condition: a one-model
+// run (core/include/roz/core/evaluator.hpp) whose table and JSON read the result model.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "roz/core/atomic_file.hpp"
 #include "roz/core/eval_config.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/metric_display.hpp"
 #include "roz/core/plugin_host.hpp"
-#include "roz/core/prompt_attack_json.hpp"
+#include "roz/core/report.hpp"
+#include "roz/core/results.hpp"
 #include "roz/core/registry.hpp"
 #include "roz/error.hpp"
 
 namespace roz::cli {
 
 namespace {
-
-using nlohmann::json;
 
 struct EvalArgs {
   std::string config;
@@ -36,7 +34,9 @@ struct EvalArgs {
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
   int decode_threads = 1;
+  int bootstrap = 200;
   bool json = false;
+  bool resume = false;
   std::string out;
   std::string cache_dir;
   bool no_cache = false;
@@ -48,75 +48,36 @@ std::vector<Spec> parse_specs(const std::vector<std::string>& texts) {
   return out;
 }
 
-json report_json(const core::EvalReport& r) {
-  json conditions = json::array();
-  for (const auto& c : r.conditions) {
-    json values = json::object();
-    for (const auto& v : c.values) {
-      json value{{"value", v.value}};
-      if (v.ci_low) value["ci95"] = {*v.ci_low, *v.ci_high};
-      values[v.name] = value;
-    }
-    json condition = {{"condition", c.info.condition},
-                      {"kind", c.info.kind},
-                      {"plugin_version", c.plugin_version},
-                      {"samples", c.samples},
-                      {"skipped", c.skipped},
-                      {"gradient_evaluations", c.gradient_evaluations},
-                      {"queries", c.queries},
-                      {"seconds", c.seconds},
-                      {"images_per_second", c.samples / std::max(c.seconds, 1e-9)},
-                      {"metrics", values}};
-    if (c.prompt_attack) condition["prompt_attack"] = core::prompt_attack_json(*c.prompt_attack);
-    if (!c.error.empty()) condition["error"] = c.error;
-    conditions.push_back(std::move(condition));
-  }
-  return {{"model", {{"spec", r.model_spec}, {"version", r.model_version}, {"sha256", r.model_hash}}},
-          {"dataset", r.dataset},
-          {"head", r.head},
-          {"seed", r.seed},
-          {"threads", r.threads},
-          {"device", r.device},
-          {"precision", r.precision},
-          {"metrics", r.metric_specs},
-          {"unreadable_images", r.unreadable},
-          {"warnings", r.warnings},
-          {"conditions", conditions}};
+// The metric names of the finished conditions, in order of appearance.
+std::vector<std::string> value_names(const core::Results& r) {
+  std::vector<std::string> names;
+  for (const core::StoredSummary& row : r.rows)
+    if (row.scope == "condition" && std::find(names.begin(), names.end(), row.value.name) == names.end())
+      names.push_back(row.value.name);
+  return names;
 }
 
-void print_table(const core::EvalReport& r) {
-  std::cout << "model    " << r.model_spec << "\n         sha256 " << r.model_hash << "\n"
-            << "dataset  " << r.dataset << "\nhead     " << r.head << "\nseed     " << r.seed << "\ndevice   " << r.device << " (" << r.precision
-            << ")\n\n";
-  std::cout << std::left << std::setw(44) << "CONDITION" << std::right << std::setw(7) << "N";
-  std::vector<std::string> names;
-  for (const auto& c : r.conditions)
-    for (const auto& v : c.values)
-      if (std::find(names.begin(), names.end(), v.name) == names.end()) names.push_back(v.name);
-  for (const auto& n : names) std::cout << std::setw(24) << n;
-  std::cout << std::setw(10) << "img/s"
-            << "\n";
-  for (const auto& c : r.conditions) {
-    std::string name = c.info.condition.size() > 42 ? c.info.condition.substr(0, 39) + "..." : c.info.condition;
-    std::cout << std::left << std::setw(44) << name << std::right << std::setw(7) << c.samples;
-    if (!c.error.empty()) {
-      std::cout << "  failed: " << c.error << "\n";
-      continue;
-    }
-    for (const auto& n : names) {
-      auto it = std::find_if(c.values.begin(), c.values.end(), [&](const MetricValue& v) { return v.name == n; });
-      std::ostringstream cell;
-      if (it != c.values.end()) {
-        cell << core::format_metric_value(n, it->value);
-        if (it->ci_low)
-          cell << " [" << core::format_metric_value(n, *it->ci_low) << "," << core::format_metric_value(n, *it->ci_high)
-               << "]";
-      }
-      std::cout << std::setw(24) << cell.str();
-    }
-    std::cout << std::setw(10) << std::fixed << std::setprecision(1) << c.samples / std::max(c.seconds, 1e-9) << "\n";
-  }
-  for (const auto& c : r.conditions) {
+std::string value_cell(const core::Results& r, std::int64_t id, const std::string& name) {
+  const core::StoredSummary* row = core::find_value(r, id, name);
+  if (row == nullptr) return "";
+  std::ostringstream cell;
+  cell << core::format_metric_value(name, row->value.value);
+  if (row->value.ci_low)
+    cell << " [" << core::format_metric_value(name, *row->value.ci_low) << ","
+         << core::format_metric_value(name, *row->value.ci_high) << "]";
+  return cell.str();
+}
+
+void print_header(const core::Results& r) {
+  const core::StoredCondition& first = r.conditions.empty() ? r.unfinished.front() : r.conditions.front();
+  auto meta = [&](const char* key) { return r.run.count(key) ? r.run.at(key) : std::string("?"); };
+  std::cout << "model    " << first.info.model << "\n         sha256 " << first.model_hash << "\n"
+            << "dataset  " << first.info.dataset << "\nseed     " << meta("seed") << "\ndevice   " << meta("device")
+            << " (" << meta("precision") << ")\n\n";
+}
+
+void print_prompt_attacks(const core::Results& r) {
+  for (const core::StoredCondition& c : r.conditions) {
     if (!c.prompt_attack || c.prompt_attack->examples.empty()) continue;
     const core::PromptAttackSummary& p = *c.prompt_attack;
     std::cout << "\n"
@@ -125,14 +86,30 @@ void print_table(const core::EvalReport& r) {
     for (std::size_t i = 0; i < std::min<std::size_t>(3, p.examples.size()); ++i)
       std::cout << "  \"" << p.examples[i].first << "\" -> \"" << p.examples[i].second << "\"\n";
   }
-  if (!r.unreadable.empty())
-    std::cout << "\n" << r.unreadable.size() << " image(s) could not be read and were skipped\n";
+}
+
+void print_table(const core::Results& r) {
+  print_header(r);
+  const std::vector<std::string> names = value_names(r);
+  std::cout << std::left << std::setw(44) << "CONDITION" << std::right << std::setw(7) << "N";
+  for (const auto& n : names) std::cout << std::setw(24) << n;
+  std::cout << std::setw(10) << "img/s" << "\n";
+  std::int64_t unreadable = 0;
+  for (const core::StoredCondition& c : r.conditions) {
+    const std::string& condition = c.info.condition;
+    std::cout << std::left << std::setw(44) << (condition.size() > 42 ? condition.substr(0, 39) + "..." : condition)
+              << std::right << std::setw(7) << c.samples;
+    for (const auto& n : names) std::cout << std::setw(24) << value_cell(r, c.id, n);
+    std::cout << std::setw(10) << std::fixed << std::setprecision(1) << c.samples / std::max(c.seconds, 1e-9) << "\n";
+    unreadable = std::max(unreadable, c.unreadable);
+  }
+  for (const core::StoredCondition& c : r.unfinished) std::cout << core::unfinished_line(c) << "\n";
+  print_prompt_attacks(r);
+  if (unreadable > 0) std::cout << "\n" << unreadable << " image(s) could not be read and were skipped\n";
   for (const std::string& w : r.warnings) std::cout << "\nwarning: " << w << "\n";
 }
 
-int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
-  core::Registry registry = core::Registry::discover(search_path(global));
-  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
+core::EvalOptions options_from(const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
   // The config file first; flags given on the command line override its values and add conditions.
   core::EvalOptions options;
   if (!args.config.empty()) options = core::load_eval_config(args.config);
@@ -149,42 +126,48 @@ int run(const GlobalOptions& global, const EvalArgs& args, const std::function<b
   if (given("--seed")) options.seed = args.seed;
   if (given("--batch-size")) options.batch_size = args.batch_size;
   if (given("--decode-threads")) options.decode_threads = args.decode_threads;
+  if (given("--bootstrap")) options.bootstrap = args.bootstrap;
   options.cache_dir = args.no_cache             ? std::filesystem::path()
                       : !args.cache_dir.empty() ? std::filesystem::path(args.cache_dir)
                                                 : core::HeadCache::default_directory();
-  if (options.model.name.empty()) throw Error("roz eval: no model (give --model or 'model' in --config)");
-  if (options.dataset.empty()) throw Error("roz eval: no dataset (give --dataset or 'dataset' in --config)");
+  options.out = args.out;
+  options.resume = args.resume;
+  return options;
+}
 
-  // An --out that cannot be written fails now, not after the evaluation (which it would discard).
-  if (!args.out.empty()) {
-    const std::filesystem::path dir = std::filesystem::absolute(args.out).parent_path();
+int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
+  core::Registry registry = core::Registry::discover(search_path(global));
+  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
+  const core::EvalOptions options = options_from(args, given);
+  core::eval_run_config(options);  // a missing model or dataset, a malformed spec: before anything else
+  // An --out that cannot be written fails now, not after the evaluation.
+  if (!options.out.empty()) {
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
-      throw Error("cannot write the report to '" + args.out + "': its directory '" + dir.string() +
-                  "' is missing or not writable");
+    std::filesystem::create_directories(options.out, ec);
+    if (ec || ::access(options.out.c_str(), W_OK) != 0)
+      throw Error("roz eval --out '" + options.out.string() + "': cannot write there" +
+                  (ec ? " (" + ec.message() + ")" : ""));
   }
-  core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu(),
-                              global.precision_or_fp32());
-  core::EvalReport report;
+  core::PluginHost host(registry, options.seed, global.threads, global.device_or_cpu(), global.precision_or_fp32());
+  core::Results results;
   {
     InterruptGuard interrupt(host.cancellation());
-    report = core::evaluate(host, options);
+    results = core::evaluate(host, options);
   }
-  json j = report_json(report);
-  // Printed before --out is written: should that fail (a full disk), the numbers are still shown.
+  // Printed before --out's report is written: should that fail (a full disk), the numbers are shown.
   if (args.json)
-    std::cout << j.dump(2) << "\n";
+    std::cout << core::json_report(results);
   else
-    print_table(report);
-  if (!args.out.empty()) {
-    core::write_text_atomically(args.out, j.dump(2) + "\n");
-    spdlog::info("report written to {}", args.out);
+    print_table(results);
+  if (!options.out.empty()) {
+    const core::ReportFiles files = core::write_report(results, options.out);
+    spdlog::info("results in {}, report in {}", (options.out / "results.db").string(), files.json.string());
   }
-  // What finished is printed and written above; a failed condition still fails the command.
-  int failed = 0;
-  for (const core::ConditionReport& c : report.conditions) failed += c.error.empty() ? 0 : 1;
-  if (failed > 0) {
-    spdlog::error("{} of {} conditions did not finish (their errors are in the report)", failed, report.conditions.size());
+  // What finished is printed and stored above; a failed or interrupted condition still fails the command.
+  if (!results.unfinished.empty() || host.cancellation().cancelled()) {
+    spdlog::error("{} of {} conditions did not finish{}", results.unfinished.size(),
+                  results.conditions.size() + results.unfinished.size(),
+                  host.cancellation().cancelled() ? " (interrupted: --out DIR --resume continues)" : "");
     return 1;
   }
   return 0;
@@ -215,11 +198,16 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--batch-size", args->batch_size, "images per batch")->check(CLI::PositiveNumber);
   eval->add_option("--decode-threads", args->decode_threads, "image decoding workers beside the model")
       ->check(CLI::Range(1, 256));
-  eval->add_flag("--json", args->json, "print the report as JSON on stdout");
+  eval->add_flag("--json", args->json, "print the report as JSON on stdout (report.json's layout)");
   eval->add_option("--cache-dir", args->cache_dir,
                    "prompt-head cache (default $ROZ_CACHE_DIR, $XDG_CACHE_HOME/roz or ~/.cache/roz)");
   eval->add_flag("--no-cache", args->no_cache, "compute the prompt head without the cache");
-  eval->add_option("--out", args->out, "also write the JSON report to this file");
+  eval->add_option("--bootstrap", args->bootstrap, "bootstrap resamples for the 95% intervals (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  eval->add_option("--out", args->out,
+                   "keep the results store (DIR/results.db) and write the report there (report.json, .md, .html, "
+                   "summary.csv); default: a temporary store");
+  eval->add_flag("--resume", args->resume, "continue the evaluation stored in --out, recomputing nothing finished");
   auto given = [eval](const std::string& flag) { return eval->count(flag) > 0; };
   commands.push_back({eval, [&global, args, given] { return run(global, *args, given); }});
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/csv.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/overlap_audit.hpp"
@@ -152,7 +153,7 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
                         const fs::path csv = fs::path(a->out) / ("overlap-" + audit.dataset + ".csv");
                         std::ofstream out(csv);
                         out << "sample_id,label,class,similarity,neighbour_id,neighbour_source,neighbour_label\n";
-                        const std::vector<core::OverlapSample> samples = store->overlap_samples(audit.dataset);
+                        const std::vector<core::OverlapSample> samples = store->audits().samples(audit.dataset);
                         for (const core::OverlapSample& s : samples) {
                           const core::OverlapNeighbour& n = s.neighbours.front();
                           const std::string kind = core::overlap_class(s, audit.thresholds);

@@ -10,6 +10,7 @@
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
 #include "roz/core/report.hpp"
+#include "roz/core/results.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/core/runner.hpp"
 #include "roz/error.hpp"
@@ -41,10 +42,7 @@ void print_report(const core::ReportFiles& files) {
 }
 
 core::ReportFiles report(core::PluginHost& host, core::ResultsStore& store, const fs::path& dir) {
-  const std::optional<std::string> text = store.meta("config");
-  if (!text) throw Error("'" + store.file().string() + "' holds no run (no config stored)");
-  const core::RunConfig config = core::parse_run_config(*text, store.meta("config_source").value_or("stored config"));
-  return core::write_report(host, store, {config.metrics, config.bootstrap, config.seed}, dir);
+  return core::write_report(core::compute_results(host, store, core::stored_report_options(store)), dir);
 }
 
 }  // namespace

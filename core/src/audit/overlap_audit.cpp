@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/embedder.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -221,7 +222,7 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
     pairs.push_back(std::move(pair));
   }
   audit.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (store != nullptr) store->store_overlap(audit, samples, pairs);
+  if (store != nullptr) store->audits().replace(audit, samples, pairs);
   return result;
 }
 

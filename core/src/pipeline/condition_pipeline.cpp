@@ -18,6 +18,7 @@
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "roz/seed.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"  // the metrics' label rule (support library)
 #include "roz/words.hpp"
 
 namespace roz::core {
@@ -173,6 +174,9 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
       }
       record.metadata = std::move(metadata[i]);
       record.metadata.insert(batch.samples[i].metadata.begin(), batch.samples[i].metadata.end());
+      // A label outside the head's classes is the dataset's error, named here before anything is
+      // stored (the metrics would refuse the record later, after the whole run).
+      metrics::accepted_labels(record, "dataset '" + dataset_.name() + "'");
       out.records.push_back(std::move(record));
     }
     on_batch(out);

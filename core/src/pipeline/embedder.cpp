@@ -12,6 +12,7 @@
 
 #include "pipeline/normalise_rows.hpp"
 #include "roz/core/batch_loader.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "roz/core/registry.hpp"
+#include "roz/core/results.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
@@ -26,17 +28,19 @@ std::string percent(double v) {
   return s.str();
 }
 
-// The eps-parameterised attack conditions with a top-1, with their threat model and capabilities.
-std::vector<AttackPoint> attack_points(const EvalReport& report, const Registry& registry) {
+// The eps-parameterised attack conditions of one (model, dataset) with a top-1, with their threat
+// model and capabilities.
+std::vector<AttackPoint> attack_points(const Results& results, const std::string& model, const std::string& dataset,
+                                       const Registry& registry) {
   std::vector<AttackPoint> points;
-  for (const ConditionReport& c : report.conditions) {
-    if (c.info.kind != "attack" || c.samples == 0) continue;
-    auto top1 = std::find_if(c.values.begin(), c.values.end(), [](const MetricValue& v) { return v.name == "top1"; });
-    if (top1 == c.values.end()) continue;
+  for (const StoredCondition& c : results.conditions) {
+    if (c.info.model != model || c.info.dataset != dataset || c.info.kind != "attack" || c.samples == 0) continue;
+    const StoredSummary* top1 = find_value(results, c.id, "top1");
+    if (top1 == nullptr) continue;
     Spec spec = parse_spec(c.info.condition);
     AttackPoint p;
     p.condition = c.info.condition;
-    p.accuracy = top1->value;
+    p.accuracy = top1->value.value;
     p.stderr_ = std::sqrt(std::max(p.accuracy * (1 - p.accuracy), 0.25 / static_cast<double>(c.samples)) /
                           static_cast<double>(c.samples));
     for (const auto& [key, value] : spec.params) {
@@ -98,11 +102,15 @@ std::string attack_family(const std::string& spec_text) {
   return family.to_string();
 }
 
-std::vector<std::string> attack_sanity_warnings(const EvalReport& report, const Registry& registry) {
-  const std::vector<AttackPoint> points = attack_points(report, registry);
+std::vector<std::string> attack_sanity_warnings(const Results& results, const Registry& registry) {
+  std::set<std::pair<std::string, std::string>> seen;
   std::vector<std::string> warnings;
-  warn_if_accuracy_rises_with_eps(points, warnings);
-  warn_if_black_box_wins(points, warnings);
+  for (const StoredCondition& c : results.conditions) {
+    if (!seen.insert({c.info.model, c.info.dataset}).second) continue;
+    const std::vector<AttackPoint> points = attack_points(results, c.info.model, c.info.dataset, registry);
+    warn_if_accuracy_rises_with_eps(points, warnings);
+    warn_if_black_box_wins(points, warnings);
+  }
   return warnings;
 }
 

@@ -8,7 +8,7 @@
 namespace roz::core {
 
 // summary.csv: every stored row, its numbers in their shortest exact text.
-std::string csv_report(const ReportData& d) {
+std::string csv_report(const Results& d) {
   std::ostringstream out;
   out << "scope,metric,model,dataset,condition,kind,name,value,ci_low,ci_high,boot_low,boot_high\n";
   for (const StoredSummary& r : d.rows)

@@ -16,7 +16,7 @@ namespace {
 using Conditions = std::vector<const StoredCondition*>;
 using CleanAccuracy = std::map<std::string, std::optional<double>>;  // per model
 
-std::string corruption_charts(const ReportData& d, const Conditions& in_dataset, CleanAccuracy& clean) {
+std::string corruption_charts(const Results& d, const Conditions& in_dataset, CleanAccuracy& clean) {
   std::map<std::string, std::map<std::string, svg::Series>> corruption;  // corruption -> model -> line
   for (const StoredCondition* c : in_dataset) {
     const std::string severity = attribute(*c, "severity");
@@ -40,7 +40,7 @@ std::string corruption_charts(const ReportData& d, const Conditions& in_dataset,
   return out.str();
 }
 
-std::string attack_chart(const ReportData& d, const Conditions& in_dataset, CleanAccuracy& clean) {
+std::string attack_chart(const Results& d, const Conditions& in_dataset, CleanAccuracy& clean) {
   std::map<std::string, svg::Series> attacks;  // "family / model" -> line
   double largest = 0;
   for (const StoredCondition* c : in_dataset) {
@@ -69,7 +69,7 @@ std::string attack_chart(const ReportData& d, const Conditions& in_dataset, Clea
 }
 
 // Reliability diagrams from the calibration metric's bins, for clean conditions.
-std::string reliability_charts(const ReportData& d, const Conditions& in_dataset) {
+std::string reliability_charts(const Results& d, const Conditions& in_dataset) {
   std::ostringstream out;
   for (const StoredCondition* c : in_dataset) {
     if (c->info.kind != "clean") continue;
@@ -93,7 +93,7 @@ std::string reliability_charts(const ReportData& d, const Conditions& in_dataset
 
 }  // namespace
 
-std::string dataset_charts(const ReportData& d, const std::string& dataset) {
+std::string dataset_charts(const Results& d, const std::string& dataset) {
   Conditions in_dataset;
   for (const StoredCondition& c : d.conditions)
     if (c.info.dataset == dataset) in_dataset.push_back(&c);
@@ -104,7 +104,7 @@ std::string dataset_charts(const ReportData& d, const std::string& dataset) {
          reliability_charts(d, in_dataset);
 }
 
-std::string effective_robustness_charts(const ReportData& d) {
+std::string effective_robustness_charts(const Results& d) {
   std::map<std::string, std::optional<double>> id_accuracy;
   for (const StoredCondition& c : d.conditions)
     if (c.info.kind == "clean" && attribute(c, "role") == "in_distribution") id_accuracy[c.info.model] = top1(d, c);

@@ -40,7 +40,7 @@ std::string base64(const std::vector<unsigned char>& bytes) {
   return out;
 }
 
-std::string headline_table(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+std::string headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
   const std::vector<std::string> names = headline_names(d, group);
   std::ostringstream out;
   out << "<table><tr><th>condition</th><th>kind</th><th>N</th>";
@@ -75,7 +75,7 @@ std::string prompt_examples(const std::vector<const StoredCondition*>& group) {
 }
 
 // One (model, dataset) group: the top-1 bar chart, the headline table, the attacked prompts.
-std::string group_section(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+std::string group_section(const Results& d, const std::vector<const StoredCondition*>& group) {
   const StoredCondition& first = *group.front();
   std::ostringstream out;
   out << "<h2>" << svg::escape(first.info.dataset) << " &mdash; " << svg::escape(model_name(first.info.model))
@@ -109,7 +109,7 @@ std::string audit_summary(const AuditedDataset& audited) {
 }
 
 // The headline values split into overlapping and clean subsets, then every value in a fold-out.
-std::string split_tables(const ReportData& d, const std::string& dataset) {
+std::string split_tables(const Results& d, const std::string& dataset) {
   std::ostringstream out;
   out << "<table><tr><th>model</th><th>condition</th><th>N overlapping</th><th>N clean</th><th>metric</th>"
          "<th>all</th><th>overlapping</th><th>clean</th><th>clean &minus; all</th></tr>";
@@ -129,10 +129,16 @@ std::string split_tables(const ReportData& d, const std::string& dataset) {
   return out.str();
 }
 
-std::string closest_pairs(const ReportData& d, const OverlapAudit& a) {
+const std::vector<OverlapPair>& pairs_of(const Results& d, const std::string& dataset) {
+  static const std::vector<OverlapPair> none;
+  auto it = d.pairs.find(dataset);
+  return it == d.pairs.end() ? none : it->second;
+}
+
+std::string closest_pairs(const Results& d, const OverlapAudit& a) {
   std::ostringstream out;
   out << "<h3>Closest pairs (evaluation image, nearest pre-training item)</h3><div class=\"grid\">";
-  for (const OverlapPair& p : d.store.overlap_pairs(a.dataset)) {
+  for (const OverlapPair& p : pairs_of(d, a.dataset)) {
     out << "<figure style=\"margin:4px\">";
     for (const auto* png : {&p.query_png, &p.neighbour_png})
       if (!png->empty()) out << "<img alt=\"\" src=\"data:image/png;base64," << base64(*png) << "\"> ";
@@ -145,7 +151,7 @@ std::string closest_pairs(const ReportData& d, const OverlapAudit& a) {
   return out.str();
 }
 
-std::string scope_table(const ReportData& d, const std::string& scope, const std::string& title) {
+std::string scope_table(const Results& d, const std::string& scope, const std::string& title) {
   std::ostringstream out;
   out << "<h2>" << title << "</h2><table><tr><th>metric</th><th>model</th><th>dataset</th><th>condition</th>"
       << "<th>name</th><th>value</th></tr>";
@@ -161,15 +167,20 @@ std::string scope_table(const ReportData& d, const std::string& scope, const std
 
 }  // namespace
 
-std::string html_report(const ReportData& d) {
+std::string html_report(const Results& d) {
   std::ostringstream out;
   out << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>RoZ report</title><style>" << kStyle
-      << "</style></head><body><h1>RoZ report</h1><p>seed " << svg::escape(d.store.meta("seed").value_or("?"))
-      << ", roz " << svg::escape(d.store.meta("roz_version").value_or("?")) << ", config <code>"
-      << svg::escape(d.store.meta("config_source").value_or("?")) << "</code></p>";
+      << "</style></head><body><h1>RoZ report</h1><p>seed " << svg::escape(run_meta(d, "seed"))
+      << ", roz " << svg::escape(run_meta(d, "roz_version")) << ", config <code>"
+      << svg::escape(run_meta(d, "config_source")) << "</code></p>";
   if (!d.warnings.empty()) {
     out << "<h2>Warnings</h2><ul>";
     for (const std::string& w : d.warnings) out << "<li>" << svg::escape(w) << "</li>";
+    out << "</ul>";
+  }
+  if (!d.unfinished.empty()) {
+    out << "<h2>Did not finish</h2><ul>";
+    for (const StoredCondition& c : d.unfinished) out << "<li>" << svg::escape(unfinished_line(c)) << "</li>";
     out << "</ul>";
   }
   std::vector<std::string> datasets_done;  // a dataset's charts follow its first group

@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-json condition_json(const ReportData& d, const StoredCondition& c) {
+json condition_json(const Results& d, const StoredCondition& c) {
   json metrics = json::object();
   for (const StoredSummary& r : d.rows) {
     if (r.scope != "condition" || r.condition_id != c.id) continue;
@@ -54,16 +54,27 @@ json summary_json(const StoredSummary& r) {
 
 }  // namespace
 
-std::string json_report(const ReportData& d) {
+std::string json_report(const Results& d) {
   json run = json::object();
-  for (const char* key : {"config", "config_source", "seed", "shard", "roz_version"})
-    if (std::optional<std::string> v = d.store.meta(key)) run[key] = *v;
+  for (const auto& [key, value] : d.run) run[key] = value;
   json conditions = json::array();
   for (const StoredCondition& c : d.conditions) conditions.push_back(condition_json(d, c));
+  json unfinished = json::array();
+  for (const StoredCondition& c : d.unfinished) {
+    json entry = condition_json(d, c);
+    entry["status"] = c.status;
+    if (!c.error.empty()) entry["error"] = c.error;
+    unfinished.push_back(std::move(entry));
+  }
   json summaries = json::array();
   for (const StoredSummary& r : d.rows)
     if (r.scope != "condition") summaries.push_back(summary_json(r));
-  return json{{"run", run}, {"conditions", conditions}, {"summaries", summaries}, {"warnings", d.warnings}}.dump(2) +
+  return json{{"run", run},
+              {"conditions", conditions},
+              {"unfinished", unfinished},
+              {"summaries", summaries},
+              {"warnings", d.warnings}}
+             .dump(2) +
          "\n";
 }
 

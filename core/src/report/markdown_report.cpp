@@ -7,7 +7,7 @@ namespace roz::core {
 
 namespace {
 
-std::string headline_table(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+std::string headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
   const std::vector<std::string> names = headline_names(d, group);
   std::ostringstream out;
   out << "| condition | kind | N |";
@@ -26,7 +26,7 @@ std::string headline_table(const ReportData& d, const std::vector<const StoredCo
   return out.str();
 }
 
-std::string scope_table(const ReportData& d, const std::string& scope) {
+std::string scope_table(const Results& d, const std::string& scope) {
   std::ostringstream out;
   bool any = false;
   for (const StoredSummary& r : d.rows) {
@@ -39,7 +39,7 @@ std::string scope_table(const ReportData& d, const std::string& scope) {
   return any ? out.str() : "none\n";
 }
 
-std::string overlap_section(const ReportData& d, const AuditedDataset& audited) {
+std::string overlap_section(const Results& d, const AuditedDataset& audited) {
   const OverlapAudit& a = audited.audit;
   const OverlapCounts& c = audited.counts;
   std::ostringstream out;
@@ -64,10 +64,10 @@ std::string overlap_section(const ReportData& d, const AuditedDataset& audited) 
 
 }  // namespace
 
-std::string markdown_report(const ReportData& d) {
+std::string markdown_report(const Results& d) {
   std::ostringstream out;
-  out << "# RoZ report\n\nResults store `" << d.store.file().string() << "`, seed "
-      << d.store.meta("seed").value_or("?") << ", roz " << d.store.meta("roz_version").value_or("?")
+  out << "# RoZ report\n\nResults store `" << d.store.string() << "`, seed "
+      << run_meta(d, "seed") << ", roz " << run_meta(d, "roz_version")
       << ". Shares in %, bootstrap 95% intervals in brackets; every value is in `summary.csv`.\n";
   for (const auto& group : model_dataset_groups(d)) {
     out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"
@@ -80,6 +80,10 @@ std::string markdown_report(const ReportData& d) {
   if (!d.warnings.empty()) {
     out << "\n## Warnings\n\n";
     for (const std::string& w : d.warnings) out << "- " << w << "\n";
+  }
+  if (!d.unfinished.empty()) {
+    out << "\n## Did not finish\n\n";
+    for (const StoredCondition& c : d.unfinished) out << "- " << unfinished_line(c) << "\n";
   }
   return out.str();
 }

@@ -12,19 +12,17 @@ const char* const kHeadline[] = {"top1", "top5", "robust_accuracy", "attack_succ
 
 }  // namespace
 
-const StoredSummary* find_value(const ReportData& d, std::int64_t condition_id, const std::string& name,
-                                const std::string& scope) {
-  for (const StoredSummary& r : d.rows)
-    if (r.scope == scope && r.condition_id == condition_id && r.value.name == name) return &r;
-  return nullptr;
-}
-
-std::optional<double> top1(const ReportData& d, const StoredCondition& c) {
+std::optional<double> top1(const Results& d, const StoredCondition& c) {
   const StoredSummary* r = find_value(d, c.id, "top1");
   return r ? std::optional(r->value.value) : std::nullopt;
 }
 
-std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const ReportData& d) {
+std::string run_meta(const Results& d, const std::string& key) {
+  auto it = d.run.find(key);
+  return it == d.run.end() ? "?" : it->second;
+}
+
+std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const Results& d) {
   std::vector<std::vector<const StoredCondition*>> out;
   for (const StoredCondition& c : d.conditions) {
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) {
@@ -38,7 +36,7 @@ std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const Repo
   return out;
 }
 
-std::vector<std::string> headline_names(const ReportData& d, const std::vector<const StoredCondition*>& group) {
+std::vector<std::string> headline_names(const Results& d, const std::vector<const StoredCondition*>& group) {
   std::vector<std::string> names;
   for (const char* n : kHeadline)
     for (const StoredCondition* c : group)
@@ -60,11 +58,16 @@ std::string label(const StoredCondition& c) {
   return written.empty() ? c.info.condition : written;
 }
 
+std::string unfinished_line(const StoredCondition& c) {
+  return c.info.dataset + " " + label(c) + " (" + model_name(c.info.model) + "): " +
+         (c.status == "failed" ? "failed: " + c.error : "not finished (interrupted? --resume continues it)");
+}
+
 std::string model_name(const std::string& spec) {
   return spec.substr(0, spec.find(':'));
 }
 
-std::vector<SplitValue> split_values(const ReportData& d, const std::string& dataset, bool headline_only) {
+std::vector<SplitValue> split_values(const Results& d, const std::string& dataset, bool headline_only) {
   std::vector<SplitValue> out;
   for (const StoredCondition& c : d.conditions) {
     if (c.info.dataset != dataset) continue;
@@ -82,7 +85,7 @@ std::vector<SplitValue> split_values(const ReportData& d, const std::string& dat
   return out;
 }
 
-std::int64_t subset_samples(const ReportData& d, const StoredCondition& c, const std::string& scope) {
+std::int64_t subset_samples(const Results& d, const StoredCondition& c, const std::string& scope) {
   const StoredSummary* r = find_value(d, c.id, "samples", scope);
   return r ? static_cast<std::int64_t>(r->value.value) : 0;
 }

@@ -1,42 +1,26 @@
-// The report model: what every report format shows (a results store's finished conditions, their
-// summary rows, the run's warnings and overlap audits), and the queries the writers share. Data
-// only; report_writers.hpp turns it into JSON, CSV, Markdown and HTML. Not thread-safe to build,
-// read-only (and so shareable) once built.
+// The queries every report writer shares over the result model (results.hpp): groups, headline
+// columns, labels, the contamination split; report_writers.hpp turns the model into JSON, CSV,
+// Markdown and HTML.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "roz/core/results_store.hpp"
+#include "roz/core/results.hpp"
 
 namespace roz::core {
 
-// An overlap audit with its counts, as the report shows it.
-struct AuditedDataset {
-  OverlapAudit audit;
-  OverlapCounts counts;
-};
-
-struct ReportData {
-  const ResultsStore& store;  // for the run's metadata and the overlap pairs' images
-  const std::vector<StoredCondition>& conditions;
-  const std::vector<StoredSummary>& rows;
-  const std::vector<std::string>& warnings;
-  const std::vector<AuditedDataset>& audits;
-};
-
-// The value `name` of a stored condition in `scope` (condition, overlap_subset, clean_subset), if any.
-const StoredSummary* find_value(const ReportData& d, std::int64_t condition_id, const std::string& name,
-                                const std::string& scope = "condition");
-std::optional<double> top1(const ReportData& d, const StoredCondition& c);
+std::optional<double> top1(const Results& d, const StoredCondition& c);
+// The run's metadata `key` ("?" when the store has none).
+std::string run_meta(const Results& d, const std::string& key);
 
 // (model, dataset) groups of conditions, in the order they were run.
-std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const ReportData& d);
+std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const Results& d);
 
 // The headline values (top-1, top-5, robust accuracy, success rates, ECE, NLL) any condition of the
 // group has, in table order; every value is in summary.csv and report.json.
-std::vector<std::string> headline_names(const ReportData& d, const std::vector<const StoredCondition*>& group);
+std::vector<std::string> headline_names(const Results& d, const std::vector<const StoredCondition*>& group);
 bool is_headline(const std::string& name);
 
 std::string attribute(const StoredCondition& c, const std::string& key);
@@ -51,8 +35,8 @@ struct SplitValue {
   std::string name;
   const StoredSummary *all, *overlap, *clean;
 };
-std::vector<SplitValue> split_values(const ReportData& d, const std::string& dataset, bool headline_only);
+std::vector<SplitValue> split_values(const Results& d, const std::string& dataset, bool headline_only);
 // How many of the condition's samples fall in `scope` (overlap_subset or clean_subset).
-std::int64_t subset_samples(const ReportData& d, const StoredCondition& c, const std::string& scope);
+std::int64_t subset_samples(const Results& d, const StoredCondition& c, const std::string& scope);
 
 }  // namespace roz::core

@@ -6,12 +6,12 @@
 #include <string>
 
 #include "report/report_model.hpp"
+#include "roz/core/report.hpp"  // json_report
 
 namespace roz::core {
 
-std::string json_report(const ReportData& data);
-std::string csv_report(const ReportData& data);
-std::string markdown_report(const ReportData& data);
-std::string html_report(const ReportData& data);
+std::string csv_report(const Results& data);
+std::string markdown_report(const Results& data);
+std::string html_report(const Results& data);
 
 }  // namespace roz::core

@@ -46,11 +46,12 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   if (!node.IsMap() || !node["name"]) r.fail(key, "expected a dataset name or a map with 'name'");
   for (const auto& entry : node) {
     const std::string field = r.key_of(entry.first, key), path = key + "." + field;
-    r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit"});
+    r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit", key + ".support_per_class"});
     if (field == "name") d.name = r.scalar(entry.second, path);
     if (field == "role") d.role = r.scalar(entry.second, path);
     if (field == "per_class") d.per_class = r.number<std::size_t>(entry.second, path);
     if (field == "limit") d.limit = r.number<std::size_t>(entry.second, path);
+    if (field == "support_per_class") d.support_per_class = r.number<std::size_t>(entry.second, path);
   }
   if (!kRoles.count(d.role)) r.fail(key + ".role", "'" + d.role + "' is not in_distribution, shift or ood");
   return d;

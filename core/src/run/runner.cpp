@@ -6,9 +6,16 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <iterator>
 #include <set>
 
+#include <ATen/ATen.h>
+
+#include "roz/core/batch_loader.hpp"
 #include "roz/core/condition_pipeline.hpp"
+#include "roz/core/dataset_lookup.hpp"
+#include "roz/core/guard.hpp"
+#include "roz/core/image_pipeline.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/overlap_audit.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -67,8 +74,17 @@ std::vector<RunCondition> expand_all(const Registry& registry, const std::vector
   return out;
 }
 
+// The images a prototype head is built from: the first support_per_class of each class.
+std::vector<SampleInfo> support_samples(const datasets::Dataset& dataset, const RunDataset& d) {
+  if (d.support_per_class == 0) return {};
+  return datasets::split_per_class(dataset.samples(), d.support_per_class).first;
+}
+
+// The support images are never evaluated.
 std::vector<SampleInfo> evaluated_samples(const datasets::Dataset& dataset, const RunDataset& d) {
-  std::vector<SampleInfo> samples = dataset.samples();
+  std::vector<SampleInfo> samples = d.support_per_class > 0
+                                        ? datasets::split_per_class(dataset.samples(), d.support_per_class).rest
+                                        : dataset.samples();
   if (d.per_class > 0) samples = datasets::split_per_class(samples, d.per_class).first;
   if (d.limit > 0 && samples.size() > d.limit) samples.resize(d.limit);
   if (samples.empty()) throw DataError("dataset '" + d.name + "': no images to evaluate");
@@ -91,140 +107,208 @@ std::filesystem::path shard_database(const std::filesystem::path& out, int shard
   return out / ("results.shard-" + std::to_string(shard) + "-of-" + std::to_string(shards) + ".db");
 }
 
-RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
-  const RunConfig& config = o.config;
-  if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
-    throw Error("--shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) +
-                ": expected I/N with 0 <= I < N");
+namespace {
 
-  // Resolve everything first: a bad spec or a missing dataset fails before any work.
-  std::vector<ResolvedPlugin> models;
-  for (const Spec& s : config.models) models.push_back(host.resolve(PluginKind::model, s));
-  std::vector<std::unique_ptr<datasets::Dataset>> datasets;
-  std::vector<std::vector<SampleInfo>> samples;
-  for (const RunDataset& d : config.datasets) {
-    datasets.push_back(datasets::open_dataset(d.name, dataset_manifest_dirs()));
-    samples.push_back(evaluated_samples(*datasets.back(), d));
+// One `roz run` in steps: resolve the grid (every spec and dataset, before any work), open the
+// store (a new run, or a resume checked against it), run this shard's cells, then the audit.
+class BenchmarkRun {
+ public:
+  BenchmarkRun(PluginHost& host, const RunOptions& o) : host_(host), o_(o), config_(o.config) {
+    if (o.shards < 1 || o.shard < 0 || o.shard >= o.shards)
+      throw Error("--shard " + std::to_string(o.shard) + "/" + std::to_string(o.shards) +
+                  ": expected I/N with 0 <= I < N");
   }
-  for (const Spec& s : config.metrics) host.resolve(PluginKind::metric, s);
-  std::optional<ResolvedPlugin> overlap_model;
-  if (!config.overlap.index.empty()) {
-    overlap::read_manifest(config.overlap.index);  // exists and is an index
-    overlap_model = host.resolve(PluginKind::model, config.overlap.model);
+
+  RunResult run() {
+    resolve();
+    std::filesystem::create_directories(o_.out);
+    result_.database = shard_database(o_.out, o_.shard, o_.shards);
+    const StoreLock lock(result_.database);  // before the store is opened: one writer at a time
+    ResultsStore store(result_.database);
+    open_run(store);
+    run_cells(store);
+    // The contamination audit runs in shard 0 of a sharded run.
+    if (overlap_model_ && o_.shard == 0) audit(store);
+    return result_;
   }
-  std::vector<Cell> cells;
-  const std::vector<RunCondition> corruptions = expand_all(host.registry(), config.corruptions);
-  for (std::size_t m = 0; m < models.size(); ++m)
-    for (std::size_t d = 0; d < config.datasets.size(); ++d) {
-      cells.push_back({m, d, "clean", {}, "clean", 0});
-      if (config.datasets[d].role != "in_distribution") continue;
-      for (const RunCondition& c : corruptions)
-        cells.push_back({m, d, "corruption", c.spec, host.resolve(PluginKind::corruption, c.spec).spec, c.limit});
-      for (const RunCondition& c : config.attacks)
-        cells.push_back({m, d, "attack", c.spec, host.resolve(PluginKind::attack, c.spec).spec, c.limit});
-    }
 
-  std::filesystem::create_directories(o.out);
-  RunResult result;
-  result.database = shard_database(o.out, o.shard, o.shards);
-  const StoreLock lock(result.database);  // before the store is opened: one writer at a time
-  ResultsStore store(result.database);
-  if (std::optional<std::string> stored = store.meta("config")) {
-    if (!o.resume)
-      throw Error("'" + result.database.string() +
-                  "' already holds a run: add --resume to continue it, or choose another --out");
-    store.check_integrity();  // before computing anything more into it
-    if (*stored != config.text)
-      throw Error("--resume: '" + config.source + "' differs from the config '" + result.database.string() +
-                  "' was started with");
-  } else {
-    store.set_meta("config", config.text);
-    store.set_meta("config_source", config.source);
-    store.set_meta("seed", std::to_string(config.seed));
-    store.set_meta("shard", std::to_string(o.shard) + "/" + std::to_string(o.shards));
-    store.set_meta("roz_version", ROZ_VERSION);
-    store.set_meta("precision", to_string(host.precision()));
+ private:
+  void resolve() {
+    for (const Spec& s : config_.models) models_.push_back(host_.resolve(PluginKind::model, s));
+    for (const RunDataset& d : config_.datasets) {
+      datasets_.push_back(datasets::open_dataset(d.name, dataset_manifest_dirs()));
+      samples_.push_back(evaluated_samples(*datasets_.back(), d));
+    }
+    for (const Spec& s : config_.metrics) host_.resolve(PluginKind::metric, s);
+    if (!config_.overlap.index.empty()) {
+      overlap::read_manifest(config_.overlap.index);  // exists and is an index
+      overlap_model_ = host_.resolve(PluginKind::model, config_.overlap.model);
+    }
+    const std::vector<RunCondition> corruptions = expand_all(host_.registry(), config_.corruptions);
+    for (std::size_t m = 0; m < models_.size(); ++m)
+      for (std::size_t d = 0; d < config_.datasets.size(); ++d) {
+        cells_.push_back({m, d, "clean", {}, "clean", 0});
+        if (config_.datasets[d].role != "in_distribution") continue;
+        for (const RunCondition& c : corruptions)
+          cells_.push_back({m, d, "corruption", c.spec, host_.resolve(PluginKind::corruption, c.spec).spec, c.limit});
+        for (const RunCondition& c : config_.attacks)
+          cells_.push_back({m, d, "attack", c.spec, host_.resolve(PluginKind::attack, c.spec).spec, c.limit});
+      }
   }
-  // Records of one run are all computed at one precision; the device may change between sessions.
-  const std::string precision = store.meta("precision").value_or("fp32");
-  if (precision != to_string(host.precision()))
-    throw Error("--resume: '" + result.database.string() + "' was computed at precision " + precision + ", not " +
-                to_string(host.precision()));
-  store.set_meta("device", host.device().str());
 
-  std::set<std::string> finished;  // keys of the cells an earlier run completed
-  for (const StoredCondition& c : store.conditions())
-    if (c.status == "done") finished.insert(c.key);
-
-  Session session;
-  Progress progress(o.progress_bar);
-  int index = -1, position = 0;
-  int in_shard = 0;
-  for (std::size_t i = 0; i < cells.size(); ++i) in_shard += static_cast<int>(i % o.shards) == o.shard;
-  for (const Cell& cell : cells) {
-    if (++index % o.shards != o.shard) continue;
-    ++result.cells;
-    ++position;
-    const RunDataset& d = config.datasets[cell.dataset];
-    const datasets::Dataset& dataset = *datasets[cell.dataset];
-    StoredCondition wanted;
-    wanted.cell = index;
-    wanted.key = models[cell.model].spec + "\n" + dataset.name() + "\n" + cell.condition;
-    const std::string stage =
-        "[" + std::to_string(position) + "/" + std::to_string(in_shard) + "] " + dataset.name() + " " + cell.condition;
-    // A finished cell is never recomputed (nor its model loaded).
-    if (finished.count(wanted.key)) {
-      ++result.reused;
-      spdlog::info("{}: finished earlier, kept", stage);
-      continue;
+  // A new store records the run's config; a resumed one must hold the same config and precision.
+  void open_run(ResultsStore& store) {
+    const std::string db = result_.database.string();
+    if (std::optional<std::string> stored = store.meta("config")) {
+      if (!o_.resume)
+        throw Error("'" + db + "' already holds a run: add --resume to continue it, or choose another --out");
+      store.check_integrity();  // before computing anything more into it
+      if (*stored != config_.text)
+        throw Error("--resume: '" + config_.source + "' differs from the config '" + db + "' was started with");
+    } else {
+      store.set_meta("config", config_.text);
+      store.set_meta("config_source", config_.source);
+      store.set_meta("seed", std::to_string(config_.seed));
+      store.set_meta("shard", std::to_string(o_.shard) + "/" + std::to_string(o_.shards));
+      store.set_meta("roz_version", ROZ_VERSION);
+      store.set_meta("precision", to_string(host_.precision()));
     }
+    // Records of one run are all computed at one precision; the device may change between sessions.
+    const std::string precision = store.meta("precision").value_or("fp32");
+    if (precision != to_string(host_.precision()))
+      throw Error("--resume: '" + db + "' was computed at precision " + precision + ", not " +
+                  to_string(host_.precision()));
+    store.set_meta("device", host_.device().str());
+  }
 
-    if (session.model != cell.model) {
-      session = Session{};
-      session.model = cell.model;
-      session.loaded = host.create_model(models[cell.model]);
-      session.model_hash = session.loaded->content_hash();
-      session.model_version = models[cell.model].descriptor().version;
-      session.model_key = head_cache_key(models[cell.model], session.model_hash, host.precision());
+  void run_cells(ResultsStore& store) {
+    std::set<std::string> finished;  // keys of the cells an earlier run completed
+    for (const StoredCondition& c : store.conditions().all())
+      if (c.status == "done") finished.insert(c.key);
+    int in_shard = 0, position = 0;
+    for (std::size_t i = 0; i < cells_.size(); ++i) in_shard += static_cast<int>(i % o_.shards) == o_.shard;
+    for (std::size_t index = 0; index < cells_.size(); ++index) {
+      if (static_cast<int>(index % o_.shards) != o_.shard) continue;
+      ++result_.cells;
+      const Cell& cell = cells_[index];
+      const std::string key = models_[cell.model].spec + "\n" + datasets_[cell.dataset]->name() + "\n" + cell.condition;
+      const std::string stage = "[" + std::to_string(++position) + "/" + std::to_string(in_shard) + "] " +
+                                datasets_[cell.dataset]->name() + " " + cell.condition;
+      // A finished cell is never recomputed (nor its model loaded).
+      if (finished.count(key)) {
+        ++result_.reused;
+        spdlog::info("{}: finished earlier, kept", stage);
+        continue;
+      }
+      run_guarded(store, cell, static_cast<std::int64_t>(index), key, stage);
     }
-    if (session.dataset != cell.dataset) {
-      session.dataset = cell.dataset;
-      session.prompts = dataset_prompts(dataset, config.templates);
-      session.classifier = std::make_shared<ZeroShotClassifier>(
-          session.loaded, HeadCache(o.cache_dir).prompt_head(*session.loaded, session.model_key, session.prompts, 256));
-    }
+  }
 
+  // A cell that throws is stored as failed with the reason (an interrupted one stays running, to
+  // be resumed); with keep_going the next cell runs.
+  void run_guarded(ResultsStore& store, const Cell& cell, std::int64_t index, const std::string& key,
+                   const std::string& stage) {
+    std::int64_t id = 0;
+    try {
+      run_cell(store, cell, index, key, stage, id);
+      ++result_.ran;
+    } catch (const std::exception& e) {
+      if (id == 0 || host_.cancellation().cancelled()) throw;
+      const std::string message = error_message(e);
+      store.conditions().fail(id, message);
+      if (!o_.keep_going) throw;
+      spdlog::error("{}: {}", stage, message);
+      ++result_.failed;
+    }
+  }
+
+  // Loads the cell's model and its head for the cell's dataset unless the previous cell had them.
+  void prepare_session(const Cell& cell) {
+    if (session_.model != cell.model) {
+      session_ = Session{};
+      session_.model = cell.model;
+      session_.loaded = host_.create_model(models_[cell.model]);
+      session_.model_hash = session_.loaded->content_hash();
+      session_.model_version = models_[cell.model].descriptor().version;
+      session_.model_key = head_cache_key(models_[cell.model], session_.model_hash, host_.precision());
+    }
+    if (session_.dataset != cell.dataset) {
+      session_.dataset = cell.dataset;
+      session_.prompts = dataset_prompts(*datasets_[cell.dataset], config_.templates);
+      session_.classifier = std::make_shared<ZeroShotClassifier>(session_.loaded, head(cell.dataset));
+    }
+  }
+
+  // The prompt ensemble over the dataset's classes, or the prototypes of its support images.
+  ZeroShotHead head(std::size_t d) {
+    if (config_.datasets[d].support_per_class == 0)
+      return HeadCache(o_.cache_dir).prompt_head(*session_.loaded, session_.model_key, session_.prompts, 256);
+    const datasets::Dataset& dataset = *datasets_[d];
+    std::vector<cv::Mat> images;
+    std::vector<std::int64_t> labels;
+    BatchLoader loader(dataset, support_samples(dataset, config_.datasets[d]),
+                       static_cast<int>(session_.loaded->preprocessing().resolution),
+                       static_cast<std::size_t>(config_.batch_size), std::max(1, o_.decode_threads),
+                       [](const std::string& message) { spdlog::warn("skipping {}", message); });
+    for (LoadedBatch batch; loader.next(batch);) {
+      for (const SampleInfo& s : batch.samples) labels.push_back(s.label);
+      std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
+    }
+    if (images.empty()) throw DataError("dataset '" + config_.datasets[d].name + "': no readable support image");
+    return ZeroShotHead::from_support_images(*session_.loaded, to_tensor(images).to(host_.device()),
+                                             at::tensor(labels, at::kLong),
+                                             static_cast<std::int64_t>(dataset.class_names().size()),
+                                             config_.batch_size);
+  }
+
+  Condition make_condition(const Cell& cell) {
+    const datasets::Dataset& dataset = *datasets_[cell.dataset];
     ConditionInfo base;
-    base.model = models[cell.model].spec;
+    base.model = models_[cell.model].spec;
     base.dataset = dataset.name();
     base.num_classes = static_cast<std::int64_t>(dataset.class_names().size());
-    base.attributes["role"] = d.role;
-    base.attributes["logit_scale"] = format_number(session.classifier->head().logit_scale());
+    base.attributes["role"] = config_.datasets[cell.dataset].role;
+    base.attributes["logit_scale"] = format_number(session_.classifier->head().logit_scale());
     Condition condition = cell.kind == "clean"        ? clean_condition(base)
-                          : cell.kind == "corruption" ? corruption_condition(host, cell.spec, base)
-                                                      : attack_condition(host, cell.spec, base, true);
+                          : cell.kind == "corruption" ? corruption_condition(host_, cell.spec, base)
+                                                      : attack_condition(host_, cell.spec, base,
+                                                                         config_.datasets[cell.dataset].support_per_class == 0);
     condition.info.attributes["label"] = cell.kind == "clean" ? "clean" : cell.spec.to_string();  // as written
-    wanted.info = condition.info;
-    wanted.model_hash = session.model_hash;
-    wanted.model_version = session.model_version;
-    wanted.plugin_version = condition.plugin_version;
-    StoredCondition stored = store.open_condition(wanted);
+    return condition;
+  }
 
-    std::vector<SampleInfo> cell_samples = samples[cell.dataset];
+  // The cell's samples not stored yet, through the pipeline, batch by batch into the store.
+  void run_cell(ResultsStore& store, const Cell& cell, std::int64_t index, const std::string& key,
+                const std::string& stage, std::int64_t& id) {
+    prepare_session(cell);
+    Condition condition = make_condition(cell);
+    StoredCondition wanted;
+    wanted.cell = index;
+    wanted.key = key;
+    wanted.info = condition.info;
+    wanted.model_hash = session_.model_hash;
+    wanted.model_version = session_.model_version;
+    wanted.plugin_version = condition.plugin_version;
+    const StoredCondition stored = store.conditions().open(wanted);
+    id = stored.id;
+
+    std::vector<SampleInfo> cell_samples = samples_[cell.dataset];
     if (cell.limit > 0 && cell_samples.size() > cell.limit) cell_samples.resize(cell.limit);
-    const std::set<std::string> recorded = store.recorded_samples(stored.id);
+    const std::set<std::string> recorded = store.records().sample_ids(stored.id);
     std::vector<SampleInfo> remaining;
     for (const SampleInfo& s : cell_samples)
       if (!recorded.count(s.id)) remaining.push_back(s);
     if (!recorded.empty())
       spdlog::info("{}: resuming, {} of {} images stored", stage, recorded.size(), cell_samples.size());
 
-    PipelineSettings settings{config.seed, config.batch_size, 1, config.prompt_attack_points, config.embeddings};
-    ConditionPipeline pipeline(host, dataset, session.loaded, session.classifier, session.prompts, settings,
+    PipelineSettings settings{config_.seed, config_.batch_size, o_.decode_threads, config_.prompt_attack_points,
+                              config_.embeddings};
+    ConditionPipeline pipeline(host_, *datasets_[cell.dataset], session_.loaded, session_.classifier,
+                               session_.prompts, settings,
                                [](const std::string& message) { spdlog::warn("skipping {}", message); });
     std::optional<PromptAttackSummary> prompt_attack;
     std::size_t done = recorded.size();
-    progress.start(stage, cell_samples.size(), done);
+    progress_.start(stage, cell_samples.size(), done);
     auto last = std::chrono::steady_clock::now();
     pipeline.run(
         condition, remaining, cell_samples,
@@ -233,40 +317,56 @@ RunResult run_benchmark(PluginHost& host, const RunOptions& o) {
           store.add_batch(stored.id, batch, std::chrono::duration<double>(now - last).count());
           last = now;
           done += batch.records.size() + batch.skipped.size() + batch.unreadable.size();
-          progress.update(done);
+          progress_.update(done);
         },
         &prompt_attack);
-    store.finish_condition(stored.id, prompt_attack);
-    progress.finish();
-    ++result.ran;
+    store.conditions().finish(stored.id, prompt_attack);
+    progress_.finish();
   }
 
-  // The contamination audit (in shard 0 of a sharded run): every in-distribution and shift dataset
-  // against the index; an audit stored with the same index, model and images is kept on resume.
-  if (overlap_model && o.shard == 0) {
-    const RunOverlap& ov = config.overlap;
+  // Every in-distribution and shift dataset against the index; an audit stored with the same
+  // index, model and images is kept on resume.
+  void audit(ResultsStore& store) {
+    const RunOverlap& ov = config_.overlap;
+    const std::string index_dir =
+        std::filesystem::absolute(overlap::index_directory(ov.index)).lexically_normal().string();
     std::shared_ptr<Model> model;
-    for (std::size_t d = 0; d < datasets.size(); ++d) {
-      if (config.datasets[d].role == "ood") continue;
-      const std::string index_dir =
-          std::filesystem::absolute(overlap::index_directory(ov.index)).lexically_normal().string();
-      const std::vector<OverlapAudit> stored = store.overlap_audits();
+    for (std::size_t d = 0; d < datasets_.size(); ++d) {
+      if (config_.datasets[d].role == "ood") continue;
+      const std::vector<OverlapAudit> stored = store.audits().all();
       if (std::any_of(stored.begin(), stored.end(), [&](const OverlapAudit& a) {
-            return a.dataset == datasets[d]->name() && a.index == index_dir && a.model == overlap_model->spec &&
-                   a.k == ov.k && a.samples == static_cast<std::int64_t>(samples[d].size());
+            return a.dataset == datasets_[d]->name() && a.index == index_dir && a.model == overlap_model_->spec &&
+                   a.k == ov.k && a.samples == static_cast<std::int64_t>(samples_[d].size());
           })) {
-        spdlog::info("overlap audit of {}: finished earlier, kept", datasets[d]->name());
+        spdlog::info("overlap audit of {}: finished earlier, kept", datasets_[d]->name());
         continue;
       }
-      if (!model) model = host.create_model(*overlap_model);
-      AuditSettings settings{ov.index, ov.k, ov.thresholds, ov.search, config.batch_size, ov.pairs};
-      AuditQueries queries{datasets[d].get(), samples[d], model, overlap_model->spec};
-      const AuditResult r = audit_overlap(host, settings, &queries, &store, nullptr);
+      if (!model) model = host_.create_model(*overlap_model_);
+      AuditSettings settings{ov.index, ov.k, ov.thresholds, ov.search, config_.batch_size, ov.pairs};
+      AuditQueries queries{datasets_[d].get(), samples_[d], model, overlap_model_->spec};
+      const AuditResult r = audit_overlap(host_, settings, &queries, &store, nullptr);
       spdlog::info("overlap audit of {}: {} images, {} exact and {} near duplicates in '{}'", r.audit.dataset,
                    r.audit.samples, r.exact, r.near, r.audit.index);
     }
   }
-  return result;
+
+  PluginHost& host_;
+  const RunOptions& o_;
+  const RunConfig& config_;
+  std::vector<ResolvedPlugin> models_;
+  std::vector<std::unique_ptr<datasets::Dataset>> datasets_;
+  std::vector<std::vector<SampleInfo>> samples_;
+  std::optional<ResolvedPlugin> overlap_model_;
+  std::vector<Cell> cells_;
+  Session session_;
+  Progress progress_{o_.progress_bar};
+  RunResult result_;
+};
+
+}  // namespace
+
+RunResult run_benchmark(PluginHost& host, const RunOptions& options) {
+  return BenchmarkRun(host, options).run();
 }
 
 }  // namespace roz::core

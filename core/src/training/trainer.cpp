@@ -17,6 +17,7 @@
 #include "objective.hpp"
 #include "parameter_selection.hpp"
 #include "roz/core/atomic_file.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"

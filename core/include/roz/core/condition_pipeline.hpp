@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "roz/classifier.hpp"
-#include "roz/core/evaluator.hpp"
+#include "roz/core/prompt_attack_summary.hpp"
 #include "roz/datasets/dataset.hpp"
 #include "roz/metric.hpp"
 #include "roz/spec.hpp"

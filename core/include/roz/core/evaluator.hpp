@@ -1,23 +1,24 @@
 // `roz eval`: one model on one dataset under a list of conditions (clean, each corruption, each
-// attack), every number computed by metric plugins.
+// attack). It is a one-model run (runner.hpp): its records go to a results store, and its numbers
+// are the result model's (results.hpp), computed as `roz run` / `roz report` compute them.
+//
+//   EvalOptions o;
+//   o.model = parse_spec("mini_clip");
+//   o.dataset = "fashion-mnist";
+//   o.attacks = {parse_spec("pgd:eps=4/255")};
+//   Results r = evaluate(host, o);  // r.conditions: clean, then pgd
+//
+// Not thread-safe: one evaluation per PluginHost at a time.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "roz/metric.hpp"
+#include "roz/core/results.hpp"
+#include "roz/core/run_config.hpp"
 #include "roz/spec.hpp"
-
-namespace roz {
-struct PromptSet;
-}
-namespace roz::datasets {
-class Dataset;
-}
 
 namespace roz::core {
 
@@ -46,60 +47,22 @@ struct EvalOptions {
   // decode worker keeps up with real models without stalling their OpenMP barriers (measured with
   // roz bench throughput; raise it for cheap models on many cores).
   int decode_threads = 1;
+  int bootstrap = 200;         // resamples per condition for the 95% intervals; 0: none
+  std::filesystem::path out;   // the results store's directory; empty: a temporary one
+  bool resume = false;         // continue the evaluation stored in `out`
 };
 
-// What a text-prompt attack did to the class prompts (words changed: word-level edit distance to
-// the original prompt, counted by the host).
-struct PromptAttackSummary {
-  std::int64_t points = 0;   // images the prompts were attacked on
-  std::int64_t prompts = 0;  // class x template prompts
-  std::int64_t prompts_changed = 0;
-  std::int64_t max_words_changed = 0;
-  double mean_words_changed = 0;
-  std::vector<std::pair<std::string, std::string>> examples;  // (original, attacked), the first changed ones
-};
+// The run an evaluation is: one model, one dataset (role in_distribution), its conditions and
+// metrics, written as config text (stored with the records) and parsed back, so the store of an
+// evaluation reads like any run's (roz report, roz run --resume).
+RunConfig eval_run_config(const EvalOptions& options);
 
-struct ConditionReport {
-  ConditionInfo info;
-  std::string plugin_version;  // of the corruption or attack; empty for clean
-  std::vector<MetricValue> values;
-  std::int64_t samples = 0;
-  std::int64_t skipped = 0;  // samples a corruption declared not applicable
-  std::int64_t gradient_evaluations = 0;
-  std::int64_t queries = 0;
-  double seconds = 0;
-  std::optional<PromptAttackSummary> prompt_attack;  // text-prompt attack conditions
-  // Why the condition did not finish (a plugin that threw, an interruption); its values are then
-  // empty. A failed condition does not stop the others: evaluate() still returns them.
-  std::string error;
-};
-
-struct EvalReport {
-  std::string model_spec;
-  std::string model_version;
-  std::string model_hash;
-  std::string dataset;
-  std::string head;  // "prompts:templates=N" or "prototypes:support_per_class=K"
-  std::uint64_t seed = 0;
-  int threads = 1;
-  std::string device;     // where the model ran
-  std::string precision;  // of its forward passes (fp32, bf16, fp16)
-  std::vector<std::string> metric_specs;
-  std::vector<std::string> unreadable;  // image files that could not be decoded, with the reason
-  std::vector<std::string> warnings;    // attack sanity checks (attack_sanity.hpp)
-  std::vector<ConditionReport> conditions;
-};
-
-// Throws when nothing can be evaluated (unknown plugin, unreadable dataset, a head that cannot be
-// built); a condition that fails is reported as failed (ConditionReport::error) and the others run.
-// Once the host is cancelled the remaining conditions are reported as not run.
-EvalReport evaluate(PluginHost& host, const EvalOptions& options);
-
-// The class prompts of a dataset: its class names with `templates`, else its own templates, else
-// "a photo of a {}.".
-PromptSet dataset_prompts(const datasets::Dataset& dataset, const std::vector<std::string>& templates);
-
-// Where `--dataset NAME` looks for NAME.yaml: ROZ_DATASET_PATH, the install's manifests, the source tree's.
-std::vector<std::filesystem::path> dataset_manifest_dirs();
+// Runs the evaluation into options.out (DIR/results.db; without one, a temporary store removed
+// afterwards) and computes its result model (results.hpp). A condition that fails is stored as
+// failed and listed in Results::unfinished with its error, and the others run; an interruption
+// stops the run, and the results of what finished are returned (PluginHost::cancellation() says
+// so). Throws when nothing can be evaluated (unknown plugin, unreadable dataset, a head that cannot
+// be built, an --out that holds another run).
+Results evaluate(PluginHost& host, const EvalOptions& options);
 
 }  // namespace roz::core

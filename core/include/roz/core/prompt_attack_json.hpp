@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "roz/core/evaluator.hpp"
+#include "roz/core/prompt_attack_summary.hpp"
 
 namespace roz::core {
 

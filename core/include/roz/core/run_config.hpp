@@ -6,6 +6,7 @@
 //   datasets:
 //     - {name: fashion-mnist, role: in_distribution, per_class: 100}
 //     - {name: mnist, role: ood, limit: 1000}          # in_distribution | shift | ood
+//     - {name: cifar10, support_per_class: 5}          # a prototype head from 5 images per class
 //   corruptions:                                       # on in-distribution datasets
 //     - {name: all, severities: [1, 3, 5]}             # every installed ImageNet-C-style plugin
 //     - {name: jpeg_compression, severities: [1, 5], limit: 500}
@@ -43,6 +44,9 @@ struct RunDataset {
   std::string role = "in_distribution";
   std::size_t per_class = 0;
   std::size_t limit = 0;
+  // > 0: the head is the class prototypes of the first K images of each class (those are then not
+  // evaluated) instead of the prompt ensemble; text-prompt attacks then have no prompts to attack.
+  std::size_t support_per_class = 0;
 };
 
 struct RunCondition {

@@ -21,6 +21,11 @@ struct RunOptions {
   int shards = 1;
   std::filesystem::path cache_dir;  // prompt-head cache; empty: none
   bool progress_bar = false;        // a live bar (terminals); else plain log lines
+  int decode_threads = 1;           // image decoding workers beside the model
+  // A cell that throws is stored as failed with its error (ConditionStore::fail); with keep_going
+  // the other cells still run (roz eval), without it the run stops there (roz run). An
+  // interruption (Cancelled) always stops the run.
+  bool keep_going = false;
 };
 
 struct RunResult {
@@ -28,6 +33,7 @@ struct RunResult {
   int cells = 0;   // in this shard
   int ran = 0;     // computed (wholly or the rest of a resumed one)
   int reused = 0;  // already finished in the store
+  int failed = 0;  // stored as failed (keep_going)
 };
 
 // DIR/results.db, or DIR/results.shard-I-of-N.db for one shard of several (roz merge joins them).

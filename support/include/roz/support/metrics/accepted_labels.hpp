@@ -1,5 +1,6 @@
 // When a record counts as correct: the one rule every accuracy-like number follows (accuracy's
-// top-k, calibration's bins, anchor_accuracy's pm-k, the results store's `correct` column).
+// top-k, calibration's bins, anchor_accuracy's pm-k; the host checks the labels with it as records
+// are made).
 //   correct at k  <=>  fewer than k classes score strictly higher than the best accepted label,
 // the accepted labels being accepted_labels (ObjectNet's several) or {label}. A tie with the truth
 // counts as correct. A label outside the classes is a DataError naming the sample.
