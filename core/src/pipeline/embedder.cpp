@@ -76,6 +76,29 @@ void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& data
   }
 }
 
+namespace {
+
+// Caption embeddings, row for row with the images: an index over them audits text overlap.
+void embed_captions(Model& model, const std::vector<const std::string*>& captions, const EmbedOptions& options,
+                    EmbedReport& report) {
+  report.text_embeddings = text_path_for(options.out);
+  overlap::NpyWriter text(report.text_embeddings, report.dim);
+  const std::size_t batch = static_cast<std::size_t>(options.batch_size);
+  for (std::size_t first = 0; first < captions.size(); first += batch) {
+    std::vector<std::string> texts;
+    for (std::size_t i = first; i < std::min(captions.size(), first + batch); ++i) texts.push_back(*captions[i]);
+    c10::NoGradGuard no_grad;
+    at::Tensor e = normalise_rows(model.encode_text(model.tokenize(texts)).to(at::kFloat)).to(at::kCPU).contiguous();
+    text.append(e.data_ptr<float>(), e.size(0));
+  }
+  text.finish();
+  std::filesystem::copy_file(report.ids, ids_path_for(report.text_embeddings),
+                             std::filesystem::copy_options::overwrite_existing);
+  write_meta(report.text_embeddings, report, options.dataset, "text");
+}
+
+}  // namespace
+
 EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(options.dataset, dataset_manifest_dirs());
@@ -150,24 +173,7 @@ EmbedReport embed_dataset(PluginHost& host, const EmbedOptions& options) {
   report.rows = writer->rows();
   write_meta(options.out, report, options.dataset, "image");
 
-  // Caption embeddings, row for row with the images: an index over them audits text overlap.
-  if (!captions.empty()) {
-    report.text_embeddings = text_path_for(options.out);
-    overlap::NpyWriter text(report.text_embeddings, report.dim);
-    const std::size_t batch = static_cast<std::size_t>(options.batch_size);
-    for (std::size_t first = 0; first < row_captions.size(); first += batch) {
-      std::vector<std::string> texts;
-      for (std::size_t i = first; i < std::min(row_captions.size(), first + batch); ++i)
-        texts.push_back(*row_captions[i]);
-      c10::NoGradGuard no_grad;
-      at::Tensor e = normalise_rows(model->encode_text(model->tokenize(texts)).to(at::kFloat)).to(at::kCPU).contiguous();
-      text.append(e.data_ptr<float>(), e.size(0));
-    }
-    text.finish();
-    std::filesystem::copy_file(report.ids, ids_path_for(report.text_embeddings),
-                               std::filesystem::copy_options::overwrite_existing);
-    write_meta(report.text_embeddings, report, options.dataset, "text");
-  }
+  if (!captions.empty()) embed_captions(*model, row_captions, options, report);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
