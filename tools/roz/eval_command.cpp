@@ -70,10 +70,9 @@ std::string value_cell(const core::Results& r, std::int64_t id, const std::strin
 
 void print_header(const core::Results& r) {
   const core::StoredCondition& first = r.conditions.empty() ? r.unfinished.front() : r.conditions.front();
-  auto meta = [&](const char* key) { return r.run.count(key) ? r.run.at(key) : std::string("?"); };
   std::cout << "model    " << first.info.model << "\n         sha256 " << first.model_hash << "\n"
-            << "dataset  " << first.info.dataset << "\nseed     " << meta("seed") << "\ndevice   " << meta("device")
-            << " (" << meta("precision") << ")\n\n";
+            << "dataset  " << first.info.dataset << "\nseed     " << core::run_meta(r, "seed") << "\ndevice   "
+            << core::run_meta(r, "device") << " (" << core::run_meta(r, "precision") << ")\n\n";
 }
 
 void print_prompt_attacks(const core::Results& r) {

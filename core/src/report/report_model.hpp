@@ -12,8 +12,6 @@
 namespace roz::core {
 
 std::optional<double> top1(const Results& d, const StoredCondition& c);
-// The run's metadata `key` ("?" when the store has none).
-std::string run_meta(const Results& d, const std::string& key);
 
 // (model, dataset) groups of conditions, in the order they were run.
 std::vector<std::vector<const StoredCondition*>> model_dataset_groups(const Results& d);

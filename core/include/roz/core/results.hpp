@@ -72,6 +72,9 @@ Results compute_results(PluginHost& host, ResultsStore& store, const ReportOptio
 const StoredSummary* find_value(const Results& results, std::int64_t condition_id, const std::string& name,
                                 const std::string& scope = "condition");
 
+// The run's metadata `key` ("?" when the store has none).
+std::string run_meta(const Results& results, const std::string& key);
+
 // A condition that did not finish, in one line: "DATASET CONDITION (MODEL): failed: ERROR" or
 // "...: not finished (interrupted? --resume continues it)".
 std::string unfinished_line(const StoredCondition& c);
