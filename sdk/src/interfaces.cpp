@@ -1,9 +1,7 @@
 // Out-of-line destructors (so each interface's type information lives once, in the SDK library)
 // and the default behaviour of optional interface methods.
-#include "roz/attack.hpp"
 #include "roz/classifier.hpp"
 #include "roz/context.hpp"
-#include "roz/corruption.hpp"
 #include "roz/error.hpp"
 #include "roz/metric.hpp"
 #include "roz/model.hpp"
@@ -15,8 +13,6 @@ ProgressSink::~ProgressSink() = default;
 Host::~Host() = default;
 Model::~Model() = default;
 Classifier::~Classifier() = default;
-Attack::~Attack() = default;
-Corruption::~Corruption() = default;
 MetricAccumulator::~MetricAccumulator() = default;
 Metric::~Metric() = default;
 
@@ -33,8 +29,20 @@ std::vector<std::vector<std::string>> class_prompts(const PromptSet& prompts) {
   return out;
 }
 
-PromptAttackResult Attack::perturb_prompts(Classifier&, const PromptSet&, const AttackBatch&) {
-  throw Error("this attack does not attack text prompts (it does not declare the 'text' capability)");
+at::Tensor Model::tokenize(const std::vector<std::string>&) {
+  throw Error("this model has no text tower (an image classifier or an image embedding)");
+}
+
+at::Tensor Model::encode_text(const at::Tensor&) {
+  throw Error("this model has no text tower (an image classifier or an image embedding)");
+}
+
+double Model::logit_scale() const {
+  throw Error("this model has no text tower, so no zero-shot logit scale");
+}
+
+at::Tensor Model::classify(const at::Tensor&) {
+  throw Error("this model has no fixed label set (it classifies zero-shot, through its text tower)");
 }
 
 std::unique_ptr<MetricAccumulator> Metric::accumulate(const ConditionInfo&) {

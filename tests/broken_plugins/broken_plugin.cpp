@@ -19,7 +19,8 @@ namespace {
 
 class ThrowingAttack final : public roz::Attack {
  public:
-  roz::AttackResult perturb(roz::Classifier&, const roz::AttackBatch&) override {
+ private:
+  roz::AttackResult perturb_(roz::Classifier&, const roz::AttackBatch&) override {
     throw std::runtime_error("deliberate failure inside perturb");
   }
 };
@@ -53,46 +54,49 @@ roz::PluginDescriptor describe(const std::string& defect) {
   return d;
 }
 
-// One descriptor per defect, built on first request and kept for the library's lifetime (the host
-// holds pointers into it).
-const roz::PluginDescriptor* descriptor_for(const std::string& defect) {
-  static std::map<std::string, roz::PluginDescriptor> built;
+// One descriptor list per defect, built on first request and kept for the library's lifetime (the
+// host holds pointers into it).
+const std::vector<roz::PluginDescriptor>* descriptors_for(const std::string& defect) {
+  static std::map<std::string, std::vector<roz::PluginDescriptor>> built;
   auto it = built.find(defect);
-  if (it == built.end()) it = built.emplace(defect, describe(defect)).first;
-  return &it->second;
+  if (it != built.end()) return &it->second;
+  std::vector<roz::PluginDescriptor> list;
+  if (defect != "no_descriptors") list.push_back(describe(defect));
+  if (defect == "same_name_twice") list.push_back(describe(defect));
+  return &built.emplace(defect, std::move(list)).first->second;
 }
 
-const roz::PluginDescriptor* current_descriptor() {
-  return descriptor_for(defect());
+const std::vector<roz::PluginDescriptor>* current_descriptors() {
+  return descriptors_for(defect());
 }
 
 }  // namespace
 
 #if defined(ROZ_BROKEN_NO_ENTRY)
 extern "C" __attribute__((visibility("default"))) int not_the_roz_entry() {
-  return static_cast<int>(current_descriptor()->name.size());
+  return static_cast<int>(current_descriptors()->size());
 }
 #else
 namespace {
-const roz::PluginDescriptor* no_descriptor() {
+const std::vector<roz::PluginDescriptor>* no_descriptor() {
   return nullptr;
 }
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const roz::PluginEntry* roz_plugin_entry() {
   using roz::kEntryMagic;
-  static const roz::PluginEntry good{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION, ROZ_CXX_ABI,
-                                     &current_descriptor};
-  static const roz::PluginEntry bad_magic{kEntryMagic + 1, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
-                                          ROZ_CXX_ABI, &current_descriptor};
-  static const roz::PluginEntry abi_major{kEntryMagic, ROZ_ABI_MAJOR + 1, 0, TORCH_VERSION, ROZ_CXX_ABI,
-                                          &current_descriptor};
+  static const roz::PluginEntry good{kEntryMagic,   ROZ_ABI_MAJOR, ROZ_ABI_MINOR,
+                                     TORCH_VERSION, ROZ_CXX_ABI,   &current_descriptors};
+  static const roz::PluginEntry bad_magic{kEntryMagic + 1, ROZ_ABI_MAJOR, ROZ_ABI_MINOR,
+                                          TORCH_VERSION,   ROZ_CXX_ABI,   &current_descriptors};
+  static const roz::PluginEntry abi_major{kEntryMagic,   ROZ_ABI_MAJOR + 1, 0,
+                                          TORCH_VERSION, ROZ_CXX_ABI,       &current_descriptors};
   static const roz::PluginEntry abi_minor_newer{kEntryMagic,   ROZ_ABI_MAJOR, ROZ_ABI_MINOR + 1,
-                                                TORCH_VERSION, ROZ_CXX_ABI,   &current_descriptor};
-  static const roz::PluginEntry torch_mismatch{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, "0.0.1", ROZ_CXX_ABI,
-                                               &current_descriptor};
-  static const roz::PluginEntry cxx_abi_mismatch{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,
-                                                 "msvc19/cxx98", &current_descriptor};
+                                                TORCH_VERSION, ROZ_CXX_ABI,   &current_descriptors};
+  static const roz::PluginEntry torch_mismatch{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR,
+                                               "0.0.1",     ROZ_CXX_ABI,   &current_descriptors};
+  static const roz::PluginEntry cxx_abi_mismatch{kEntryMagic,   ROZ_ABI_MAJOR,  ROZ_ABI_MINOR,
+                                                 TORCH_VERSION, "msvc19/cxx98", &current_descriptors};
   static const roz::PluginEntry no_descriptor_function{kEntryMagic,   ROZ_ABI_MAJOR, ROZ_ABI_MINOR,
                                                        TORCH_VERSION, ROZ_CXX_ABI,   nullptr};
   static const roz::PluginEntry null_descriptor{kEntryMagic, ROZ_ABI_MAJOR, ROZ_ABI_MINOR, TORCH_VERSION,

@@ -20,7 +20,8 @@ Results attacks(const std::vector<std::pair<std::string, double>>& conditions, s
     c.info.kind = "attack";
     c.samples = n;
     r.conditions.push_back(c);
-    r.rows.push_back({"condition", "accuracy", c.info, c.id, {"top1", top1, std::nullopt, std::nullopt}, {}, {}});
+    r.rows.push_back(
+        {"condition", "accuracy", c.info, c.id, {"top1", top1, Unit::fraction, std::nullopt, std::nullopt}, {}, {}});
   }
   return r;
 }

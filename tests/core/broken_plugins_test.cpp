@@ -85,8 +85,7 @@ TEST_P(BrokenPlugin, GivesOneClearLineNamingTheFile) {
 INSTANTIATE_TEST_SUITE_P(
     Defects, BrokenPlugin,
     testing::Values(
-        Case{"not_a_library", "not a loadable shared library"},
-        Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
+        Case{"not_a_library", "not a loadable shared library"}, Case{"no_entry", "no 'roz_plugin_entry' entry symbol"},
         Case{"entry_throws", "entry threw: deliberate failure in the entry"},
         Case{"entry_throws_int", "entry threw a non-standard exception"},
         Case{"null_entry", "entry symbol does not return a RoZ plugin entry (bad magic)"},
@@ -97,8 +96,9 @@ INSTANTIATE_TEST_SUITE_P(
                                     ", host ABI " + abi(kAbiMajor, kAbiMinor)},
         Case{"torch_mismatch", "built against LibTorch 0.0.1, host uses " TORCH_VERSION},
         Case{"cxx_abi_mismatch", "built with compiler ABI msvc19/cxx98, host uses " ROZ_CXX_ABI},
-        Case{"no_descriptor_function", "entry has no descriptor"},
-        Case{"null_descriptor", "entry has no descriptor"},
+        Case{"no_descriptor_function", "entry has no descriptor"}, Case{"null_descriptor", "entry has no descriptor"},
+        Case{"no_descriptors", "entry has no descriptor"},
+        Case{"same_name_twice", "two attack plugins named 'broken_attack'"},
         Case{"descriptor_throws", "descriptor threw: deliberate failure in the descriptor"},
         Case{"descriptor_throws_int", "descriptor threw a non-standard exception"},
         Case{"invalid_name", "invalid plugin name 'Broken Attack' (use lower-case letters, digits, _ - .)"},
@@ -131,9 +131,15 @@ TEST(BrokenPlugin, ALibraryThatCrashesWhileLoadingIsRefusedNotFatal) {
 TEST(BrokenPlugin, DuplicateKeepsTheFirstFoundAndNamesBothFiles) {
   core::Registry registry = with_builtins("duplicate_name");
   std::string message = only_failure(registry);
-  EXPECT_NE(message.find(std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so"), std::string::npos) << message;
+  EXPECT_NE(message.find("plugin file '" + std::string(ROZ_TEST_PLUGIN_DIR) +
+                         "/white_box_attacks.so': duplicate attack plugin name 'fgsm', already provided by '" +
+                         (broken("duplicate_name") / "defective.so").string() + "' (ignored)"),
+            std::string::npos)
+      << message;
   // The search path order decides: the broken directory came first, so its fgsm is the one kept.
   EXPECT_EQ(registry.find(PluginKind::attack, "fgsm").path.parent_path(), broken("duplicate_name"));
+  // Only the clashing plugin is dropped: the other attacks of its library still load.
+  EXPECT_EQ(registry.find(PluginKind::attack, "pgd").path.filename(), "white_box_attacks.so");
 }
 
 // Asking for a plugin by the name of a file that failed to load says why it is missing.
@@ -189,7 +195,7 @@ TEST(BrokenPlugin, UnknownAndOutOfRangeParametersNameThePluginAndKey) {
     FAIL();
   } catch (const ParamError& e) {
     EXPECT_EQ(std::string(e.what()), "attack plugin 'fgsm': unknown parameter 'steps' (known: eps, norm) [" +
-                                         std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so]");
+                                         std::string(ROZ_TEST_PLUGIN_DIR) + "/white_box_attacks.so]");
   }
   try {
     host.create_corruption(parse_spec("jpeg_compression:quality=101"));
@@ -198,7 +204,7 @@ TEST(BrokenPlugin, UnknownAndOutOfRangeParametersNameThePluginAndKey) {
     EXPECT_EQ(std::string(e.what()),
               "corruption plugin 'jpeg_compression': parameter 'quality': 101 is out of range "
               "[1, 100] [" +
-                  std::string(ROZ_TEST_PLUGIN_DIR) + "/jpeg_compression.so]");
+                  std::string(ROZ_TEST_PLUGIN_DIR) + "/imagenet_c.so]");
   }
 }
 

@@ -63,21 +63,21 @@ TEST(Registry, ObjectsKeepTheirLibraryLoaded) {
   core::PluginHost model_host(models, 0, 1);
   auto classifier = test::tiny_classifier(model_host, 2);
 
-  // The only registry holding fgsm.so goes away while the attack it created lives: the attack's
+  // The only registry holding white_box_attacks.so goes away while the attack it created lives: the attack's
   // code must stay mapped (if it were unloaded, perturb would crash).
   // A copy of its own (another file is another load), so no other test's registry can hold it.
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "roz_registry_unload";
   std::filesystem::create_directories(dir);
-  const std::string fgsm = (dir / "fgsm.so").string();
-  std::filesystem::copy_file(std::string(ROZ_TEST_PLUGIN_DIR) + "/fgsm.so", fgsm,
+  const std::string library = (dir / "white_box_attacks.so").string();
+  std::filesystem::copy_file(std::string(ROZ_TEST_PLUGIN_DIR) + "/white_box_attacks.so", library,
                              std::filesystem::copy_options::overwrite_existing);
-  ASSERT_FALSE(mapped(fgsm));
-  auto attacks = std::make_unique<core::Registry>(core::Registry::discover({fgsm}));
+  ASSERT_FALSE(mapped(library));
+  auto attacks = std::make_unique<core::Registry>(core::Registry::discover({library}));
   auto host = std::make_unique<core::PluginHost>(*attacks, 0, 1);
   std::shared_ptr<Attack> attack = host->create_attack(parse_spec("fgsm"));
   host.reset();
   attacks.reset();
-  EXPECT_TRUE(mapped(fgsm)) << "the attack's library was unloaded under it";
+  EXPECT_TRUE(mapped(library)) << "the attack's library was unloaded under it";
 
   test::ImageBatch batch = test::load_cifar(1, 5);
   std::vector<std::uint64_t> seeds(static_cast<size_t>(batch.labels.size(0)), 1);
@@ -88,7 +88,7 @@ TEST(Registry, ObjectsKeepTheirLibraryLoaded) {
   // The attack was the last holder: its library goes with it (so what kept it mapped above was the
   // attack, not a leaked handle).
   attack.reset();
-  EXPECT_FALSE(mapped(fgsm)) << "fgsm.so stays mapped after its last object is gone";
+  EXPECT_FALSE(mapped(library)) << "white_box_attacks.so stays mapped after its last object is gone";
 }
 
 }  // namespace

@@ -248,8 +248,8 @@ TEST(ResultsStore, AFailedConditionKeepsItsRecordsAndItsError) {
   fs::remove_all(dir);
 }
 
-// A store written by schema 1 (before conditions had an error column) is upgraded when opened
-// writable and refused, with the way out, when opened read-only.
+// A store written by schema 1 (before conditions had an error column) is upgraded, through schema 2,
+// when opened writable and refused, with the way out, when opened read-only.
 TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
   const fs::path dir = fresh_dir("roz_store_schema_test");
   const fs::path file = dir / "results.db";
@@ -269,6 +269,9 @@ TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
         "status TEXT NOT NULL, label INTEGER, accepted TEXT, prediction INTEGER, correct INTEGER, confidence REAL, "
         "topk TEXT, written_label INTEGER, logits BLOB, embedding BLOB, linf REAL, l2 REAL, metadata TEXT, "
         "PRIMARY KEY(condition_id, sample_id));"
+        "CREATE TABLE summaries(scope TEXT NOT NULL, metric TEXT NOT NULL, condition_id INTEGER, "
+        "condition TEXT NOT NULL, name TEXT NOT NULL, value REAL, ci_low REAL, ci_high REAL, boot_low REAL, "
+        "boot_high REAL);"
         "INSERT INTO conditions(key, cell, model, dataset, condition, kind, status, samples) "
         "VALUES('k', 0, 'mini_clip', 'fashion-mnist', 'clean', 'clean', 'done', 1);"
         "INSERT INTO records VALUES(1, 's0', 'ok', 1, '[]', 1, 1, 0.9, '[1,0]', NULL, NULL, NULL, NULL, NULL, '{}');";
@@ -277,20 +280,20 @@ TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
   }
   try {
     core::ResultsStore store(file, core::ResultsStore::Access::read_only);
-    FAIL() << "a schema-1 store was read as schema 2";
+    FAIL() << "a schema-1 store was read as schema 3";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("schema version 1, this roz writes 2 (open it writable once to upgrade it)"),
+    EXPECT_NE(std::string(e.what()).find("schema version 1, this roz writes 3 (open it writable once to upgrade it)"),
               std::string::npos)
         << e.what();
   }
   core::ResultsStore store(file);
-  EXPECT_EQ(store.meta("schema_version"), "2");
+  EXPECT_EQ(store.meta("schema_version"), "3");
   const std::vector<core::StoredCondition> conditions = store.conditions().all();
   ASSERT_EQ(conditions.size(), 1u);
   EXPECT_EQ(conditions[0].samples, 1);
   EXPECT_EQ(conditions[0].error, "");
   EXPECT_EQ(store.records().sample_ids(conditions[0].id), (std::set<std::string>{"s0"}));
-  store.add_batch(conditions[0].id, batch_of(1, 1), 0.1);  // written in schema 2's columns
+  store.add_batch(conditions[0].id, batch_of(1, 1), 0.1);  // written in schema 3's columns
   EXPECT_EQ(store.records().sample_ids(conditions[0].id).size(), 2u);
   fs::remove_all(dir);
 }

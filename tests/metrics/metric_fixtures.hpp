@@ -41,7 +41,7 @@ inline ConditionInfo condition(std::string dataset, std::string name, std::strin
 
 // The summary values of a condition with this top-1 accuracy (what the accuracy plugin gives).
 inline std::vector<MetricValue> top1(double accuracy) {
-  return {{"top1", accuracy, std::nullopt, std::nullopt}};
+  return {{"top1", accuracy, Unit::fraction, std::nullopt, std::nullopt}};
 }
 
 inline SampleRecord record(std::string id, std::int64_t label, std::vector<float> logits) {

@@ -3,7 +3,8 @@
 // near it, for the same total path length as PGD's 2.5 * eps / steps per step. Written the way the
 // built-in attacks are, with the installed support library: function_attack makes the descriptor,
 // attack_correct_only attacks only the points still classified correctly, the threat-model and loss
-// helpers do the rest, and check_in_ball checks the result before the host sees it.
+// helpers do the rest, and roz::Attack::perturb checks the result (eps-ball, [0,1]) before the host
+// sees it.
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -62,7 +63,6 @@ roz::AttackResult cosine_pgd(roz::Classifier& target, const roz::AttackBatch& ba
       x = at::where(attacks::per_sample_view(active, x), next.detach(), x);
     }
     out.images.index_put_({active}, x.index({active}));  // not fooled: the last iterate
-    attacks::check_in_ball(out.images, b.images, o.eps, o.norm, name);
     return out;
   });
 }

@@ -12,9 +12,14 @@ namespace {
 
 class RandomNoise final : public roz::Attack {
  public:
-  explicit RandomNoise(const roz::Params& params) : eps_(params.get_real("eps")), tries_(params.get_int("tries")) {}
+  // The L-inf ball of radius eps: Attack::perturb checks every result against it.
+  explicit RandomNoise(const roz::Params& params)
+      : Attack(roz::ThreatModel{roz::Norm::linf, params.get_real("eps")}),
+        eps_(params.get_real("eps")),
+        tries_(params.get_int("tries")) {}
 
-  roz::AttackResult perturb(roz::Classifier& target, const roz::AttackBatch& batch) override {
+ private:
+  roz::AttackResult perturb_(roz::Classifier& target, const roz::AttackBatch& batch) override {
     c10::NoGradGuard no_grad;
     const std::int64_t n = batch.images.size(0);
     at::Tensor adv = batch.images.clone();
@@ -44,7 +49,6 @@ class RandomNoise final : public roz::Attack {
     return result;
   }
 
- private:
   double eps_;
   std::int64_t tries_;
 };

@@ -35,6 +35,26 @@ if "$roz" --precision fp16 train --model mini_clip --limit 8 --batch-size 4 --ou
   fail "roz train --precision fp16 accepted"
 fi
 grep -qF "fp16 needs loss scaling" "$tmp/fp16.err" || fail "roz train --precision fp16: $(cat "$tmp/fp16.err")"
+# ECE is written by its unit (a fraction: percent) in roz eval's table and in the report alike, and
+# report.json and summary.csv name the unit.
+"$roz" -q eval --model mini_clip --dataset fashion-mnist --limit 64 --metric calibration --out "$tmp/cal" > "$tmp/cal.txt"
+python3 - "$tmp/cal.txt" "$tmp/cal" <<'PY' || fail "ECE printed differently by roz eval and the report"
+import csv, json, re, sys
+table = open(sys.argv[1]).read().splitlines()
+header = next(l for l in table if l.startswith("CONDITION")).split()
+clean = next(l for l in table if l.startswith("clean")).split()
+eval_ece, eval_nll = clean[header.index("ece")], clean[header.index("nll")]
+md = open(sys.argv[2] + "/report.md").read().splitlines()
+cols = [c.strip() for c in next(l for l in md if l.startswith("| condition")).split("|")]
+row = [c.strip() for c in next(l for l in md if l.startswith("| `clean`")).split("|")]
+report_ece, report_nll = row[cols.index("ece")].split(" ")[0], row[cols.index("nll")].split(" ")[0]
+ece = json.load(open(sys.argv[2] + "/report.json"))["conditions"][0]["metrics"]["ece"]
+assert ece["unit"] == "fraction" and 0 < ece["value"] < 1, ece
+assert eval_ece == report_ece == "%.2f" % (100 * ece["value"]), (eval_ece, report_ece, ece)
+assert eval_nll == report_nll and "." in eval_nll and len(eval_nll.split(".")[1]) == 4, (eval_nll, report_nll)
+units = {r["name"]: r["unit"] for r in csv.DictReader(open(sys.argv[2] + "/summary.csv"))}
+assert units["ece"] == "fraction" and units["nll"] == "nats", units
+PY
 # bf16 evaluation says so in its report.
 "$roz" -q --precision bf16 eval --model mini_clip --dataset fashion-mnist --limit 8 --json > "$tmp/bf16.json"
 python3 -c "import json,sys; r=json.load(open('$tmp/bf16.json'))['run']; sys.exit(r['precision'] != 'bf16' or r['device'] != 'cpu')" ||

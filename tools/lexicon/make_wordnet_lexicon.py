@@ -3,7 +3,7 @@
 
     apt-get install wordnet-base
     tools/lexicon/make_wordnet_lexicon.py /usr/share/wordnet \
-        plugins/attacks/word_substitution/lexicon/wordnet_synonyms.tsv.gz
+        plugins/attacks/text/word_substitution/lexicon/wordnet_synonyms.tsv.gz
 
 One line per single-word lemma: the word, a tab, its synonyms separated by spaces. Synonyms are the
 other single-word lemmas of the word's synsets, taken sense by sense in WordNet's frequency order

@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   if (entry == nullptr) return 1;
   try {
     const roz::PluginEntry* e = entry();
-    if (e == nullptr || e->magic != roz::kEntryMagic || e->abi_major != roz::kAbiMajor || e->descriptor == nullptr)
+    if (e == nullptr || e->magic != roz::kEntryMagic || e->abi_major != roz::kAbiMajor || e->descriptors == nullptr)
       return 1;  // the host refuses these without calling further
-    e->descriptor();
+    e->descriptors();
   } catch (...) {
     return 1;  // the host catches it and names it
   }

@@ -61,10 +61,11 @@ std::string value_cell(const core::Results& r, std::int64_t id, const std::strin
   const core::StoredSummary* row = core::find_value(r, id, name);
   if (row == nullptr) return "";
   std::ostringstream cell;
-  cell << core::format_metric_value(name, row->value.value);
+  const Unit unit = row->value.unit;
+  cell << core::format_metric_value(unit, row->value.value);
   if (row->value.ci_low)
-    cell << " [" << core::format_metric_value(name, *row->value.ci_low) << ","
-         << core::format_metric_value(name, *row->value.ci_high) << "]";
+    cell << " [" << core::format_metric_value(unit, *row->value.ci_low) << ","
+         << core::format_metric_value(unit, *row->value.ci_high) << "]";
   return cell.str();
 }
 

@@ -22,7 +22,7 @@ core::Registry discover(const GlobalOptions& global) {
   return registry;
 }
 
-std::string abi(const core::PluginLibrary& p) {
+std::string abi(const core::LoadedPlugin& p) {
   return std::to_string(p.entry->abi_major) + "." + std::to_string(p.entry->abi_minor);
 }
 
@@ -35,7 +35,7 @@ json param_json(const ParamSpec& p) {
   return j;
 }
 
-json plugin_json(const core::PluginLibrary& p, bool with_params) {
+json plugin_json(const core::LoadedPlugin& p, bool with_params) {
   const PluginDescriptor& d = *p.descriptor;
   json j{{"name", d.name},
          {"kind", to_string(d.kind)},
@@ -60,7 +60,7 @@ int list(const GlobalOptions& global, bool as_json, const std::string& kind_filt
     kind = parse_plugin_kind(kind_filter);
     if (!kind) throw Error("unknown plugin kind '" + kind_filter + "' (model, attack, corruption, metric)");
   }
-  std::vector<const core::PluginLibrary*> plugins;
+  std::vector<const core::LoadedPlugin*> plugins;
   for (const auto& p : registry.plugins())
     if (!kind || p.descriptor->kind == *kind) plugins.push_back(&p);
   std::sort(plugins.begin(), plugins.end(), [](auto* a, auto* b) {
@@ -83,7 +83,7 @@ int list(const GlobalOptions& global, bool as_json, const std::string& kind_filt
 
 int info(const GlobalOptions& global, const std::string& name, const std::string& kind_filter, bool as_json) {
   core::Registry registry = discover(global);
-  std::vector<const core::PluginLibrary*> matches = registry.find_by_name(name);
+  std::vector<const core::LoadedPlugin*> matches = registry.find_by_name(name);
   if (!kind_filter.empty()) {
     auto kind = parse_plugin_kind(kind_filter);
     if (!kind) throw Error("unknown plugin kind '" + kind_filter + "' (model, attack, corruption, metric)");
@@ -91,7 +91,7 @@ int info(const GlobalOptions& global, const std::string& name, const std::string
   }
   if (matches.empty()) throw Error("no plugin named '" + name + "' (roz plugins list shows them)");
   if (matches.size() > 1) throw Error("several plugins are named '" + name + "': give --kind");
-  const core::PluginLibrary& p = *matches.front();
+  const core::LoadedPlugin& p = *matches.front();
   if (as_json) {
     std::cout << plugin_json(p, true).dump(2) << "\n";
     return 0;

@@ -17,7 +17,10 @@ namespace {
 template <class Interface>
 class Guarded : public Interface {
  public:
-  Guarded(std::shared_ptr<Interface> impl, std::string label) : impl_(std::move(impl)), label_(std::move(label)) {}
+  // base_args: what the interface's own constructor takes (an attack's threat model).
+  template <class... BaseArgs>
+  Guarded(std::shared_ptr<Interface> impl, std::string label, BaseArgs&&... base_args)
+      : Interface(std::forward<BaseArgs>(base_args)...), impl_(std::move(impl)), label_(std::move(label)) {}
 
  protected:
   template <class F>
@@ -52,6 +55,13 @@ class GuardedModel final : public Guarded<Model> {
   double logit_scale() const override {
     return call("logit_scale", [&] { return impl_->logit_scale(); });
   }
+  std::vector<std::string> class_names() const override {
+    return call("class_names", [&] { return impl_->class_names(); });
+  }
+  at::Tensor classify(const at::Tensor& images) override {
+    AutocastScope autocast(forward_.device_type, forward_.precision);
+    return call("classify", [&] { return impl_->classify(images); });
+  }
   std::vector<ModelParameter> trainable_parameters() override {
     return call("trainable_parameters", [&] { return impl_->trainable_parameters(); });
   }
@@ -75,47 +85,29 @@ class GuardedModel final : public Guarded<Model> {
   ForwardPrecision forward_;
 };
 
+// Attack::perturb and Corruption::apply check their contract in the SDK, on the plugin's object; the
+// guard only labels what they throw with the plugin and the call.
 class GuardedAttack final : public Guarded<Attack> {
  public:
-  using Guarded::Guarded;
-  AttackResult perturb(Classifier& target, const AttackBatch& batch) override {
-    AttackResult result = call("perturb", [&] { return impl_->perturb(target, batch); });
-    check_result(result, batch);
-    return result;
-  }
-  PromptAttackResult perturb_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override {
-    PromptAttackResult result = call("perturb_prompts", [&] { return impl_->perturb_prompts(target, prompts, batch); });
-    if (result.prompts.size() != prompts.class_names.size())
-      throw PluginCallError(label_ + ": perturb_prompts returned prompts for " + std::to_string(result.prompts.size()) +
-                            " classes, expected " + std::to_string(prompts.class_names.size()));
-    for (std::size_t c = 0; c < result.prompts.size(); ++c)
-      if (result.prompts[c].size() != prompts.templates.size())
-        throw PluginCallError(label_ + ": perturb_prompts returned " + std::to_string(result.prompts[c].size()) +
-                              " prompts for class '" + prompts.class_names[c] + "', expected one per template (" +
-                              std::to_string(prompts.templates.size()) + ")");
-    return result;
-  }
+  GuardedAttack(const std::shared_ptr<Attack>& impl, std::string label)
+      : Guarded(impl, std::move(label), impl->threat_model()) {}
 
  private:
-  // The host checks the contract rather than trusting it: a broken attack must not produce a
-  // silently wrong robust accuracy.
-  void check_result(const AttackResult& result, const AttackBatch& batch) const {
-    if (!result.images.defined() || result.images.sizes() != batch.images.sizes())
-      throw PluginCallError(label_ + ": perturb returned images of the wrong shape");
-    if (result.images.min().item<double>() < 0.0 || result.images.max().item<double>() > 1.0)
-      throw PluginCallError(label_ + ": perturb returned pixels outside [0,1]");
+  AttackResult perturb_(Classifier& target, const AttackBatch& batch) override {
+    return call("perturb", [&] { return impl_->perturb(target, batch); });
+  }
+  PromptAttackResult perturb_prompts_(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override {
+    return call("perturb_prompts", [&] { return impl_->perturb_prompts(target, prompts, batch); });
   }
 };
 
 class GuardedCorruption final : public Guarded<Corruption> {
  public:
   using Guarded::Guarded;
-  CorruptionOutput apply(const CorruptionInput& input) const override {
-    CorruptionOutput out = call("apply", [&] { return impl_->apply(input); });
-    if (!out.skipped && (out.image.type() != input.image.type() || out.image.size() != input.image.size()))
-      throw PluginCallError(label_ + ": apply returned an image of another size or type than its input (sample '" +
-                            input.sample_id + "')");
-    return out;
+
+ private:
+  CorruptionOutput apply_(const CorruptionInput& input) const override {
+    return call("apply", [&] { return impl_->apply(input); });
   }
 };
 

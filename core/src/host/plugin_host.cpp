@@ -3,12 +3,13 @@
 #include "roz/attack.hpp"
 #include "roz/core/guard.hpp"
 #include "roz/core/guarded_plugins.hpp"
+#include "roz/core/label_set_classifier.hpp"
 #include "roz/core/logging.hpp"
 #include "roz/core/param_validation.hpp"
 #include "roz/core/zero_shot_head.hpp"
+#include "roz/corruption.hpp"
 #include "roz/device.hpp"
 #include "roz/error.hpp"
-#include "roz/corruption.hpp"
 #include "roz/metric.hpp"
 #include "roz/model.hpp"
 #include "roz/seed.hpp"
@@ -89,6 +90,8 @@ std::shared_ptr<Corruption> PluginHost::create_corruption(const Spec& spec) {
 }
 
 std::shared_ptr<Classifier> PluginHost::create_classifier(std::shared_ptr<Model> model, const PromptSet& prompts) {
+  if (!model->class_names().empty())  // an image classifier: its own logits, the prompts' classes among them
+    return std::make_shared<LabelSetClassifier>(std::move(model), prompts.class_names);
   ZeroShotHead head = ZeroShotHead::from_prompts(*model, prompts, kHeadBatch);
   return std::make_shared<ZeroShotClassifier>(std::move(model), std::move(head));
 }

@@ -47,19 +47,7 @@ Registry Registry::discover(const std::vector<fs::path>& search_path) {
       fs::path canonical = fs::weakly_canonical(file, ec);
       if (!seen_files.insert(canonical).second) continue;  // same file reached twice
       try {
-        if (std::optional<std::string> unsafe = probe_plugin_library(file))
-          throw PluginLoadError("plugin file '" + file.string() + "': " + *unsafe);
-        PluginLibrary lib = load_plugin_library(file);
-        const PluginDescriptor& d = *lib.descriptor;
-        auto clash = std::find_if(registry.plugins_.begin(), registry.plugins_.end(), [&](const PluginLibrary& p) {
-          return p.descriptor->kind == d.kind && p.descriptor->name == d.name;
-        });
-        if (clash != registry.plugins_.end())
-          throw PluginLoadError("plugin file '" + file.string() + "': duplicate " + std::string(to_string(d.kind)) +
-                                " plugin name '" + d.name + "', already provided by '" + clash->path.string() +
-                                "' (ignored)");
-        spdlog::debug("loaded {} plugin '{}' {} from {}", to_string(d.kind), d.name, d.version, file.string());
-        registry.plugins_.push_back(std::move(lib));
+        registry.add_library(file);
       } catch (const Error& e) {
         registry.failures_.push_back({file, e.what()});
       }
@@ -68,23 +56,46 @@ Registry Registry::discover(const std::vector<fs::path>& search_path) {
   return registry;
 }
 
-const PluginLibrary& Registry::find(PluginKind kind, const std::string& name) const {
-  std::string known;
-  for (const PluginLibrary& p : plugins_) {
+void Registry::add_library(const fs::path& file) {
+  if (std::optional<std::string> unsafe = probe_plugin_library(file))
+    throw PluginLoadError("plugin file '" + file.string() + "': " + *unsafe);
+  for (LoadedPlugin& plugin : load_plugin_library(file)) {
+    const PluginDescriptor& d = *plugin.descriptor;
+    auto clash = std::find_if(plugins_.begin(), plugins_.end(), [&](const LoadedPlugin& p) {
+      return p.descriptor->kind == d.kind && p.descriptor->name == d.name;
+    });
+    if (clash != plugins_.end()) {  // this plugin only: the library's others still load
+      failures_.push_back({file, "plugin file '" + file.string() + "': duplicate " + std::string(to_string(d.kind)) +
+                                     " plugin name '" + d.name + "', already provided by '" + clash->path.string() +
+                                     "' (ignored)"});
+      continue;
+    }
+    spdlog::debug("loaded {} plugin '{}' {} from {}", to_string(d.kind), d.name, d.version, file.string());
+    plugins_.push_back(std::move(plugin));
+  }
+}
+
+const LoadedPlugin& Registry::find(PluginKind kind, const std::string& name) const {
+  std::set<std::string> names;  // listed in order, whichever library holds them
+  for (const LoadedPlugin& p : plugins_) {
     if (p.descriptor->kind != kind) continue;
     if (p.descriptor->name == name) return p;
-    known += (known.empty() ? "" : ", ") + p.descriptor->name;
+    names.insert(p.descriptor->name);
   }
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
   std::string msg = "unknown " + std::string(to_string(kind)) + " plugin '" + name + "' (available: " +
                     (known.empty() ? "none" : known) + ")";
+  // A library may hold several plugins under other names: every failure may be the one.
   for (const LoadFailure& f : failures_)
-    if (f.path.stem() == name) msg += "; a file named like it failed to load: " + f.message;
+    msg += (f.path.stem() == name ? "; a file named like it failed to load: " : "; a plugin file failed to load: ") +
+           f.message;
   throw Error(msg);
 }
 
-std::vector<const PluginLibrary*> Registry::find_by_name(const std::string& name) const {
-  std::vector<const PluginLibrary*> out;
-  for (const PluginLibrary& p : plugins_)
+std::vector<const LoadedPlugin*> Registry::find_by_name(const std::string& name) const {
+  std::vector<const LoadedPlugin*> out;
+  for (const LoadedPlugin& p : plugins_)
     if (p.descriptor->name == name) out.push_back(&p);
   return out;
 }

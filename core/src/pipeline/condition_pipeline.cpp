@@ -8,8 +8,8 @@
 #include <iterator>
 #include <set>
 
-#include "roz/attack.hpp"
 #include "pipeline/normalise_rows.hpp"
+#include "roz/attack.hpp"
 #include "roz/core/batch_loader.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
@@ -17,6 +17,7 @@
 #include "roz/corruption.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
+#include "roz/protocol.hpp"
 #include "roz/seed.hpp"
 #include "roz/support/metrics/accepted_labels.hpp"  // the metrics' label rule (support library)
 #include "roz/words.hpp"
@@ -38,18 +39,18 @@ void copy_attribute(const std::string& resolved_spec, const std::string& key, Co
 }  // namespace
 
 Condition clean_condition(ConditionInfo base) {
-  base.condition = "clean";
-  base.kind = "clean";
+  base.condition = protocol::kind::clean;
+  base.kind = protocol::kind::clean;
   return {std::move(base), "", nullptr, nullptr, false, false};
 }
 
 Condition corruption_condition(PluginHost& host, const Spec& spec, ConditionInfo base) {
   ResolvedPlugin p = host.resolve(PluginKind::corruption, spec);
   base.condition = p.spec;
-  base.kind = "corruption";
-  base.attributes["corruption"] = p.descriptor().name;
-  base.attributes["perturbation_group"] = p.descriptor().name;
-  copy_attribute(p.spec, "severity", base);
+  base.kind = protocol::kind::corruption;
+  base.attributes[protocol::attribute::corruption] = p.descriptor().name;
+  base.attributes[protocol::attribute::perturbation_group] = p.descriptor().name;
+  copy_attribute(p.spec, protocol::parameter::severity, base);
   return {std::move(base), p.descriptor().version, host.create_corruption(p), nullptr, false, false};
 }
 
@@ -62,9 +63,9 @@ Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo bas
                 " attacks the class prompts, but this head is built from support images "
                 "(drop --support-per-class)");
   base.condition = p.spec;
-  base.kind = prompts ? "text_attack" : "attack";
-  base.attributes["attack"] = p.descriptor().name;
-  copy_attribute(p.spec, "eps", base);
+  base.kind = prompts ? protocol::kind::text_attack : protocol::kind::attack;
+  base.attributes[protocol::attribute::attack] = p.descriptor().name;
+  copy_attribute(p.spec, protocol::parameter::eps, base);
   return {std::move(base), p.descriptor().version,
           nullptr,         host.create_attack(p),
           prompts,         (capabilities & kImageAttackCapabilities) != 0};

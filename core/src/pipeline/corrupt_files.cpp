@@ -12,12 +12,13 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "roz/corruption.hpp"
 #include "roz/core/image_pipeline.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
+#include "roz/corruption.hpp"
 #include "roz/datasets/image_file.hpp"
 #include "roz/error.hpp"
+#include "roz/protocol.hpp"
 #include "roz/seed.hpp"
 
 namespace roz::core {
@@ -26,21 +27,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_severity(const PluginLibrary& plugin) {
+bool has_severity(const LoadedPlugin& plugin) {
   const auto& params = plugin.descriptor->params;
-  return std::any_of(params.begin(), params.end(), [](const ParamSpec& p) { return p.name == "severity"; });
+  return std::any_of(params.begin(), params.end(),
+                     [](const ParamSpec& p) { return p.name == protocol::parameter::severity; });
 }
 
 bool sets_only_severity(const Spec& spec) {
   return std::all_of(spec.params.begin(), spec.params.end(),
-                     [](const auto& kv) { return kv.first == "severity" || kv.first == "variant"; });
+                     [](const auto& kv) { return kv.first == protocol::parameter::severity || kv.first == "variant"; });
 }
 
 Spec with_severity(Spec spec, int severity) {
-  std::erase_if(spec.params, [](const auto& kv) { return kv.first == "severity"; });
+  std::erase_if(spec.params, [](const auto& kv) { return kv.first == protocol::parameter::severity; });
   SpecValue value;
   value.text = std::to_string(severity);
-  spec.params.emplace_back("severity", value);
+  spec.params.emplace_back(protocol::parameter::severity, value);
   return spec;
 }
 
@@ -115,13 +117,13 @@ std::vector<Spec> expand_corruptions(const Registry& registry, const std::vector
   std::vector<Spec> out;
   for (const std::string& argument : arguments) {
     if (argument == "all") {
-      for (const PluginLibrary& plugin : registry.plugins())
+      for (const LoadedPlugin& plugin : registry.plugins())
         if (plugin.descriptor->kind == PluginKind::corruption && has_severity(plugin))
           for (int s : levels) out.push_back(with_severity(Spec{plugin.descriptor->name, {}}, s));
       continue;
     }
     Spec spec = parse_spec(argument);
-    const PluginLibrary& plugin = registry.find(PluginKind::corruption, spec.name);
+    const LoadedPlugin& plugin = registry.find(PluginKind::corruption, spec.name);
     if (!severities.empty() && has_severity(plugin) && sets_only_severity(spec)) {
       for (int s : severities) out.push_back(with_severity(spec, s));
     } else {
@@ -132,7 +134,8 @@ std::vector<Spec> expand_corruptions(const Registry& registry, const std::vector
 }
 
 std::string corruption_level(const Spec& written, const Params& resolved) {
-  if (resolved.has("severity") && sets_only_severity(written)) return std::to_string(resolved.get_int("severity"));
+  if (resolved.has(protocol::parameter::severity) && sets_only_severity(written))
+    return std::to_string(resolved.get_int(protocol::parameter::severity));
   std::string level;
   for (const auto& [key, value] : written.params) {
     if (key == "variant") continue;

@@ -8,6 +8,7 @@
 
 #include "roz/core/registry.hpp"
 #include "roz/core/results.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
@@ -34,8 +35,9 @@ std::vector<AttackPoint> attack_points(const Results& results, const std::string
                                        const Registry& registry) {
   std::vector<AttackPoint> points;
   for (const StoredCondition& c : results.conditions) {
-    if (c.info.model != model || c.info.dataset != dataset || c.info.kind != "attack" || c.samples == 0) continue;
-    const StoredSummary* top1 = find_value(results, c.id, "top1");
+    if (c.info.model != model || c.info.dataset != dataset || c.info.kind != protocol::kind::attack || c.samples == 0)
+      continue;
+    const StoredSummary* top1 = find_value(results, c.id, protocol::metric::top1);
     if (top1 == nullptr) continue;
     Spec spec = parse_spec(c.info.condition);
     AttackPoint p;
@@ -44,7 +46,7 @@ std::vector<AttackPoint> attack_points(const Results& results, const std::string
     p.stderr_ = std::sqrt(std::max(p.accuracy * (1 - p.accuracy), 0.25 / static_cast<double>(c.samples)) /
                           static_cast<double>(c.samples));
     for (const auto& [key, value] : spec.params) {
-      if (key == "eps" && value.kind == SpecValue::Kind::scalar) parse_number(value.text, p.eps);
+      if (key == protocol::parameter::eps && value.kind == SpecValue::Kind::scalar) parse_number(value.text, p.eps);
       if (key == "norm") p.norm = value.text;
     }
     if (p.eps < 0) continue;  // not eps-parameterised (or nested): nothing to compare
@@ -98,7 +100,8 @@ std::string attack_family(const std::string& spec_text) {
   const Spec spec = parse_spec(spec_text);
   Spec family{spec.name, {}};
   for (const auto& [key, value] : spec.params)
-    if (key != "eps" || value.kind != SpecValue::Kind::scalar) family.params.emplace_back(key, value);
+    if (key != protocol::parameter::eps || value.kind != SpecValue::Kind::scalar)
+      family.params.emplace_back(key, value);
   return family.to_string();
 }
 

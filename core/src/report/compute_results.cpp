@@ -168,7 +168,8 @@ class ReportBuilder {
         subsets[it->second ? 0 : 1].push_back(i);
     for (int s = 0; s < 2; ++s) {
       const std::string scope = s == 0 ? "overlap_subset" : "clean_subset";
-      const MetricValue size{"samples", static_cast<double>(subsets[s].size()), std::nullopt, std::nullopt};
+      const MetricValue size{"samples", static_cast<double>(subsets[s].size()), Unit::count, std::nullopt,
+                             std::nullopt};
       results_.rows.push_back({scope, "", c.info, c.id, size, std::nullopt, std::nullopt});
       if (subsets[s].empty()) continue;
       for (const auto& [spec, capabilities, metric] : metrics_) {

@@ -7,6 +7,7 @@
 
 #include "roz/core/attack_sanity.hpp"
 #include "roz/core/svg_chart.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
@@ -19,10 +20,10 @@ using CleanAccuracy = std::map<std::string, std::optional<double>>;  // per mode
 std::string corruption_charts(const Results& d, const Conditions& in_dataset, CleanAccuracy& clean) {
   std::map<std::string, std::map<std::string, svg::Series>> corruption;  // corruption -> model -> line
   for (const StoredCondition* c : in_dataset) {
-    const std::string severity = attribute(*c, "severity");
+    const std::string severity = attribute(*c, protocol::attribute::severity);
     const std::optional<double> acc = top1(d, *c);
-    if (c->info.kind != "corruption" || severity.empty() || !acc) continue;
-    svg::Series& s = corruption[attribute(*c, "corruption")][c->info.model];
+    if (c->info.kind != protocol::kind::corruption || severity.empty() || !acc) continue;
+    svg::Series& s = corruption[attribute(*c, protocol::attribute::corruption)][c->info.model];
     if (s.points.empty() && clean[c->info.model]) s.points.emplace_back(0, *clean[c->info.model]);
     s.name = model_name(c->info.model);
     s.points.emplace_back(std::stod(severity), *acc);
@@ -44,10 +45,10 @@ std::string attack_chart(const Results& d, const Conditions& in_dataset, CleanAc
   std::map<std::string, svg::Series> attacks;  // "family / model" -> line
   double largest = 0;
   for (const StoredCondition* c : in_dataset) {
-    const std::string eps = attribute(*c, "eps");
+    const std::string eps = attribute(*c, protocol::attribute::eps);
     const std::optional<double> acc = top1(d, *c);
     double value = 0;
-    if (c->info.kind != "attack" || eps.empty() || !acc || !parse_number(eps, value)) continue;
+    if (c->info.kind != protocol::kind::attack || eps.empty() || !acc || !parse_number(eps, value)) continue;
     svg::Series& s = attacks[attack_family(c->info.condition) + " / " + c->info.model];
     s.name = attack_family(label(*c));
     if (s.points.empty() && clean[c->info.model]) s.points.emplace_back(0, *clean[c->info.model]);
@@ -72,7 +73,7 @@ std::string attack_chart(const Results& d, const Conditions& in_dataset, CleanAc
 std::string reliability_charts(const Results& d, const Conditions& in_dataset) {
   std::ostringstream out;
   for (const StoredCondition* c : in_dataset) {
-    if (c->info.kind != "clean") continue;
+    if (c->info.kind != protocol::kind::clean) continue;
     svg::Series observed{"accuracy", {}, false}, ideal{"perfect calibration", {{0, 0}, {1, 1}}, true};
     for (int bin = 0; bin < 100; ++bin) {
       const StoredSummary* conf = find_value(d, c->id, "bin" + std::to_string(bin) + "_confidence");
@@ -99,7 +100,7 @@ std::string dataset_charts(const Results& d, const std::string& dataset) {
     if (c.info.dataset == dataset) in_dataset.push_back(&c);
   CleanAccuracy clean;
   for (const StoredCondition* c : in_dataset)
-    if (c->info.kind == "clean") clean[c->info.model] = top1(d, *c);
+    if (c->info.kind == protocol::kind::clean) clean[c->info.model] = top1(d, *c);
   return corruption_charts(d, in_dataset, clean) + attack_chart(d, in_dataset, clean) +
          reliability_charts(d, in_dataset);
 }
@@ -107,12 +108,16 @@ std::string dataset_charts(const Results& d, const std::string& dataset) {
 std::string effective_robustness_charts(const Results& d) {
   std::map<std::string, std::optional<double>> id_accuracy;
   for (const StoredCondition& c : d.conditions)
-    if (c.info.kind == "clean" && attribute(c, "role") == "in_distribution") id_accuracy[c.info.model] = top1(d, c);
+    if (c.info.kind == protocol::kind::clean &&
+        attribute(c, protocol::attribute::role) == protocol::role::in_distribution)
+      id_accuracy[c.info.model] = top1(d, c);
   std::ostringstream out;
   std::map<std::string, svg::Series> by_dataset;
   for (const StoredCondition& c : d.conditions) {
     const std::optional<double> acc = top1(d, c);
-    if (c.info.kind != "clean" || attribute(c, "role") != "shift" || !acc || !id_accuracy[c.info.model]) continue;
+    if (c.info.kind != protocol::kind::clean || attribute(c, protocol::attribute::role) != protocol::role::shift ||
+        !acc || !id_accuracy[c.info.model])
+      continue;
     svg::Series& s = by_dataset[c.info.dataset];
     s.name = "models";
     s.points.emplace_back(*id_accuracy[c.info.model], *acc);

@@ -13,7 +13,7 @@ json condition_json(const Results& d, const StoredCondition& c) {
   json metrics = json::object();
   for (const StoredSummary& r : d.rows) {
     if (r.scope != "condition" || r.condition_id != c.id) continue;
-    json v{{"value", r.value.value}, {"metric", r.metric}};
+    json v{{"value", r.value.value}, {"unit", to_string(r.value.unit)}, {"metric", r.metric}};
     if (r.value.ci_low) v["ci95"] = {*r.value.ci_low, *r.value.ci_high};
     if (r.boot_low) v["bootstrap95"] = {*r.boot_low, *r.boot_high};
     metrics[r.value.name] = v;
@@ -47,7 +47,8 @@ json summary_json(const StoredSummary& r) {
            {"condition", r.info.condition},
            {"kind", r.info.kind},
            {"name", r.value.name},
-           {"value", r.value.value}};
+           {"value", r.value.value},
+           {"unit", to_string(r.value.unit)}};
   if (r.value.ci_low) row["ci95"] = {*r.value.ci_low, *r.value.ci_high};
   return row;
 }

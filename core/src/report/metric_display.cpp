@@ -5,20 +5,23 @@
 
 namespace roz::core {
 
-namespace {
-
-bool is_share(const std::string& name) {
-  return name.starts_with("top") || name.starts_with("pm") || name.starts_with("auroc") ||
-         name.starts_with("fpr95") || name.starts_with("ece") || name.find("accuracy") != std::string::npos ||
-         name.find("rate") != std::string::npos || name.ends_with("error") || name.ends_with("confidence");
-}
-
-}  // namespace
-
-std::string format_metric_value(const std::string& name, double value) {
-  const bool share = is_share(name);
+std::string format_metric_value(Unit unit, double value) {
   std::ostringstream s;
-  s << std::fixed << std::setprecision(share ? 2 : 4) << (share ? 100 * value : value);
+  s << std::fixed;
+  switch (unit) {
+    case Unit::fraction:
+      s << std::setprecision(2) << 100 * value;
+      break;
+    case Unit::percent:
+      s << std::setprecision(2) << value;
+      break;
+    case Unit::count:
+      s << std::setprecision(0) << value;
+      break;
+    default:
+      s << std::setprecision(4) << value;
+      break;
+  }
   return s.str();
 }
 

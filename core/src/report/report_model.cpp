@@ -1,4 +1,5 @@
 #include "report/report_model.hpp"
+#include "roz/protocol.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -7,13 +8,15 @@ namespace roz::core {
 
 namespace {
 
-const char* const kHeadline[] = {"top1", "top5", "robust_accuracy", "attack_success_rate", "typographic_success_rate",
-                                 "ece",  "nll"};
+namespace metric = protocol::metric;
+const char* const kHeadline[] = {
+    metric::top1, metric::top5, metric::robust_accuracy, metric::attack_success_rate, metric::typographic_success_rate,
+    metric::ece,  metric::nll};
 
 }  // namespace
 
 std::optional<double> top1(const Results& d, const StoredCondition& c) {
-  const StoredSummary* r = find_value(d, c.id, "top1");
+  const StoredSummary* r = find_value(d, c.id, protocol::metric::top1);
   return r ? std::optional(r->value.value) : std::nullopt;
 }
 
@@ -54,7 +57,7 @@ std::string attribute(const StoredCondition& c, const std::string& key) {
 }
 
 std::string label(const StoredCondition& c) {
-  const std::string written = attribute(c, "label");
+  const std::string written = attribute(c, protocol::attribute::label);
   return written.empty() ? c.info.condition : written;
 }
 

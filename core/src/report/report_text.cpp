@@ -15,7 +15,7 @@ std::string fixed(double v, int digits) {
 }
 
 std::string format_value(const StoredSummary& r, bool with_interval) {
-  auto shown = [&](double v) { return format_metric_value(r.value.name, v); };
+  auto shown = [&](double v) { return format_metric_value(r.value.unit, v); };
   std::string text = shown(r.value.value);
   if (with_interval && r.boot_low) text += " [" + shown(*r.boot_low) + ", " + shown(*r.boot_high) + "]";
   return text;

@@ -1,12 +1,13 @@
 #include "roz/core/run_config.hpp"
 
+#include "roz/protocol.hpp"
 #include "run/config_reader.hpp"
 
 namespace roz::core {
 
 namespace {
 
-const std::set<std::string> kRoles = {"in_distribution", "shift", "ood"};
+const std::set<std::string> kRoles = {protocol::role::in_distribution, protocol::role::shift, protocol::role::ood};
 
 // A corruption or attack entry: a spec, or a map whose `severities` and `limit` are the runner's.
 std::vector<RunCondition> conditions(const ConfigReader& r, const YAML::Node& node, const std::string& key) {
@@ -30,7 +31,7 @@ std::vector<RunCondition> conditions(const ConfigReader& r, const YAML::Node& no
     }
     for (const std::string& s : severities) {
       Spec level = spec;
-      level.params.emplace_back("severity", SpecValue{SpecValue::Kind::scalar, s, {}, {}});
+      level.params.emplace_back(protocol::parameter::severity, SpecValue{SpecValue::Kind::scalar, s, {}, {}});
       out.push_back({level, limit});
     }
   }

@@ -15,18 +15,19 @@
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/dataset_lookup.hpp"
 #include "roz/core/guard.hpp"
-#include "roz/core/image_pipeline.hpp"
 #include "roz/core/head_cache.hpp"
+#include "roz/core/image_pipeline.hpp"
 #include "roz/core/overlap_audit.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/progress.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/core/zero_shot_head.hpp"
-#include "run/store_lock.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "roz/overlap/index_manifest.hpp"
+#include "roz/protocol.hpp"
+#include "run/store_lock.hpp"
 
 namespace roz::core {
 
@@ -49,8 +50,9 @@ std::vector<RunCondition> expand_all(const Registry& registry, const std::vector
   std::vector<std::string> family;
   for (const auto& plugin : registry.plugins()) {
     const PluginDescriptor& d = *plugin.descriptor;
-    if (d.kind == PluginKind::corruption &&
-        std::any_of(d.params.begin(), d.params.end(), [](const ParamSpec& p) { return p.name == "severity"; }))
+    if (d.kind == PluginKind::corruption && std::any_of(d.params.begin(), d.params.end(), [](const ParamSpec& p) {
+          return p.name == protocol::parameter::severity;
+        }))
       family.push_back(d.name);
   }
   std::sort(family.begin(), family.end());
@@ -147,12 +149,14 @@ class BenchmarkRun {
     const std::vector<RunCondition> corruptions = expand_all(host_.registry(), config_.corruptions);
     for (std::size_t m = 0; m < models_.size(); ++m)
       for (std::size_t d = 0; d < config_.datasets.size(); ++d) {
-        cells_.push_back({m, d, "clean", {}, "clean", 0});
-        if (config_.datasets[d].role != "in_distribution") continue;
+        cells_.push_back({m, d, protocol::kind::clean, {}, protocol::kind::clean, 0});
+        if (config_.datasets[d].role != protocol::role::in_distribution) continue;
         for (const RunCondition& c : corruptions)
-          cells_.push_back({m, d, "corruption", c.spec, host_.resolve(PluginKind::corruption, c.spec).spec, c.limit});
+          cells_.push_back(
+              {m, d, protocol::kind::corruption, c.spec, host_.resolve(PluginKind::corruption, c.spec).spec, c.limit});
         for (const RunCondition& c : config_.attacks)
-          cells_.push_back({m, d, "attack", c.spec, host_.resolve(PluginKind::attack, c.spec).spec, c.limit});
+          cells_.push_back(
+              {m, d, protocol::kind::attack, c.spec, host_.resolve(PluginKind::attack, c.spec).spec, c.limit});
       }
   }
 
@@ -228,6 +232,10 @@ class BenchmarkRun {
       session_ = Session{};
       session_.model = cell.model;
       session_.loaded = host_.create_model(models_[cell.model]);
+      if (!session_.loaded->class_names().empty())
+        throw Error(models_[cell.model].label +
+                    " is an image classifier (a fixed label set, no text tower): runs evaluate zero-shot models; an "
+                    "image classifier serves as a transfer attack's source model and in `roz bench attack`");
       session_.model_hash = session_.loaded->content_hash();
       session_.model_version = models_[cell.model].descriptor().version;
       session_.model_key = head_cache_key(models_[cell.model], session_.model_hash, host_.precision());
@@ -267,13 +275,15 @@ class BenchmarkRun {
     base.model = models_[cell.model].spec;
     base.dataset = dataset.name();
     base.num_classes = static_cast<std::int64_t>(dataset.class_names().size());
-    base.attributes["role"] = config_.datasets[cell.dataset].role;
-    base.attributes["logit_scale"] = format_number(session_.classifier->head().logit_scale());
-    Condition condition = cell.kind == "clean"        ? clean_condition(base)
-                          : cell.kind == "corruption" ? corruption_condition(host_, cell.spec, base)
-                                                      : attack_condition(host_, cell.spec, base,
-                                                                         config_.datasets[cell.dataset].support_per_class == 0);
-    condition.info.attributes["label"] = cell.kind == "clean" ? "clean" : cell.spec.to_string();  // as written
+    base.attributes[protocol::attribute::role] = config_.datasets[cell.dataset].role;
+    base.attributes[protocol::attribute::logit_scale] = format_number(session_.classifier->head().logit_scale());
+    Condition condition =
+        cell.kind == protocol::kind::clean ? clean_condition(base)
+        : cell.kind == protocol::kind::corruption
+            ? corruption_condition(host_, cell.spec, base)
+            : attack_condition(host_, cell.spec, base, config_.datasets[cell.dataset].support_per_class == 0);
+    condition.info.attributes[protocol::attribute::label] =
+        cell.kind == protocol::kind::clean ? protocol::kind::clean : cell.spec.to_string();  // as written
     return condition;
   }
 
@@ -332,7 +342,7 @@ class BenchmarkRun {
         std::filesystem::absolute(overlap::index_directory(ov.index)).lexically_normal().string();
     std::shared_ptr<Model> model;
     for (std::size_t d = 0; d < datasets_.size(); ++d) {
-      if (config_.datasets[d].role == "ood") continue;
+      if (config_.datasets[d].role == protocol::role::ood) continue;
       const std::vector<OverlapAudit> stored = store.audits().all();
       if (std::any_of(stored.begin(), stored.end(), [&](const OverlapAudit& a) {
             return a.dataset == datasets_[d]->name() && a.index == index_dir && a.model == overlap_model_->spec &&

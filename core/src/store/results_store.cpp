@@ -58,23 +58,34 @@ void ResultsStore::open(Access access) {
   sqlite3_busy_timeout(db_.handle, 10000);
 }
 
+namespace {
+
+bool upgradable(const std::string& version) {
+  return std::any_of(std::begin(kUpgrades), std::end(kUpgrades),
+                     [&](const SchemaUpgrade& u) { return version == u.from; });
+}
+
+}  // namespace
+
 void ResultsStore::check_schema() {
   if (access_ == Access::read_write) {
     exec_sql(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-    exec_sql(db_, kSchema);
+    exec_sql(db_, kMetaSchema);
   }
   std::optional<std::string> version = meta("schema_version");
-  if (version == "1" && access_ == Access::read_write) {
+  for (const SchemaUpgrade& upgrade : kUpgrades) {
+    if (version != upgrade.from || access_ != Access::read_write) continue;
     Transaction transaction(db_);
-    exec_sql(db_, kUpgradeFrom1);
-    set_meta("schema_version", kSchemaVersion);
+    exec_sql(db_, upgrade.sql);
+    set_meta("schema_version", upgrade.to);
     transaction.commit();
-    version = kSchemaVersion;
+    version = upgrade.to;
   }
+  if (access_ == Access::read_write) exec_sql(db_, kSchema);
   if (version) {
     if (*version != kSchemaVersion)
       throw DataError("results store '" + db_.file.string() + "': schema version " + *version + ", this roz writes " +
-                      kSchemaVersion + (*version == "1" ? " (open it writable once to upgrade it)" : ""));
+                      kSchemaVersion + (upgradable(*version) ? " (open it writable once to upgrade it)" : ""));
   } else if (access_ == Access::read_only) {
     throw DataError("results store '" + db_.file.string() + "': no schema version (not a RoZ results store?)");
   } else {

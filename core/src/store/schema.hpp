@@ -1,13 +1,18 @@
-// The results store's tables and columns (results_store.hpp). A store of schema 1 is upgraded when
-// opened writable (kUpgradeFrom1); any other version is refused by name, never read as this one.
+// The results store's tables and columns (results_store.hpp). A store of an older schema is upgraded
+// when opened writable (kUpgrades, one step at a time); any other version is refused by name, never
+// read as this one.
 #pragma once
 
 namespace roz::core {
 
-inline constexpr const char* kSchemaVersion = "2";
+inline constexpr const char* kSchemaVersion = "3";
 
+// Created first: it says which schema the other tables are in.
+inline constexpr const char* kMetaSchema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+// Created after any upgrade, so an upgrade alters the tables its version had.
 inline constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conditions(
   id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, cell INTEGER NOT NULL, model TEXT NOT NULL, model_hash TEXT, model_version TEXT,
   dataset TEXT NOT NULL, condition TEXT NOT NULL, kind TEXT NOT NULL, plugin_version TEXT, attributes TEXT,
@@ -20,7 +25,7 @@ CREATE TABLE IF NOT EXISTS records(
   PRIMARY KEY(condition_id, sample_id));
 CREATE TABLE IF NOT EXISTS summaries(
   scope TEXT NOT NULL, metric TEXT NOT NULL, condition_id INTEGER, condition TEXT NOT NULL, name TEXT NOT NULL,
-  value REAL, ci_low REAL, ci_high REAL, boot_low REAL, boot_high REAL);
+  value REAL, unit TEXT, ci_low REAL, ci_high REAL, boot_low REAL, boot_high REAL);
 CREATE TABLE IF NOT EXISTS overlap_audits(dataset TEXT PRIMARY KEY, audit TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS overlap_neighbours(
   dataset TEXT NOT NULL, sample_id TEXT NOT NULL, label INTEGER, source TEXT, rank INTEGER NOT NULL,
@@ -37,5 +42,16 @@ inline constexpr const char* kUpgradeFrom1 =
     "ALTER TABLE conditions ADD COLUMN error TEXT; ALTER TABLE records DROP COLUMN prediction; "
     "ALTER TABLE records DROP COLUMN correct; ALTER TABLE records DROP COLUMN confidence; "
     "ALTER TABLE records DROP COLUMN topk;";
+
+// From schema 2 to 3: a summary keeps its value's unit (plugin ABI 3). Older summaries have none;
+// `roz report` recomputes them from the records.
+inline constexpr const char* kUpgradeFrom2 = "ALTER TABLE summaries ADD COLUMN unit TEXT;";
+
+struct SchemaUpgrade {
+  const char* from;
+  const char* to;
+  const char* sql;
+};
+inline constexpr SchemaUpgrade kUpgrades[] = {{"1", "2", kUpgradeFrom1}, {"2", "3", kUpgradeFrom2}};
 
 }  // namespace roz::core

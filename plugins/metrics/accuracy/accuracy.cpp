@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "roz/support/metrics/accepted_labels.hpp"
+#include "metrics_library.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
 
 namespace {
 
@@ -40,8 +40,8 @@ class AccuracyAccumulator final : public roz::MetricAccumulator {
     for (size_t i = 0; i < ks_.size(); ++i) {
       if (ks_[i] > 1 && ks_[i] >= classes_) continue;  // trivially 1
       Interval ci = wilson(static_cast<double>(correct_[i]), static_cast<double>(n_));
-      out.push_back({"top" + std::to_string(ks_[i]), static_cast<double>(correct_[i]) / static_cast<double>(n_), ci.low,
-                     ci.high});
+      out.push_back({"top" + std::to_string(ks_[i]), static_cast<double>(correct_[i]) / static_cast<double>(n_),
+                     roz::Unit::fraction, ci.low, ci.high});
     }
     return out;
   }
@@ -69,7 +69,9 @@ class Accuracy final : public roz::Metric {
   std::vector<std::int64_t> ks_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+
+roz::PluginDescriptor roz::builtin::describe_accuracy() {
   return {
       .name = "accuracy",
       .kind = roz::PluginKind::metric,
@@ -82,7 +84,3 @@ roz::PluginDescriptor describe() {
       .create = roz::factory<Accuracy>(),
   };
 }
-
-}  // namespace
-
-ROZ_PLUGIN(describe)

@@ -13,11 +13,11 @@
 #include <map>
 #include <string>
 
-#include "roz/support/metrics/accepted_labels.hpp"
-#include "roz/support/descriptor.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace anchor_accuracy {
 namespace {
@@ -52,10 +52,10 @@ class AnchorAccumulator final : public roz::MetricAccumulator {
       pm0 += set.anchor_correct;
       pmk += set.all_correct;
     }
-    if (anchors == 0) return {value("anchors", 0)};
+    if (anchors == 0) return {value("anchors", 0, roz::Unit::count)};
     const auto n = static_cast<double>(anchors);
-    return {value("pm0", static_cast<double>(pm0) / n), value("pmk", static_cast<double>(pmk) / n),
-            value("anchors", n)};
+    return {value("pm0", static_cast<double>(pm0) / n, roz::Unit::fraction),
+            value("pmk", static_cast<double>(pmk) / n, roz::Unit::fraction), value("anchors", n, roz::Unit::count)};
   }
 
  private:
@@ -74,13 +74,11 @@ class AnchorAccuracy final : public roz::Metric {
   }
 };
 
-roz::PluginDescriptor describe() {
-  return roz::support::descriptor("anchor_accuracy", roz::PluginKind::metric,
-                                  "pm-0 and pm-k accuracy over anchor-frame sets (ImageNet-Vid-Robust, YTBB-Robust)",
-                                  {}, roz::kPerCondition, roz::factory<AnchorAccuracy>());
-}
-
 }  // namespace
 }  // namespace anchor_accuracy
 
-ROZ_PLUGIN(anchor_accuracy::describe)
+roz::PluginDescriptor roz::builtin::describe_anchor_accuracy() {
+  return roz::support::descriptor("anchor_accuracy", roz::PluginKind::metric,
+                                  "pm-0 and pm-k accuracy over anchor-frame sets (ImageNet-Vid-Robust, YTBB-Robust)",
+                                  {}, roz::kPerCondition, roz::factory<anchor_accuracy::AnchorAccuracy>());
+}

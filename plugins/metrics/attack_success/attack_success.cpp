@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <string>
 
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace {
 
@@ -51,22 +52,23 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
     if (attacked_ > 0) {
       const auto n = static_cast<double>(attacked_);
       const bool image_norms = !text_attack_ || perturbed_;
-      out.push_back(value("clean_accuracy", clean_correct_ / n));
-      out.push_back(value("robust_accuracy", robust_correct_ / n));
-      out.push_back(
-          value("attack_success_rate", clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0));
+      out.push_back(value("clean_accuracy", clean_correct_ / n, roz::Unit::fraction));
+      out.push_back(value(roz::protocol::metric::robust_accuracy, robust_correct_ / n, roz::Unit::fraction));
+      out.push_back(value(roz::protocol::metric::attack_success_rate,
+                          clean_correct_ ? flipped_ / static_cast<double>(clean_correct_) : 0.0, roz::Unit::fraction));
       if (image_norms) {
-        out.push_back(value("mean_linf", linf_ / n));
-        out.push_back(value("mean_l2", l2_ / n));
+        out.push_back(value("mean_linf", linf_ / n, roz::Unit::number));
+        out.push_back(value("mean_l2", l2_ / n, roz::Unit::number));
       }
       // The typical size of a successful perturbation: with min_eps, the median minimal budget.
       if (image_norms && !flipped_linf_.empty()) {
-        out.push_back(value("median_linf_success", median(flipped_linf_)));
-        out.push_back(value("median_l2_success", median(flipped_l2_)));
+        out.push_back(value("median_linf_success", median(flipped_linf_), roz::Unit::number));
+        out.push_back(value("median_l2_success", median(flipped_l2_), roz::Unit::number));
       }
     }
     if (typographic_ > 0)
-      out.push_back(value("typographic_success_rate", typographic_hits_ / static_cast<double>(typographic_)));
+      out.push_back(value(roz::protocol::metric::typographic_success_rate,
+                          typographic_hits_ / static_cast<double>(typographic_), roz::Unit::fraction));
     return out;
   }
 
@@ -89,11 +91,13 @@ class AttackSuccess final : public roz::Metric {
  public:
   explicit AttackSuccess(const roz::Params&) {}
   std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo& condition) override {
-    return std::make_unique<AttackSuccessAccumulator>(condition.kind == "text_attack");
+    return std::make_unique<AttackSuccessAccumulator>(condition.kind == roz::protocol::kind::text_attack);
   }
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+
+roz::PluginDescriptor roz::builtin::describe_attack_success() {
   return {.name = "attack_success",
           .kind = roz::PluginKind::metric,
           .version = "1.0.0",
@@ -104,7 +108,3 @@ roz::PluginDescriptor describe() {
           .capabilities = roz::kPerCondition,
           .create = roz::factory<AttackSuccess>()};
 }
-
-}  // namespace
-
-ROZ_PLUGIN(describe)

@@ -11,12 +11,13 @@
 #include <algorithm>
 #include <memory>
 
-#include "roz/support/metrics/accepted_labels.hpp"
-#include "roz/support/descriptor.hpp"
 #include "calibration_stats.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/accepted_labels.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 #include "softmax.hpp"
 #include "temperature_fit.hpp"
 
@@ -32,13 +33,14 @@ class CalibrationAccumulator final : public roz::MetricAccumulator {
   void add(const roz::SampleRecord& record) override { stats_.add(record); }
   std::vector<roz::MetricValue> finish() override {
     if (stats_.count() == 0) return {};
-    std::vector<roz::MetricValue> out{value("ece", stats_.ece()), value("nll", stats_.nll())};
+    std::vector<roz::MetricValue> out{value(roz::protocol::metric::ece, stats_.ece(), roz::Unit::fraction),
+                                      value(roz::protocol::metric::nll, stats_.nll(), roz::Unit::nats)};
     // The reliability diagram: mean confidence and accuracy of every non-empty bin.
     const std::vector<CalibrationStats::Bin> bins = stats_.bins();
     for (size_t k = 0; k < bins.size(); ++k) {
       if (bins[k].count == 0) continue;
-      out.push_back(value("bin" + std::to_string(k) + "_confidence", bins[k].confidence));
-      out.push_back(value("bin" + std::to_string(k) + "_accuracy", bins[k].accuracy));
+      out.push_back(value("bin" + std::to_string(k) + "_confidence", bins[k].confidence, roz::Unit::fraction));
+      out.push_back(value("bin" + std::to_string(k) + "_accuracy", bins[k].accuracy, roz::Unit::fraction));
     }
     return out;
   }
@@ -70,7 +72,9 @@ class Calibration final : public roz::Metric {
       records(c.info, [&](const roz::SampleRecord& r) { stats.add(r); });
       if (stats.count() == 0) continue;
       out.push_back(
-          {c.info, {value("temperature", temperature), value("ece_ts", stats.ece()), value("nll_ts", stats.nll())}});
+          {c.info,
+           {value("temperature", temperature, roz::Unit::number), value("ece_ts", stats.ece(), roz::Unit::fraction),
+            value("nll_ts", stats.nll(), roz::Unit::nats)}});
     }
     return out;
   }
@@ -79,16 +83,14 @@ class Calibration final : public roz::Metric {
   std::int64_t bins_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+}  // namespace calibration
+
+roz::PluginDescriptor roz::builtin::describe_calibration() {
   return roz::support::descriptor(
       "calibration", roz::PluginKind::metric,
       "expected calibration error and NLL per condition; after temperature scaling fitted on the in-distribution "
       "clean condition, across conditions",
       {roz::param::integer("bins", 15, 1, std::nullopt, "equal-width confidence bins of the ECE")},
-      roz::kPerCondition | roz::kAcrossConditions, roz::factory<Calibration>());
+      roz::kPerCondition | roz::kAcrossConditions, roz::factory<calibration::Calibration>());
 }
-
-}  // namespace
-}  // namespace calibration
-
-ROZ_PLUGIN(calibration::describe)

@@ -13,8 +13,9 @@
 //     severities both have: CE_c = sum_s err(c,s) / sum_s err_base(c,s); relative CE_c = sum_s (err(c,s)
 //     - err_clean) / sum_s (err_base(c,s) - err_base_clean), left out when that denominator is not
 //     positive. No rows for the baseline itself, nothing across conditions.
-// Rows: kind "summary", the model and the dataset, attributes["baseline"] = the baseline.
-//   condition "ce:NAME", attributes["corruption"] = NAME, one per corruption: `mean_error` (over its
+// Rows: kind "summary", the model and the dataset, attributes[roz::protocol::attribute::baseline] = the baseline.
+//   condition "ce:NAME", attributes[roz::protocol::attribute::corruption] = NAME, one per corruption: `mean_error`
+//   (over its
 //     severities), `severities` (their count) and, where the baseline has the corruption, `ce` and
 //     `relative_ce`. A corruption without a baseline (speckle_noise and the other extra ones against
 //     AlexNet) has its mean error only and stays out of the means.
@@ -24,12 +25,13 @@
 #include <iterator>
 
 #include "alexnet_errors.hpp"
-#include "roz/support/descriptor.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "model_errors.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace corruption_error {
 namespace {
@@ -106,25 +108,25 @@ std::vector<roz::ConditionSummary> rows(const ModelErrors& m, const std::string&
     i.model = m.model;
     i.dataset = m.dataset;
     i.condition = std::move(condition);
-    i.kind = "summary";
-    i.attributes["baseline"] = baseline;
+    i.kind = roz::protocol::kind::summary;
+    i.attributes[roz::protocol::attribute::baseline] = baseline;
     return i;
   };
   std::vector<roz::ConditionSummary> out;
   for (const auto& e : errors) {
-    roz::ConditionSummary row{
-        info("ce:" + e.name),
-        {value("mean_error", e.mean_error), value("severities", static_cast<double>(e.severities))}};
-    row.info.attributes["corruption"] = e.name;
-    if (e.ce) row.values.push_back(value("ce", *e.ce));
-    if (e.relative_ce) row.values.push_back(value("relative_ce", *e.relative_ce));
+    roz::ConditionSummary row{info("ce:" + e.name),
+                              {value("mean_error", e.mean_error, roz::Unit::fraction),
+                               value("severities", static_cast<double>(e.severities), roz::Unit::count)}};
+    row.info.attributes[roz::protocol::attribute::corruption] = e.name;
+    if (e.ce) row.values.push_back(value("ce", *e.ce, roz::Unit::ratio));
+    if (e.relative_ce) row.values.push_back(value("relative_ce", *e.relative_ce, roz::Unit::ratio));
     out.push_back(std::move(row));
   }
   roz::ConditionSummary summary{info("mce"), {}};
-  if (auto mce = mean(errors, &CorruptionError::ce)) summary.values.push_back(value("mce", *mce));
+  if (auto mce = mean(errors, &CorruptionError::ce)) summary.values.push_back(value("mce", *mce, roz::Unit::ratio));
   if (auto relative = mean(errors, &CorruptionError::relative_ce))
-    summary.values.push_back(value("relative_mce", *relative));
-  if (m.clean_error) summary.values.push_back(value("clean_error", *m.clean_error));
+    summary.values.push_back(value("relative_mce", *relative, roz::Unit::ratio));
+  if (m.clean_error) summary.values.push_back(value("clean_error", *m.clean_error, roz::Unit::fraction));
   out.push_back(std::move(summary));
   return out;
 }
@@ -203,7 +205,10 @@ class CorruptionErrorMetric final : public roz::Metric {
   std::optional<double> alexnet_clean_error_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+}  // namespace corruption_error
+
+roz::PluginDescriptor roz::builtin::describe_corruption_error() {
   return roz::support::descriptor(
       "corruption_error", roz::PluginKind::metric,
       "ImageNet-C corruption error (CE, mCE, relative mCE) against AlexNet's published errors or a model of the run",
@@ -212,10 +217,5 @@ roz::PluginDescriptor describe() {
                           "run (across models)"),
        roz::param::optional(roz::param::real("baseline_clean_error", 0, 0, 1,
                                              "AlexNet's clean top-1 error, for relative CE against baseline=alexnet"))},
-      roz::kAcrossConditions | roz::kAcrossModels, roz::factory<CorruptionErrorMetric>());
+      roz::kAcrossConditions | roz::kAcrossModels, roz::factory<corruption_error::CorruptionErrorMetric>());
 }
-
-}  // namespace
-}  // namespace corruption_error
-
-ROZ_PLUGIN(corruption_error::describe)

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "roz/error.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
 
 namespace corruption_error {
@@ -15,7 +16,7 @@ using roz::metrics::label;
 
 double error_of(const roz::ConditionSummary& c) {
   for (const auto& v : c.values)
-    if (v.name == "top1") return 1 - v.value;
+    if (v.name == roz::protocol::metric::top1) return 1 - v.value;
   throw roz::DataError("corruption_error: " + label(c.info) + " has no top1 value (add the accuracy metric)");
 }
 
@@ -34,12 +35,13 @@ std::vector<ModelErrors> collect_errors(const std::vector<roz::ConditionSummary>
   std::map<std::tuple<std::string, std::string, std::int64_t>, const roz::ConditionInfo*> seen;
   for (const auto& c : conditions) {
     // Only leveled corruptions (ImageNet-C style) enter CE; typographic, resize, compose have no severity.
-    if (c.info.kind != "corruption" || !c.info.attributes.count("severity")) continue;
-    const std::string& name = attribute(c.info, "corruption");
+    if (c.info.kind != roz::protocol::kind::corruption || !c.info.attributes.count(roz::protocol::attribute::severity))
+      continue;
+    const std::string& name = attribute(c.info, roz::protocol::attribute::corruption);
     long long severity = 0;
-    if (!roz::parse_integer(attribute(c.info, "severity"), severity))
-      throw roz::DataError("corruption_error: " + label(c.info) + ": severity '" + attribute(c.info, "severity") +
-                           "' is not an integer");
+    if (!roz::parse_integer(attribute(c.info, roz::protocol::attribute::severity), severity))
+      throw roz::DataError("corruption_error: " + label(c.info) + ": severity '" +
+                           attribute(c.info, roz::protocol::attribute::severity) + "' is not an integer");
     auto [previous, fresh] = seen.emplace(std::tuple{c.info.dataset, name, severity}, &c.info);
     if (!fresh)
       throw roz::DataError("corruption_error: " + label(*previous->second) + " and " + label(c.info) + " are both " +
@@ -50,7 +52,7 @@ std::vector<ModelErrors> collect_errors(const std::vector<roz::ConditionSummary>
   }
   for (const auto& c : conditions)
     if (auto at = index.find(c.info.dataset);
-        c.info.kind == "clean" && at != index.end() && !out[at->second].clean_error)
+        c.info.kind == roz::protocol::kind::clean && at != index.end() && !out[at->second].clean_error)
       out[at->second].clean_error = error_of(c);
   return out;
 }

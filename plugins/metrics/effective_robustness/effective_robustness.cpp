@@ -12,11 +12,12 @@
 // only relative_robustness is reported.
 #include <map>
 
-#include "roz/support/descriptor.hpp"
 #include "logit_fit.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace effective_robustness {
 namespace {
@@ -26,7 +27,7 @@ using roz::metrics::value;
 
 double top1(const roz::ConditionSummary& c) {
   for (const auto& v : c.values)
-    if (v.name == "top1") return v.value;
+    if (v.name == roz::protocol::metric::top1) return v.value;
   throw roz::DataError("effective_robustness: condition '" + c.info.condition + "' of '" + c.info.dataset +
                        "' (model '" + c.info.model + "') has no top1 value (add the accuracy metric)");
 }
@@ -41,9 +42,10 @@ ModelAccuracy model_accuracy(const std::vector<roz::ConditionSummary>& condition
   ModelAccuracy m;
   const roz::ConditionSummary* id = nullptr;
   for (const auto& c : conditions) {
-    if (c.info.kind != "clean") continue;  // accuracy under a shift is the shift dataset's clean accuracy
-    if (!id && has_role(c.info, "in_distribution")) id = &c;
-    if (has_role(c.info, "shift")) m.shifts.push_back(&c);
+    if (c.info.kind != roz::protocol::kind::clean)
+      continue;  // accuracy under a shift is the shift dataset's clean accuracy
+    if (!id && has_role(c.info, roz::protocol::role::in_distribution)) id = &c;
+    if (has_role(c.info, roz::protocol::role::shift)) m.shifts.push_back(&c);
   }
   if (m.shifts.empty()) return m;
   if (!id)
@@ -78,11 +80,11 @@ class EffectiveRobustness final : public roz::Metric {
     for (const auto& m : accuracies)
       for (const auto* shift : m.shifts) {
         const double acc = top1(*shift);
-        roz::ConditionSummary row{shift->info, {value("relative_robustness", acc - m.id)}};
+        roz::ConditionSummary row{shift->info, {value("relative_robustness", acc - m.id, roz::Unit::fraction)}};
         if (const auto& fit = fits[shift->info.dataset]) {
-          row.values.push_back(value("effective_robustness", acc - fit->predict(m.id)));
-          row.values.push_back(value("fit_slope", fit->slope));
-          row.values.push_back(value("fit_intercept", fit->intercept));
+          row.values.push_back(value("effective_robustness", acc - fit->predict(m.id), roz::Unit::fraction));
+          row.values.push_back(value("fit_slope", fit->slope, roz::Unit::number));
+          row.values.push_back(value("fit_intercept", fit->intercept, roz::Unit::number));
         }
         out.push_back(std::move(row));
       }
@@ -93,7 +95,10 @@ class EffectiveRobustness final : public roz::Metric {
   std::optional<LogitFit> given_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+}  // namespace effective_robustness
+
+roz::PluginDescriptor roz::builtin::describe_effective_robustness() {
   return roz::support::descriptor(
       "effective_robustness", roz::PluginKind::metric,
       "effective and relative robustness on role=shift datasets against a logit-space linear trend (Taori et al. "
@@ -102,10 +107,5 @@ roz::PluginDescriptor describe() {
            roz::param::real("slope", 1, std::nullopt, std::nullopt, "slope of a published logit-space trend")),
        roz::param::optional(
            roz::param::real("intercept", 0, std::nullopt, std::nullopt, "intercept of a published logit-space trend"))},
-      roz::kAcrossModels, roz::factory<EffectiveRobustness>());
+      roz::kAcrossModels, roz::factory<effective_robustness::EffectiveRobustness>());
 }
-
-}  // namespace
-}  // namespace effective_robustness
-
-ROZ_PLUGIN(effective_robustness::describe)

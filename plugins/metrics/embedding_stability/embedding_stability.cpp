@@ -1,9 +1,9 @@
 // embedding_stability: how far perturbations move a sample's image embedding. Conditions sharing
-// attributes["perturbation_group"] (the severities of one corruption, repeated seeded draws, ...) form
-// a group, per dataset; each sample's clean embedding e0 (from the dataset's kind clean condition) is
+// attributes[roz::protocol::attribute::perturbation_group] (the severities of one corruption, repeated seeded draws,
+// ...) form a group, per dataset; each sample's clean embedding e0 (from the dataset's kind clean condition) is
 // compared with its perturbed embeddings e_1..e_m, one per condition of the group, all L2-normalised.
-// One row per group: kind "summary", condition "group:NAME" (NAME the group's), attributes["perturbation_group"],
-// the group's model and dataset, and
+// One row per group: kind "summary", condition "group:NAME" (NAME the group's),
+// attributes[roz::protocol::attribute::perturbation_group], the group's model and dataset, and
 //   mean_cosine      mean over samples and perturbations of cos(e0, e_i);
 //   mean_distance    mean Euclidean distance |e0 - e_i|;
 //   mean_meb_radius  mean over samples of the radius of the minimum enclosing ball of {e_1..e_m}
@@ -16,11 +16,12 @@
 #include <set>
 #include <string>
 
-#include "roz/support/descriptor.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "min_enclosing_ball.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace embedding_stability {
 namespace {
@@ -79,11 +80,11 @@ class EmbeddingStability final : public roz::Metric {
     std::vector<Group> groups;
     std::map<std::pair<std::string, std::string>, size_t> group_index;  // (dataset, group) -> groups[i]
     for (const auto& c : conditions) {
-      if (c.info.kind == "clean") {
+      if (c.info.kind == roz::protocol::kind::clean) {
         clean.emplace(c.info.dataset, &c.info);
         continue;
       }
-      auto g = c.info.attributes.find("perturbation_group");
+      auto g = c.info.attributes.find(roz::protocol::attribute::perturbation_group);
       if (g == c.info.attributes.end()) continue;
       auto [it, fresh] = group_index.emplace(std::pair{c.info.dataset, g->second}, groups.size());
       if (fresh) groups.push_back({g->second, {}});
@@ -126,33 +127,32 @@ class EmbeddingStability final : public roz::Metric {
 
     roz::ConditionInfo info = first;
     info.condition = "group:" + g.name;  // apart from real conditions: a corruption without parameters is named "fog"
-    info.kind = "summary";
-    info.attributes = {{"perturbation_group", g.name}};
+    info.kind = roz::protocol::kind::summary;
+    info.attributes = {{roz::protocol::attribute::perturbation_group, g.name}};
     roz::ConditionSummary row{info, {}};
     if (samples > 0) {
-      row.values.push_back(value("mean_cosine", cosine / static_cast<double>(pairs)));
-      row.values.push_back(value("mean_distance", dist / static_cast<double>(pairs)));
-      row.values.push_back(value("mean_meb_radius", radius / static_cast<double>(samples)));
+      row.values.push_back(value("mean_cosine", cosine / static_cast<double>(pairs), roz::Unit::number));
+      row.values.push_back(value("mean_distance", dist / static_cast<double>(pairs), roz::Unit::number));
+      row.values.push_back(value("mean_meb_radius", radius / static_cast<double>(samples), roz::Unit::number));
     }
-    row.values.push_back(value("samples", static_cast<double>(samples)));
-    row.values.push_back(value("skipped", static_cast<double>(static_cast<std::int64_t>(seen.size()) - samples)));
+    row.values.push_back(value("samples", static_cast<double>(samples), roz::Unit::count));
+    row.values.push_back(
+        value("skipped", static_cast<double>(static_cast<std::int64_t>(seen.size()) - samples), roz::Unit::count));
     return row;
   }
 
   std::int64_t iterations_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+}  // namespace embedding_stability
+
+roz::PluginDescriptor roz::builtin::describe_embedding_stability() {
   return roz::support::descriptor(
       "embedding_stability", roz::PluginKind::metric,
       "per perturbation group: cosine and distance of perturbed to clean image embeddings, and the radius of "
       "the perturbed embeddings' minimum enclosing ball",
       {roz::param::integer("meb_iterations", 100, 1, std::nullopt,
                            "Badoiu-Clarkson iterations N (radius within 1 + 1/sqrt(N) of the optimum)")},
-      roz::kAcrossConditions, roz::factory<EmbeddingStability>());
+      roz::kAcrossConditions, roz::factory<embedding_stability::EmbeddingStability>());
 }
-
-}  // namespace
-}  // namespace embedding_stability
-
-ROZ_PLUGIN(embedding_stability::describe)

@@ -2,20 +2,21 @@
 // images. In-distribution: the clean condition with role in_distribution (when no condition has a
 // role, the first clean condition); OOD sets: every condition with role ood. Scores (ood_scores.hpp):
 // MSP and MCM, the latter at temperature `mcm_temperature` on cosine = logits / logit_scale, the
-// condition's attributes["logit_scale"]. Each OOD condition gets a row with its own info and
+// condition's attributes[roz::protocol::attribute::logit_scale]. Each OOD condition gets a row with its own info and
 // `auroc_msp`, `fpr95_msp`, `auroc_mcm`, `fpr95_mcm` (detection_metrics.hpp: in-distribution samples
 // are the positives). Without the in-distribution condition or its records, or for an OOD condition
 // without records, there is nothing to compare and no row.
 #include <algorithm>
 #include <string>
 
-#include "roz/support/descriptor.hpp"
 #include "detection_metrics.hpp"
-#include "roz/support/metrics/metric_support.hpp"
+#include "metrics_library.hpp"
 #include "ood_scores.hpp"
 #include "roz/metric.hpp"
-#include "roz/plugin.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
+#include "roz/support/descriptor.hpp"
+#include "roz/support/metrics/metric_support.hpp"
 
 namespace ood_detection {
 namespace {
@@ -26,7 +27,7 @@ using roz::metrics::label;
 using roz::metrics::value;
 
 double logit_scale(const roz::ConditionInfo& c) {
-  auto it = c.attributes.find("logit_scale");
+  auto it = c.attributes.find(roz::protocol::attribute::logit_scale);
   if (it == c.attributes.end())
     throw roz::DataError("ood_detection: " + label(c) + " has no logit_scale attribute (MCM needs the cosines)");
   double scale = 0;
@@ -63,12 +64,14 @@ class OodDetection final : public roz::Metric {
     if (id.msp.empty()) return {};
     std::vector<roz::ConditionSummary> out;
     for (const auto& c : conditions) {
-      if (!has_role(c.info, "ood")) continue;
+      if (!has_role(c.info, roz::protocol::role::ood)) continue;
       const Scores ood = score(c.info, records, tau_);
       if (ood.msp.empty()) continue;
       out.push_back({c.info,
-                     {value("auroc_msp", auroc(id.msp, ood.msp)), value("fpr95_msp", fpr_at_95_tpr(id.msp, ood.msp)),
-                      value("auroc_mcm", auroc(id.mcm, ood.mcm)), value("fpr95_mcm", fpr_at_95_tpr(id.mcm, ood.mcm))}});
+                     {value("auroc_msp", auroc(id.msp, ood.msp), roz::Unit::fraction),
+                      value("fpr95_msp", fpr_at_95_tpr(id.msp, ood.msp), roz::Unit::fraction),
+                      value("auroc_mcm", auroc(id.mcm, ood.mcm), roz::Unit::fraction),
+                      value("fpr95_mcm", fpr_at_95_tpr(id.mcm, ood.mcm), roz::Unit::fraction)}});
     }
     return out;
   }
@@ -77,15 +80,13 @@ class OodDetection final : public roz::Metric {
   double tau_;
 };
 
-roz::PluginDescriptor describe() {
+}  // namespace
+}  // namespace ood_detection
+
+roz::PluginDescriptor roz::builtin::describe_ood_detection() {
   return roz::support::descriptor(
       "ood_detection", roz::PluginKind::metric,
       "OOD detection (AUROC, FPR at 95% TPR) of the MSP and MCM scores, in-distribution clean vs each role=ood set",
       {roz::param::real("mcm_temperature", 1.0, 1e-6, std::nullopt, "MCM's softmax temperature tau on the cosines")},
-      roz::kAcrossConditions, roz::factory<OodDetection>());
+      roz::kAcrossConditions, roz::factory<ood_detection::OodDetection>());
 }
-
-}  // namespace
-}  // namespace ood_detection
-
-ROZ_PLUGIN(ood_detection::describe)

@@ -39,9 +39,6 @@ class Pixels final : public roz::Model {
     x = at::adaptive_avg_pool2d(x, {size_, size_}).flatten(1);
     return x - x.mean(1, true);
   }
-  at::Tensor tokenize(const std::vector<std::string>&) override { throw no_text(); }
-  at::Tensor encode_text(const at::Tensor&) override { throw no_text(); }
-  double logit_scale() const override { return 1.0; }
 
   std::vector<roz::ModelParameter> trainable_parameters() override { return {}; }
   void set_training(bool) override {}
@@ -50,10 +47,6 @@ class Pixels final : public roz::Model {
   std::string content_hash() const override { return hash_; }
 
  private:
-  static roz::Error no_text() {
-    return roz::Error("pixels: an image embedding for overlap audits; it has no text tower to classify with");
-  }
-
   std::int64_t size_, resolution_;
   bool grey_;
   std::string hash_;

@@ -2,9 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
-#define ROZ_ABI_MAJOR 2  // 2: Model::trainable_parameters() returns ModelParameter
-#define ROZ_ABI_MINOR 2  // 2.1: roz::parse_device (roz/device.hpp); 2.2: roz::read_file (roz/read_file.hpp)
+#define ROZ_ABI_MAJOR 3  // what each major changed: sdk/CHANGELOG.md
+#define ROZ_ABI_MINOR 0
 
 #define ROZ_STRINGIFY_(x) #x
 #define ROZ_STRINGIFY(x) ROZ_STRINGIFY_(x)
@@ -30,7 +31,9 @@ struct PluginEntry {
   std::uint32_t abi_minor;
   const char* torch_version;  // LibTorch the plugin was compiled against; must equal the host's
   const char* cxx_abi;        // ROZ_CXX_ABI, e.g. "gcc12/cxx11abi1"; must equal the host's
-  const PluginDescriptor* (*descriptor)();
+  // Every plugin the library provides (LLVM pass-plugin style: one entry registers them all); the
+  // list is built on first call and lives as long as the library.
+  const std::vector<PluginDescriptor>* (*descriptors)();
 };
 
 using PluginEntryFn = const PluginEntry*();

@@ -53,7 +53,8 @@ class Host {
   virtual std::shared_ptr<Model> create_model(const Spec& spec) = 0;
   virtual std::shared_ptr<Attack> create_attack(const Spec& spec) = 0;
   virtual std::shared_ptr<Corruption> create_corruption(const Spec& spec) = 0;
-  // A zero-shot classifier over `model` for the given class prompts (prompt ensemble head).
+  // A classifier over `model` for the given class prompts' classes: a zero-shot head (the prompt
+  // ensemble) for a dual encoder, the model's own logits of those classes for an image classifier.
   virtual std::shared_ptr<Classifier> create_classifier(std::shared_ptr<Model> model,
                                                         const PromptSet& prompts) = 0;
 };

@@ -28,11 +28,18 @@ struct CorruptionOutput {
   bool skipped = false;                         // the corruption does not apply to this sample
 };
 
+// A plugin derives and implements apply_; the public call is non-virtual and checks the contract
+// once, here, for every corruption. apply is called concurrently from worker threads:
+// implementations keep no mutable state.
 class Corruption : public Plugin {
  public:
   ~Corruption() override;
-  // Called concurrently from worker threads: implementations keep no mutable state.
-  virtual CorruptionOutput apply(const CorruptionInput& input) const = 0;
+  // Checks the input (a non-empty CV_8UC3 image), runs apply_, then checks its result: unless
+  // skipped, an image of the input's size and type. A violation throws roz::Error naming the sample.
+  CorruptionOutput apply(const CorruptionInput& input) const;
+
+ private:
+  virtual CorruptionOutput apply_(const CorruptionInput& input) const = 0;
 };
 
 }  // namespace roz

@@ -8,9 +8,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "roz/descriptor.hpp"
+#include "roz/protocol.hpp"
 
 #pragma GCC visibility push(default)  // SDK types and functions are shared with plugins
 
@@ -32,20 +34,31 @@ struct ConditionInfo {
   std::string model;      // resolved model spec
   std::string dataset;    // dataset name or path
   std::string condition;  // e.g. "clean", "jpeg_compression:severity=3"
-  std::string kind;       // clean | natural | corruption | attack | text_attack (class prompts attacked)
+  std::string kind;       // a protocol::kind (roz/protocol.hpp)
   std::int64_t num_classes = 0;
-  // What metrics across conditions group by. Keys the host sets where they apply:
-  //   role         in_distribution | shift | ood (the dataset's role in the run)
-  //   corruption   the corruption plugin's name; severity: its level 1-5
-  //   attack       the attack plugin's name; eps: its budget
-  //   logit_scale  the zero-shot head's scale (logits = logit_scale * cosine)
-  //   perturbation_group  conditions whose embeddings are compared per sample (embedding stability)
+  // What metrics across conditions group by: the protocol::attribute keys that apply.
   std::map<std::string, std::string> attributes;
 };
+
+// What a metric value measures. Every table RoZ prints writes a value by its unit, never by its
+// name: fractions as percentages, everything else as the number it is.
+enum class Unit {
+  number,    // a plain number: norms, cosines, distances, temperatures, slopes
+  fraction,  // a share or probability in [0,1], or a difference of two (accuracy, rates, AUROC, ECE)
+  percent,   // already multiplied by 100
+  ratio,     // to a baseline (corruption error CE, mCE)
+  nats,      // log-likelihoods (NLL)
+  count,     // samples, anchors, severities
+  seconds,
+};
+
+std::string_view to_string(Unit unit);
+std::optional<Unit> parse_unit(std::string_view text);
 
 struct MetricValue {
   std::string name;  // e.g. "top1"
   double value = 0;
+  Unit unit = Unit::number;
   std::optional<double> ci_low;  // 95% interval where the metric gives one
   std::optional<double> ci_high;
 };

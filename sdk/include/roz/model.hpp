@@ -1,5 +1,8 @@
-// The model interface: a CLIP-style dual encoder. Images enter as float RGB NCHW in [0,1]; the
-// model normalises inside, so an attack's epsilon means the same thing for every model.
+// The model interface. Every model encodes images; a CLIP-style dual encoder also has a text tower
+// (zero-shot heads are built from class prompts), an image classifier a fixed label set instead
+// (supervised baselines: logits over its own classes, no text tower), and an image embedding alone
+// (pixels) has neither. Images enter as float RGB NCHW in [0,1]; the model normalises inside, so an
+// attack's epsilon means the same thing for every model. One object is used by one thread at a time.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -44,11 +47,20 @@ class Model : public Plugin {
 
   // [N,3,R,R] float in [0,1] -> [N,D] (not normalised); differentiable with respect to images.
   virtual at::Tensor encode_image(const at::Tensor& images) = 0;
+
+  // The text tower (dual encoders). The defaults say the model has none.
   // Texts -> token ids [N, context_length] as the text tower expects them.
-  virtual at::Tensor tokenize(const std::vector<std::string>& texts) = 0;
+  virtual at::Tensor tokenize(const std::vector<std::string>& texts);
   // Token ids -> [N,D] (not normalised).
-  virtual at::Tensor encode_text(const at::Tensor& tokens) = 0;
-  virtual double logit_scale() const = 0;
+  virtual at::Tensor encode_text(const at::Tensor& tokens);
+  virtual double logit_scale() const;
+
+  // The fixed label set (image classifiers): class names as datasets name them (the host matches a
+  // dataset's classes to them by name, as imagenet-testbed restricts logits to a class subset).
+  // Empty (the default): the model has none and classifies zero-shot, through its text tower.
+  virtual std::vector<std::string> class_names() const { return {}; }
+  // [N,3,R,R] in [0,1] -> logits [N, class_names().size()]; differentiable with respect to images.
+  virtual at::Tensor classify(const at::Tensor& images);
 
   // Training support (fine-tuning issues): the tensors an optimiser may update, mode, persistence.
   virtual std::vector<ModelParameter> trainable_parameters() = 0;

@@ -211,14 +211,4 @@ void read_run_budget(const Params& p, RunBudget& b) {
   b.target_classes = static_cast<int>(p.get_int("target_classes"));
 }
 
-void check_in_ball(const at::Tensor& adv, const at::Tensor& clean, double eps, Norm norm, const std::string& attack) {
-  const double worst = per_sample_norm(adv - clean, norm).max().item<double>();
-  const double slack = norm == Norm::linf ? 1e-6 : 1e-4;
-  if (worst > eps + slack)
-    throw Error(attack + ": internal error, a result lies " + std::to_string(worst) + " from its image, beyond eps " +
-                std::to_string(eps));
-  if (adv.min().item<double>() < 0.0 || adv.max().item<double>() > 1.0)
-    throw Error(attack + ": internal error, a result leaves [0,1]");
-}
-
 }  // namespace roz::attacks

@@ -198,12 +198,12 @@ PromptAttackResult search_prompts(Classifier& target, const PromptSet& prompts, 
   return out;
 }
 
-AttackResult PromptSearchAttack::perturb(Classifier&, const AttackBatch&) {
+AttackResult PromptSearchAttack::perturb_(Classifier&, const AttackBatch&) {
   throw Error(name_ + " attacks the class prompts, not the images (use multimodal for both)");
 }
 
-PromptAttackResult PromptSearchAttack::perturb_prompts(Classifier& target, const PromptSet& prompts,
-                                                       const AttackBatch& batch) {
+PromptAttackResult PromptSearchAttack::perturb_prompts_(Classifier& target, const PromptSet& prompts,
+                                                        const AttackBatch& batch) {
   return search_prompts(
       target, prompts, batch, options_,
       [this](const std::string& word, std::uint64_t seed) { return substitutes(word, seed); }, context_, name_);

@@ -53,7 +53,8 @@ class EstimatedGradientAttack final : public Attack {
  public:
   // rademacher: SPSA's +-1 directions; otherwise NES's Gaussian ones.
   EstimatedGradientAttack(const Params& p, bool rademacher, std::string name)
-      : eps_(p.get_real("eps")),
+      : Attack(ThreatModel{parse_norm(p.get_string("norm")), p.get_real("eps")}),
+        eps_(p.get_real("eps")),
         norm_(parse_norm(p.get_string("norm"))),
         steps_(static_cast<int>(p.get_int("steps"))),
         samples_(static_cast<int>(p.get_int("samples"))),
@@ -62,7 +63,8 @@ class EstimatedGradientAttack final : public Attack {
         rademacher_(rademacher),
         name_(std::move(name)) {}
 
-  AttackResult perturb(Classifier& target, const AttackBatch& batch) override {
+ private:
+  AttackResult perturb_(Classifier& target, const AttackBatch& batch) override {
     using namespace attacks;
     return attack_correct_only(target, batch, [&](const AttackBatch& b) {
       AttackResult out{b.images.detach().clone(), 0, 0};
@@ -80,12 +82,10 @@ class EstimatedGradientAttack final : public Attack {
         rows = rows.index_select(0, keep);
         x = x.index_select(0, keep.to(x.device()));
       }
-      check_in_ball(out.images, b.images, eps_, norm_, name_);
       return out;
     });
   }
 
- private:
   double eps_;
   Norm norm_;
   int steps_, samples_;

@@ -21,7 +21,7 @@ class Metric;
 namespace roz::core {
 
 struct ResolvedPlugin {
-  const PluginLibrary* library = nullptr;
+  const LoadedPlugin* library = nullptr;
   Params params;
   std::string spec;  // fully resolved, e.g. "fgsm:eps=0.0313...,norm=linf,targeted=false"
   std::string label;  // "attack plugin 'fgsm'", for messages

@@ -37,16 +37,20 @@ class Registry {
   // thrown: one bad plugin never hides the good ones.
   static Registry discover(const std::vector<std::filesystem::path>& search_path);
 
-  const std::vector<PluginLibrary>& plugins() const { return plugins_; }
+  const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
   const std::vector<LoadFailure>& failures() const { return failures_; }
 
   // Throws Error("unknown <kind> plugin 'x'", listing the known ones).
-  const PluginLibrary& find(PluginKind kind, const std::string& name) const;
+  const LoadedPlugin& find(PluginKind kind, const std::string& name) const;
   // All plugins with this name, whatever their kind.
-  std::vector<const PluginLibrary*> find_by_name(const std::string& name) const;
+  std::vector<const LoadedPlugin*> find_by_name(const std::string& name) const;
 
  private:
-  std::vector<PluginLibrary> plugins_;
+  // Probes, loads and checks one library (throws when it cannot be used) and adds its plugins; one
+  // whose kind and name are already taken is a failure of its own, the library's others still load.
+  void add_library(const std::filesystem::path& file);
+
+  std::vector<LoadedPlugin> plugins_;
   std::vector<LoadFailure> failures_;
 };
 

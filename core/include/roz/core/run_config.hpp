@@ -35,13 +35,14 @@
 
 #include "roz/core/precision.hpp"
 #include "roz/overlap/duplicates.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
 
 struct RunDataset {
   std::string name;  // manifest name, manifest file or ImageFolder root
-  std::string role = "in_distribution";
+  std::string role = protocol::role::in_distribution;
   std::size_t per_class = 0;
   std::size_t limit = 0;
   // > 0: the head is the class prototypes of the first K images of each class (those are then not

@@ -17,7 +17,7 @@
 
 namespace roz::attacks {
 
-enum class Norm { linf, l2 };
+using roz::Norm;  // the SDK's (roz/attack.hpp): threat models are part of the attack contract
 Norm parse_norm(const std::string& name);
 
 // adv projected onto {x : ||x - clean|| <= eps} and [0,1], per sample. For L2 the ball projection
@@ -97,8 +97,5 @@ struct RunBudget {
 std::vector<ParamSpec> run_budget_params(const RunBudget& defaults, const std::string& eps_help, double eps_max,
                                          const std::string& targeted_help);
 void read_run_budget(const Params& params, RunBudget& budget);
-
-// Checks an attack's own output before returning it: inside the eps-ball (with float slack) and [0,1].
-void check_in_ball(const at::Tensor& adv, const at::Tensor& clean, double eps, Norm norm, const std::string& attack);
 
 }  // namespace roz::attacks

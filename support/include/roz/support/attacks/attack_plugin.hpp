@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ inline PluginDescriptor attack_descriptor(std::string name, std::string descript
                              capabilities, std::move(create));
 }
 
+// The eps-ball Attack::perturb checks for an attack of these options (fields eps and norm); eps 0
+// means unbounded (FAB's minimal perturbations).
+template <class Options>
+std::optional<ThreatModel> options_threat_model(const Options& options) {
+  if (options.eps > 0) return ThreatModel{options.norm, options.eps};
+  return std::nullopt;
+}
+
 template <class Options>
 using AttackFunction = AttackResult (*)(Classifier&, const AttackBatch&, const Options&, const PluginContext&,
                                         const std::string&);
@@ -32,12 +41,17 @@ PluginDescriptor function_attack(std::string name, std::string description, std:
   class FunctionAttack final : public Attack {
    public:
     FunctionAttack(Options options, AttackFunction<Options> run, PluginContext context, std::string name)
-        : options_(std::move(options)), run_(run), context_(std::move(context)), name_(std::move(name)) {}
-    AttackResult perturb(Classifier& target, const AttackBatch& batch) override {
+        : Attack(options_threat_model(options)),
+          options_(std::move(options)),
+          run_(run),
+          context_(std::move(context)),
+          name_(std::move(name)) {}
+
+   private:
+    AttackResult perturb_(Classifier& target, const AttackBatch& batch) override {
       return run_(target, batch, options_, context_, name_);
     }
 
-   private:
     Options options_;
     AttackFunction<Options> run_;
     PluginContext context_;

@@ -49,8 +49,9 @@ class PromptSearchAttack : public Attack {
   PromptSearchAttack(const Params& params, const PluginContext& context, std::string name)
       : options_(read_prompt_search(params)), context_(context), name_(std::move(name)) {}
 
-  AttackResult perturb(Classifier& target, const AttackBatch& batch) override;
-  PromptAttackResult perturb_prompts(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override;
+ private:
+  AttackResult perturb_(Classifier& target, const AttackBatch& batch) override;
+  PromptAttackResult perturb_prompts_(Classifier& target, const PromptSet& prompts, const AttackBatch& batch) override;
 
  protected:
   virtual std::vector<std::string> substitutes(const std::string& word, std::uint64_t seed) const = 0;

@@ -165,7 +165,8 @@ class PerValueCorruption final : public Corruption {
   PerValueCorruption(const Params& params, Levels levels, Op op)
       : params_(params), levels_(std::move(levels)), op_(op) {}
 
-  CorruptionOutput apply(const CorruptionInput& input) const override {
+ private:
+  CorruptionOutput apply_(const CorruptionInput& input) const override {
     const double lvl = level(params_, levels_.continuous, levels_.imagenet, levels_.cifar, input.image);
     cv::Mat x = to_unit(input.image);
     cv::Mat values = x.reshape(1);  // every channel value, not just the first of each pixel
@@ -174,7 +175,6 @@ class PerValueCorruption final : public Corruption {
     return {to_uint8(x), {}, false};
   }
 
- private:
   Params params_;
   Levels levels_;
   Op op_;

@@ -1,0 +1,31 @@
+// What attacks see of an image classifier (a model with a fixed label set, roz/model.hpp): its
+// logits restricted to a dataset's classes, matched by name. This is imagenet-testbed's protocol for
+// class subsets (ImageNet-R and -A keep the logits of their 200 classes). Not thread-safe.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "roz/classifier.hpp"
+
+namespace roz::core {
+
+class LabelSetClassifier final : public Classifier {
+ public:
+  // Throws Error naming the model's missing classes when a dataset class is not among its labels.
+  LabelSetClassifier(std::shared_ptr<Model> model, const std::vector<std::string>& dataset_classes);
+  at::Tensor logits(const at::Tensor& images) override;
+  std::int64_t num_classes() const override { return static_cast<std::int64_t>(columns_.size()); }
+  Model& model() override { return *model_; }
+
+ private:
+  std::shared_ptr<Model> model_;
+  std::vector<std::int64_t> columns_;  // the model's logit column of each dataset class
+  std::int64_t model_classes_ = 0;
+  at::Tensor index_;  // columns_ on the device of the last batch
+};
+
+}  // namespace roz::core

@@ -1,0 +1,17 @@
+// SPSA (Uesato et al. 2018): score-based attack, gradients estimated from random +-1 (Rademacher) perturbations;
+// projected steps, margin loss, scores only (every forward pass counts as a query).
+#include "black_box_attacks_library.hpp"
+#include "roz/support/attacks/score_based.hpp"
+
+roz::PluginDescriptor roz::builtin::describe_spsa() {
+  return {.name = "spsa",
+          .kind = roz::PluginKind::attack,
+          .version = "1.0.0",
+          .license = "Apache-2.0",
+          .description = "SPSA: score-based attack, gradients estimated from random +-1 (Rademacher) perturbations",
+          .params = roz::attacks::estimated_gradient_params(),
+          .capabilities = roz::kNeedsScoresOnly,
+          .create = [](const roz::Params& p, const roz::PluginContext&) {
+            return roz::attacks::make_estimated_gradient_attack(p, true, "spsa");
+          }};
+}
