@@ -12,7 +12,7 @@
 namespace roz {
 namespace {
 
-std::string error_of(const std::string& yaml) {
+std::string run_config_error(const std::string& yaml) {
   try {
     core::parse_run_config(yaml, "run.yaml");
   } catch (const SpecError& e) {
@@ -63,30 +63,30 @@ precision: bf16
 }
 
 TEST(RunConfig, ErrorsNameTheFileAndKey) {
-  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nsead: 1").find("config 'run.yaml': key 'sead': unknown key"),
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\nsead: 1").find("config 'run.yaml': key 'sead': unknown key"),
             std::string::npos);
-  EXPECT_NE(error_of("datasets: [d]").find("key 'models': at least one model"), std::string::npos);
-  EXPECT_NE(error_of("models: [m]\ndatasets: [{name: d, role: train}]").find("key 'datasets[0].role'"),
+  EXPECT_NE(run_config_error("datasets: [d]").find("key 'models': at least one model"), std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: d, role: train}]").find("key 'datasets[0].role'"),
             std::string::npos);
-  EXPECT_NE(error_of("models: [m]\ndatasets: [{name: d, size: 3}]").find("key 'datasets[0].size': unknown key"),
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: d, size: 3}]").find("key 'datasets[0].size': unknown key"),
             std::string::npos);
-  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nattacks: [{name: pgd, limit: many}]")
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\nattacks: [{name: pgd, limit: many}]")
                 .find("key 'attacks[0].limit': 'many' is not a valid number"),
             std::string::npos);
-  EXPECT_NE(error_of("models: [m\n").find("malformed YAML at line"), std::string::npos);
-  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\nprecision: half").find("key 'precision': precision 'half': not a precision"),
+  EXPECT_NE(run_config_error("models: [m\n").find("malformed YAML at line"), std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\nprecision: half").find("key 'precision': precision 'half': not a precision"),
             std::string::npos)
-      << error_of("models: [m]\ndatasets: [d]\nprecision: half");
+      << run_config_error("models: [m]\ndatasets: [d]\nprecision: half");
 }
 
 // Found by the config fuzzer: a list as a key escaped as a yaml-cpp exception (no file named);
 // a negative seed or limit wrapped around to 2^64 - 1.
 TEST(RunConfig, AListKeyOrANegativeCountIsANamedError) {
-  EXPECT_EQ(error_of("? [a, b]\n: 1\n"), "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
-  EXPECT_EQ(error_of("models: [m]\ndatasets:\n  - {? [x]: 1, name: a}\n"),
+  EXPECT_EQ(run_config_error("? [a, b]\n: 1\n"), "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
+  EXPECT_EQ(run_config_error("models: [m]\ndatasets:\n  - {? [x]: 1, name: a}\n"),
             "config 'run.yaml': key 'datasets[0]': a key must be a word, not a list or a map");
-  EXPECT_EQ(error_of("models: [m]\ndatasets: [d]\nseed: -1\n"), "config 'run.yaml': key 'seed': '-1' is not a non-negative number");
-  EXPECT_EQ(error_of("models: [m]\ndatasets: [{name: d, limit: -5}]\n"),
+  EXPECT_EQ(run_config_error("models: [m]\ndatasets: [d]\nseed: -1\n"), "config 'run.yaml': key 'seed': '-1' is not a non-negative number");
+  EXPECT_EQ(run_config_error("models: [m]\ndatasets: [{name: d, limit: -5}]\n"),
             "config 'run.yaml': key 'datasets[0].limit': '-5' is not a non-negative number");
 }
 
@@ -104,14 +104,14 @@ overlap: {index: runs/index, model: "pixels:size=16", k: 3, near: 0.9, nprobe: 8
   EXPECT_DOUBLE_EQ(c.overlap.thresholds.exact, overlap::DuplicateThresholds{}.exact);
   EXPECT_EQ(c.overlap.search.nprobe, 8);
   EXPECT_TRUE(core::parse_run_config("models: [m]\ndatasets: [d]", "run.yaml").overlap.index.empty());
-  EXPECT_NE(error_of("models: [m]\ndatasets: [d]\noverlap: {model: pixels}")
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {model: pixels}")
                 .find("key 'overlap': expected a map with 'index'"),
             std::string::npos);
   EXPECT_NE(
-      error_of("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}").find("key 'overlap.near'"),
+      run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}").find("key 'overlap.near'"),
       std::string::npos);
   EXPECT_NE(
-      error_of("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}").find("key 'overlap.nprob': unknown key"),
+      run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}").find("key 'overlap.nprob': unknown key"),
       std::string::npos);
 }
 

@@ -33,7 +33,7 @@ core::TrainOptions tiny(const fs::path& out) {
   return o;
 }
 
-fs::path fresh_dir(const std::string& name) {
+fs::path training_dir(const std::string& name) {
   return test::fresh_dir("roz_train_" + name);
 }
 
@@ -45,7 +45,7 @@ std::vector<at::Tensor> weights_of(core::PluginHost& host, const fs::path& file)
 }
 
 TEST(Training, LossFallsAndZeroShotAccuracyRisesAboveChance) {
-  fs::path dir = fresh_dir("learns");
+  fs::path dir = training_dir("learns");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainReport r = core::train(host, tiny(dir / "m.pt"));
   ASSERT_EQ(r.epochs.size(), 2u);
@@ -58,7 +58,7 @@ TEST(Training, LossFallsAndZeroShotAccuracyRisesAboveChance) {
 }
 
 TEST(Training, ResumedRunEndsWithTheSameWeights) {
-  fs::path dir = fresh_dir("resume");
+  fs::path dir = training_dir("resume");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainOptions straight = tiny(dir / "straight.pt");
   straight.eval_dataset.clear();
@@ -87,7 +87,7 @@ TEST(Training, ResumedRunEndsWithTheSameWeights) {
 }
 
 TEST(MiniClip, SaveLoadRoundTripAndArchitectureCheck) {
-  fs::path dir = fresh_dir("saveload");
+  fs::path dir = training_dir("saveload");
   core::PluginHost host(test::builtin_registry(), 0, 1);
   auto a = host.create_model(parse_spec("mini_clip:weights=random,seed=1"));
   auto b = host.create_model(parse_spec("mini_clip:weights=random,seed=2"));

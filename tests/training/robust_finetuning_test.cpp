@@ -31,7 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
+fs::path robust_dir(const std::string& name) {
   return test::fresh_dir("roz_robust_" + name);
 }
 
@@ -67,7 +67,7 @@ std::pair<double, double> clean_and_attacked(core::PluginHost& host, const std::
 }
 
 TEST(RobustFinetuning, ImageAdversarialTrainingLowersItsLossAndKeepsRobustAccuracy) {
-  fs::path dir = fresh_dir("image");
+  fs::path dir = robust_dir("image");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainOptions o = finetune(dir / "adv.pt", "adversarial");
   o.adversarial = "image";
@@ -92,7 +92,7 @@ TEST(RobustFinetuning, ImageAdversarialTrainingLowersItsLossAndKeepsRobustAccura
 }
 
 TEST(RobustFinetuning, TextAdversarialTrainingLowersItsLoss) {
-  fs::path dir = fresh_dir("text");
+  fs::path dir = robust_dir("text");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainOptions o = finetune(dir / "adv.pt", "adversarial");
   o.adversarial = "text";
@@ -123,7 +123,7 @@ double jpeg_cosine(core::PluginHost& host, const std::string& model_spec) {
 }
 
 TEST(RobustFinetuning, PerturbationFinetuningMakesEmbeddingsStableUnderJpeg) {
-  fs::path dir = fresh_dir("perturbation");
+  fs::path dir = robust_dir("perturbation");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainOptions o = finetune(dir / "jpeg.pt", "perturbation");
   o.perturbation = "jpeg_compression:quality=10..50";
@@ -201,7 +201,7 @@ std::vector<at::Tensor> tensors(core::PluginHost& host, const std::string& spec)
 }
 
 TEST(RobustFinetuning, OnlySelectedParametersChange) {
-  fs::path dir = fresh_dir("select");
+  fs::path dir = robust_dir("select");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   auto base = host.create_model(parse_spec("mini_clip"))->trainable_parameters();
   for (const std::string selection : {"last:1", "projection", "text"}) {
@@ -239,7 +239,7 @@ TEST(RobustFinetuning, OnlySelectedParametersChange) {
 // The TorchScript plugin trains too: adversarial fine-tuning of a scripted CLIP-like archive's image
 // tower writes an archive the plugin loads, with the image tower changed and the text tower not.
 TEST(RobustFinetuning, TorchScriptModelsFineTuneTheSelectedTower) {
-  fs::path dir = fresh_dir("torchscript");
+  fs::path dir = robust_dir("torchscript");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   const std::string spec = std::string("torchscript:resolution=32,path=") + ROZ_TEST_FIXTURE_DIR + "/clip_like_fp32.pt";
   core::TrainOptions o = finetune(dir / "ts.pt", "adversarial");
@@ -269,7 +269,7 @@ TEST(RobustFinetuning, TorchScriptModelsFineTuneTheSelectedTower) {
 }
 
 TEST(RobustFinetuning, InterruptedInsideAnEpochResumesToTheSameWeights) {
-  fs::path dir = fresh_dir("resume");
+  fs::path dir = robust_dir("resume");
   core::PluginHost host(test::builtin_registry(), 0, 2);
   core::TrainOptions straight = finetune(dir / "straight.pt", "perturbation");
   straight.epochs = 1;
@@ -307,7 +307,7 @@ TEST(RobustFinetuning, InterruptedInsideAnEpochResumesToTheSameWeights) {
 
 TEST(RobustFinetuning, BadOptionsAreNamedErrors) {
   core::PluginHost host(test::builtin_registry(), 0, 1);
-  fs::path dir = fresh_dir("errors");
+  fs::path dir = robust_dir("errors");
   auto message = [&](core::TrainOptions o) {
     try {
       core::train(host, o);

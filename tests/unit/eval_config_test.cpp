@@ -36,7 +36,7 @@ templates: ["a photo of a {}.", "a drawing of a {}."]
   EXPECT_EQ(o.templates.size(), 2u);
 }
 
-std::string error_of(const std::string& yaml) {
+std::string eval_config_error(const std::string& yaml) {
   try {
     core::parse_eval_config(yaml, "bad.yaml");
   } catch (const SpecError& e) {
@@ -47,15 +47,15 @@ std::string error_of(const std::string& yaml) {
 
 TEST(EvalConfig, ErrorsNameTheFileAndKey) {
   EXPECT_EQ(
-      error_of("sead: 3"),
+      eval_config_error("sead: 3"),
       "config 'bad.yaml': key 'sead': unknown key (known: attacks, batch_size, corruptions, dataset, limit, metrics, "
       "model, per_class, prompt_attack_points, seed, support_per_class, templates)");
-  EXPECT_EQ(error_of("seed: many"), "config 'bad.yaml': key 'seed': 'many' is not a valid number");
-  EXPECT_EQ(error_of("attacks:\n  - {eps: 3}"), "config 'bad.yaml': key 'attacks[0]': a spec map needs a 'name'");
-  EXPECT_NE(error_of("attacks: [\"fgsm:eps=\"]").find("key 'attacks[0]': spec 'fgsm:eps=': key 'eps': empty value"),
+  EXPECT_EQ(eval_config_error("seed: many"), "config 'bad.yaml': key 'seed': 'many' is not a valid number");
+  EXPECT_EQ(eval_config_error("attacks:\n  - {eps: 3}"), "config 'bad.yaml': key 'attacks[0]': a spec map needs a 'name'");
+  EXPECT_NE(eval_config_error("attacks: [\"fgsm:eps=\"]").find("key 'attacks[0]': spec 'fgsm:eps=': key 'eps': empty value"),
             std::string::npos);
-  EXPECT_NE(error_of("model: [unclosed").find("config 'bad.yaml': malformed YAML at line"), std::string::npos);
-  EXPECT_EQ(error_of("batch_size: 0"), "config 'bad.yaml': key 'batch_size': must be positive");
+  EXPECT_NE(eval_config_error("model: [unclosed").find("config 'bad.yaml': malformed YAML at line"), std::string::npos);
+  EXPECT_EQ(eval_config_error("batch_size: 0"), "config 'bad.yaml': key 'batch_size': must be positive");
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ PluginDescriptor schema() {
 
 Params resolve(const std::string& text) { return core::resolve_params(schema(), parse_spec(text)); }
 
-std::string error_of(const std::string& text) {
+std::string params_error(const std::string& text) {
   try {
     resolve(text);
   } catch (const ParamError& e) {
@@ -63,17 +63,17 @@ TEST(Params, TypesGivenValues) {
 TEST(Params, ScalarIsAOneElementList) { EXPECT_EQ(resolve("probe:scales=2").get_reals("scales"), std::vector<double>{2}); }
 
 TEST(Params, ClearErrors) {
-  EXPECT_EQ(error_of("probe:epsilon=0.1"),
+  EXPECT_EQ(params_error("probe:epsilon=0.1"),
             "attack plugin 'probe': unknown parameter 'epsilon' (known: eps, steps, norm, targeted, scales, quality, "
             "source, steps_list)");
-  EXPECT_EQ(error_of("probe:eps=2"), "attack plugin 'probe': parameter 'eps': 2 is out of range [0, 1]");
-  EXPECT_EQ(error_of("probe:steps=0"), "attack plugin 'probe': parameter 'steps': 0 is out of range [1, 1000]");
-  EXPECT_EQ(error_of("probe:steps=2.5"), "attack plugin 'probe': parameter 'steps': '2.5' is not an integer");
-  EXPECT_EQ(error_of("probe:eps=big"), "attack plugin 'probe': parameter 'eps': 'big' is not a number");
-  EXPECT_EQ(error_of("probe:norm=l1"), "attack plugin 'probe': parameter 'norm': 'l1' is not one of: linf, l2");
-  EXPECT_EQ(error_of("probe:targeted=2"), "attack plugin 'probe': parameter 'targeted': '2' is not a boolean (true/false)");
-  EXPECT_EQ(error_of("probe:eps=[1,2]"), "attack plugin 'probe': parameter 'eps': expected a single float value");
-  EXPECT_EQ(error_of("probe:scales=[0.5,x]"), "attack plugin 'probe': parameter 'scales': 'x' is not a number");
+  EXPECT_EQ(params_error("probe:eps=2"), "attack plugin 'probe': parameter 'eps': 2 is out of range [0, 1]");
+  EXPECT_EQ(params_error("probe:steps=0"), "attack plugin 'probe': parameter 'steps': 0 is out of range [1, 1000]");
+  EXPECT_EQ(params_error("probe:steps=2.5"), "attack plugin 'probe': parameter 'steps': '2.5' is not an integer");
+  EXPECT_EQ(params_error("probe:eps=big"), "attack plugin 'probe': parameter 'eps': 'big' is not a number");
+  EXPECT_EQ(params_error("probe:norm=l1"), "attack plugin 'probe': parameter 'norm': 'l1' is not one of: linf, l2");
+  EXPECT_EQ(params_error("probe:targeted=2"), "attack plugin 'probe': parameter 'targeted': '2' is not a boolean (true/false)");
+  EXPECT_EQ(params_error("probe:eps=[1,2]"), "attack plugin 'probe': parameter 'eps': expected a single float value");
+  EXPECT_EQ(params_error("probe:scales=[0.5,x]"), "attack plugin 'probe': parameter 'scales': 'x' is not a number");
 }
 
 TEST(Params, RequiredParameterMissing) {

@@ -26,18 +26,14 @@ namespace roz::cli {
 
 namespace {
 
-struct Args {
+struct BenchAttackArgs {
   std::string model, dataset, attack = "pgd:eps=1/255,steps=20";
   std::int64_t batch_size = 64;
   int repeats = 5;
   bool json = false;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-int run(const GlobalOptions& global, const Args& args) {
+int run_bench_attack(const GlobalOptions& global, const BenchAttackArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
   core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
                               global.precision_or_fp32());
@@ -136,7 +132,7 @@ int run(const GlobalOptions& global, const Args& args) {
 }  // namespace
 
 void add_bench_attack_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands) {
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<BenchAttackArgs>();
   CLI::App* cmd = bench.add_subcommand("attack", "cost of an attack step against a bare forward+backward pass");
   cmd->add_option("--model", args->model, "model spec")->required();
   cmd->add_option("--dataset", args->dataset, "dataset (directory, manifest or name)")->required();
@@ -144,7 +140,7 @@ void add_bench_attack_command(CLI::App& bench, const GlobalOptions& global, std:
   cmd->add_option("--batch-size", args->batch_size, "points per batch")->check(CLI::PositiveNumber);
   cmd->add_option("--repeats", args->repeats, "paired runs; medians are reported")->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "JSON on stdout");
-  commands.push_back({cmd, [&global, args] { return run(global, *args); }});
+  commands.push_back({cmd, [&global, args] { return run_bench_attack(global, *args); }});
 }
 
 }  // namespace roz::cli

@@ -37,7 +37,7 @@ struct BenchArgs {
   bool json = false;
 };
 
-int run(const GlobalOptions& global, const BenchArgs& args) {
+int run_bench(const GlobalOptions& global, const BenchArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
   core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
                               global.precision_or_fp32());
@@ -114,7 +114,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   throughput->add_option("--decode-threads", args->decode_threads, "image decoding workers beside the model")
       ->check(CLI::Range(1, 256));
   throughput->add_flag("--json", args->json, "JSON on stdout");
-  commands.push_back({throughput, [&global, args] { return run(global, *args); }});
+  commands.push_back({throughput, [&global, args] { return run_bench(global, *args); }});
   add_bench_corruptions_command(*bench, global, commands);
   add_bench_attack_command(*bench, global, commands);
   add_bench_overlap_command(*bench, global, commands);

@@ -31,7 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Args {
+struct BenchCorruptionsArgs {
   std::vector<std::string> corruptions{"all"};
   std::string images, reference;
   int size = 224, repeats = 3, threads = 1;
@@ -68,7 +68,7 @@ std::map<std::string, std::map<std::string, double>> load_reference(const std::s
   }
 }
 
-int run(const GlobalOptions& global, const Args& args) {
+int run_bench_corruptions(const GlobalOptions& global, const BenchCorruptionsArgs& args) {
   core::Registry registry = core::Registry::discover(search_path(global));
   core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
                               global.precision_or_fp32());
@@ -144,7 +144,7 @@ int run(const GlobalOptions& global, const Args& args) {
 }  // namespace
 
 void add_bench_corruptions_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands) {
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<BenchCorruptionsArgs>();
   CLI::App* cmd = bench.add_subcommand("corruptions", "milliseconds per image of each corruption and severity");
   cmd->add_option("--corruption", args->corruptions, "specs to time (repeatable; default all: 19 x 5 severities)");
   cmd->add_option("--images", args->images, "folder of photographs (default: the shipped ImageNet samples)");
@@ -155,7 +155,7 @@ void add_bench_corruptions_command(CLI::App& bench, const GlobalOptions& global,
   cmd->add_option("--reference", args->reference,
                   "timings of the Python reference (tools/imagenet_c_reference/*.json) to compare with");
   cmd->add_flag("--json", args->json, "JSON on stdout");
-  commands.push_back({cmd, [&global, args] { return run(global, *args); }});
+  commands.push_back({cmd, [&global, args] { return run_bench_corruptions(global, *args); }});
 }
 
 }  // namespace roz::cli

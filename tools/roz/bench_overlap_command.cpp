@@ -30,17 +30,13 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 std::string file_name_for(const std::string& factory) {
   std::string out;
   for (char c : factory) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;
 }
 
-struct Args {
+struct BenchOverlapArgs {
   std::string data, factory = "Flat";
   overlap::SyntheticSpec synthetic;
   overlap::SearchParams search;
@@ -49,7 +45,7 @@ struct Args {
   bool reuse = false;
 };
 
-int run(const GlobalOptions& global, const Args& a) {
+int run_bench_overlap(const GlobalOptions& global, const BenchOverlapArgs& a) {
   const fs::path dir(a.data);
   nlohmann::json out{{"factory", a.factory}, {"threads", global.threads}, {"k", a.k}, {"repeats", a.repeats}};
   if (!fs::exists(dir / "queries.npy")) {
@@ -126,7 +122,7 @@ int run(const GlobalOptions& global, const Args& a) {
 }  // namespace
 
 void add_bench_overlap_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands) {
-  auto a = std::make_shared<Args>();
+  auto a = std::make_shared<BenchOverlapArgs>();
   CLI::App* cmd = bench.add_subcommand(
       "overlap", "overlap index build and search throughput, peak memory and recall@1 against Flat (synthetic data)");
   cmd->add_option("--data", a->data, "data directory: synthetic embeddings are written there on first use")->required();
@@ -143,7 +139,7 @@ void add_bench_overlap_command(CLI::App& bench, const GlobalOptions& global, std
   cmd->add_option("--k-factor", a->search.k_factor, "RFlat re-ranking factor (0: default)");
   cmd->add_option("--repeats", a->repeats, "search runs; medians are reported")->check(CLI::PositiveNumber);
   cmd->add_flag("--reuse", a->reuse, "search an index built by an earlier run (peak memory of search alone)");
-  commands.push_back({cmd, [&global, a] { return run(global, *a); }});
+  commands.push_back({cmd, [&global, a] { return run_bench_overlap(global, *a); }});
 }
 
 }  // namespace roz::cli

@@ -1,4 +1,4 @@
-// What the roz bench commands share: medians, one decoded batch of a dataset as a tensor, and a
+// What the roz bench commands share: elapsed seconds, medians, one decoded batch of a dataset as a tensor, and a
 // device barrier so GPU timings measure finished work.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "roz/core/batch_loader.hpp"
@@ -15,6 +16,11 @@
 #include "roz/error.hpp"
 
 namespace roz::cli {
+
+// Seconds from `start` until now.
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

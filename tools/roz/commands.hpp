@@ -11,6 +11,10 @@
 #include "roz/context.hpp"
 #include "roz/core/precision.hpp"
 
+namespace roz::core {
+class Registry;
+}
+
 namespace roz::cli {
 
 struct GlobalOptions {
@@ -45,6 +49,10 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
 void add_overlap_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
 std::vector<std::filesystem::path> search_path(const GlobalOptions& global);
+// The plugins on the search path, each library that failed to load logged as a warning (roz plugins
+// and roz run list what is there; the other commands name failures only when a plugin they ask for
+// is missing).
+core::Registry discover_logging_failures(const GlobalOptions& global);
 
 // While it lives, SIGINT (Ctrl-C) and SIGTERM (kill, a batch scheduler's time limit) cancel `token`
 // (the work stops between batches, keeping what is stored) instead of killing roz.

@@ -135,7 +135,7 @@ core::EvalOptions options_from(const EvalArgs& args, const std::function<bool(co
   return options;
 }
 
-int run(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
+int run_eval(const GlobalOptions& global, const EvalArgs& args, const std::function<bool(const std::string&)>& given) {
   core::Registry registry = core::Registry::discover(search_path(global));
   for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
   const core::EvalOptions options = options_from(args, given);
@@ -209,7 +209,7 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
                    "summary.csv); default: a temporary store");
   eval->add_flag("--resume", args->resume, "continue the evaluation stored in --out, recomputing nothing finished");
   auto given = [eval](const std::string& flag) { return eval->count(flag) > 0; };
-  commands.push_back({eval, [&global, args, given] { return run(global, *args, given); }});
+  commands.push_back({eval, [&global, args, given] { return run_eval(global, *args, given); }});
 }
 
 }  // namespace roz::cli

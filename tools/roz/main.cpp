@@ -24,6 +24,12 @@ std::vector<std::filesystem::path> search_path(const GlobalOptions& global) {
   return core::plugin_search_path(paths);
 }
 
+core::Registry discover_logging_failures(const GlobalOptions& global) {
+  core::Registry registry = core::Registry::discover(search_path(global));
+  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
+  return registry;
+}
+
 }  // namespace roz::cli
 
 int main(int argc, char** argv) {

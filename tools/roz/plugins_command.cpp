@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-core::Registry discover(const GlobalOptions& global) {
-  core::Registry registry = core::Registry::discover(search_path(global));
-  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
-  return registry;
-}
-
 std::string abi(const core::LoadedPlugin& p) {
   return std::to_string(p.entry->abi_major) + "." + std::to_string(p.entry->abi_minor);
 }
@@ -54,7 +48,7 @@ json plugin_json(const core::LoadedPlugin& p, bool with_params) {
 }
 
 int list(const GlobalOptions& global, bool as_json, const std::string& kind_filter) {
-  core::Registry registry = discover(global);
+  core::Registry registry = discover_logging_failures(global);
   std::optional<PluginKind> kind;
   if (!kind_filter.empty()) {
     kind = parse_plugin_kind(kind_filter);
@@ -82,7 +76,7 @@ int list(const GlobalOptions& global, bool as_json, const std::string& kind_filt
 }
 
 int info(const GlobalOptions& global, const std::string& name, const std::string& kind_filter, bool as_json) {
-  core::Registry registry = discover(global);
+  core::Registry registry = discover_logging_failures(global);
   std::vector<const core::LoadedPlugin*> matches = registry.find_by_name(name);
   if (!kind_filter.empty()) {
     auto kind = parse_plugin_kind(kind_filter);

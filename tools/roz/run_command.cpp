@@ -21,12 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-core::Registry discover(const GlobalOptions& global) {
-  core::Registry registry = core::Registry::discover(search_path(global));
-  for (const core::LoadFailure& f : registry.failures()) spdlog::warn("{}", f.message);
-  return registry;
-}
-
 std::pair<int, int> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   long long index = 0, count = 0;
@@ -52,7 +46,7 @@ struct RunArgs {
 };
 
 int run_command(const GlobalOptions& global, const RunArgs& args) {
-  core::Registry registry = discover(global);
+  core::Registry registry = discover_logging_failures(global);
   core::RunOptions o;
   o.config = core::load_run_config(args.config);
   o.out = args.out;
@@ -88,7 +82,7 @@ int run_command(const GlobalOptions& global, const RunArgs& args) {
 }
 
 int report_command(const GlobalOptions& global, const RunArgs& args) {
-  core::Registry registry = discover(global);
+  core::Registry registry = discover_logging_failures(global);
   const fs::path db = fs::path(args.out) / "results.db";
   if (!fs::exists(db)) throw Error("'" + db.string() + "' does not exist (run roz run, or roz merge)");
   const bool elsewhere = !args.report_to.empty();
@@ -131,7 +125,7 @@ int merge_command(const GlobalOptions& global, const RunArgs& args) {
     store.merge_from(input);
     spdlog::info("merged {}", input.string());
   }
-  core::Registry registry = discover(global);
+  core::Registry registry = discover_logging_failures(global);
   core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(), global.precision_or_fp32());
   print_report(report(host, store, dir));
   return 0;

@@ -40,7 +40,7 @@ std::string base64(const std::vector<unsigned char>& bytes) {
   return out;
 }
 
-std::string headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
+std::string html_headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
   const std::vector<std::string> names = headline_names(d, group);
   std::ostringstream out;
   out << "<table><tr><th>condition</th><th>kind</th><th>N</th>";
@@ -85,7 +85,7 @@ std::string group_section(const Results& d, const std::vector<const StoredCondit
   for (const StoredCondition* c : group)
     if (std::optional<double> acc = top1(d, *c)) bars.emplace_back(label(*c), *acc);
   out << svg::bar_chart({"top-1 accuracy per condition", {"top-1", 0, 1, svg::Scale::linear, true}, {}, 760, 120}, bars)
-      << headline_table(d, group) << prompt_examples(group);
+      << html_headline_table(d, group) << prompt_examples(group);
   return out.str();
 }
 

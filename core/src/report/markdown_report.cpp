@@ -7,7 +7,7 @@ namespace roz::core {
 
 namespace {
 
-std::string headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
+std::string markdown_headline_table(const Results& d, const std::vector<const StoredCondition*>& group) {
   const std::vector<std::string> names = headline_names(d, group);
   std::ostringstream out;
   out << "| condition | kind | N |";
@@ -72,7 +72,7 @@ std::string markdown_report(const Results& d) {
   for (const auto& group : model_dataset_groups(d)) {
     out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"
         << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n"
-        << headline_table(d, group);
+        << markdown_headline_table(d, group);
   }
   for (const AuditedDataset& audited : d.audits) out << overlap_section(d, audited);
   out << "\n## Across conditions\n\n" << scope_table(d, "across_conditions");
