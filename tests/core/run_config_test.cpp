@@ -50,6 +50,8 @@ precision: bf16
   EXPECT_EQ(c.datasets[0].per_class, 10u);
   EXPECT_EQ(c.datasets[1].role, "ood");
   EXPECT_EQ(c.datasets[1].limit, 50u);
+  EXPECT_EQ(c.datasets[1].in_distribution, "fashion-mnist");  // the run's only in_distribution dataset
+  EXPECT_EQ(c.datasets[0].in_distribution, "");
   ASSERT_EQ(c.corruptions.size(), 4u);
   EXPECT_EQ(c.corruptions[0].spec.to_string(), "fog:severity=1");
   EXPECT_EQ(c.corruptions[2].spec.to_string(), "fog:severity=5");
@@ -81,6 +83,40 @@ TEST(RunConfig, ErrorsNameTheFileAndKey) {
 
 // Found by the config fuzzer: a list as a key escaped as a yaml-cpp exception (no file named);
 // a negative seed or limit wrapped around to 2^64 - 1.
+// An OOD set is scored with an in_distribution dataset's head: the config's, or the run's only one.
+TEST(RunConfig, EachOodSetNamesTheInDistributionDatasetWhoseHeadScoresIt) {
+  const char* two = R"(
+models: [m]
+datasets:
+  - {name: cifar10, role: in_distribution}
+  - {name: imagenet, role: in_distribution}
+  - {name: svhn, role: ood, in_distribution: cifar10}
+  - {name: textures, role: ood, in_distribution: imagenet}
+)";
+  const core::RunConfig c = core::parse_run_config(two, "run.yaml");
+  EXPECT_EQ(c.datasets[2].in_distribution, "cifar10");
+  EXPECT_EQ(c.datasets[3].in_distribution, "imagenet");
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: b}, {name: o, role: ood}]")
+                .find("key 'datasets[2].in_distribution': the run has several in_distribution datasets: say which "
+                      "one's head scores 'o'"),
+            std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: s, role: shift}, {name: o, role: ood}]")
+                .find("key 'datasets[1].in_distribution': an ood dataset is scored with the head of an "
+                      "in_distribution dataset, and the run has none"),
+            std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: s, role: shift}, {name: o, role: ood, "
+                             "in_distribution: s}]")
+                .find("key 'datasets[2].in_distribution': 's' is not the name of an in_distribution dataset"),
+            std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: s, role: shift, in_distribution: a}]")
+                .find("key 'datasets[1].in_distribution': only a dataset with role ood"),
+            std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: o, role: ood, support_per_class: 5}]")
+                .find("key 'datasets[1].support_per_class': an ood dataset is scored with its in_distribution "
+                      "dataset's head"),
+            std::string::npos);
+}
+
 TEST(RunConfig, AListKeyOrANegativeCountIsANamedError) {
   EXPECT_EQ(run_config_error("? [a, b]\n: 1\n"), "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
   EXPECT_EQ(run_config_error("models: [m]\ndatasets:\n  - {? [x]: 1, name: a}\n"),

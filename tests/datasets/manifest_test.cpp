@@ -33,7 +33,7 @@ fs::path wnid_folder(const std::string& name, const std::vector<std::string>& wn
   return dir;
 }
 
-void write(const fs::path& path, const std::string& text) {
+void write_text(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
@@ -56,14 +56,14 @@ TEST(Manifest, ClassSubsetWithWnidKeys) {
   // Head over 3 classes chosen by index from a 6-line class file; folders keyed by wnid; the folder
   // of a class outside the subset is not evaluated.
   fs::path dir = wnid_folder("subset", {"n02", "n04", "n05", "n09"});
-  write(dir / "classes.txt", "zero\none\ntwo\nthree\nfour\nfive\n");
-  write(dir / "subset.txt", "1\n4\n5\n");
-  write(dir / "keys.txt", "n01\nn04\nn05\n");
+  write_text(dir / "classes.txt", "zero\none\ntwo\nthree\nfour\nfive\n");
+  write_text(dir / "subset.txt", "1\n4\n5\n");
+  write_text(dir / "keys.txt", "n01\nn04\nn05\n");
   setenv("ROZ_TEST_SUBSET_ROOT", (dir / "images").c_str(), 1);
-  write(dir / "m.yaml",
-        "name: subset\nreader: image_folder\nroot: ${ROZ_TEST_SUBSET_ROOT}\n"
-        "classes: {file: classes.txt, subset: subset.txt}\nclass_keys: {file: keys.txt}\n"
-        "templates: [\"a {}\"]\n");
+  write_text(dir / "m.yaml",
+             "name: subset\nreader: image_folder\nroot: ${ROZ_TEST_SUBSET_ROOT}\n"
+             "classes: {file: classes.txt, subset: subset.txt}\nclass_keys: {file: keys.txt}\n"
+             "templates: [\"a {}\"]\n");
   auto d = open_manifest(dir / "m.yaml");
   EXPECT_EQ(d->name(), "subset");
   EXPECT_EQ(d->class_names(), (std::vector<std::string>{"one", "four", "five"}));
@@ -73,7 +73,7 @@ TEST(Manifest, ClassSubsetWithWnidKeys) {
   EXPECT_EQ(d->samples()[3].raw_class, "n05");
 }
 
-std::string error_of(const fs::path& manifest) {
+std::string manifest_file_error(const fs::path& manifest) {
   try {
     open_manifest(manifest);
   } catch (const DataError& e) {
@@ -84,18 +84,19 @@ std::string error_of(const fs::path& manifest) {
 
 TEST(Manifest, JsonLabelSetsLikeObjectNet) {
   fs::path dir = wnid_folder("objectnet", {"air_freshener", "banana", "unmapped"});
-  write(dir / "map.json", R"({"air_freshener": [2, 4], "banana": 1})");
-  write(dir / "m.yaml",
-        "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\n"
-        "class_keys: {json: map.json}\n");
+  write_text(dir / "map.json", R"({"air_freshener": [2, 4], "banana": 1})");
+  write_text(dir / "m.yaml",
+             "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\n"
+             "class_keys: {json: map.json}\n");
   auto d = open_manifest(dir / "m.yaml");
   ASSERT_EQ(d->samples().size(), 6u);
   // A head class outside the manifest's classes is refused when the dataset opens, by name.
-  write(dir / "bad_map.json", R"({"air_freshener": [2, 5], "banana": 1})");
-  write(dir / "bad.yaml",
-        "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\nclass_keys: {json: bad_map.json}\n");
-  EXPECT_EQ(error_of(dir / "bad.yaml"), "dataset manifest '" + (dir / "bad.yaml").string() +
-                                           "': key 'class_keys': label 5 for 'air_freshener' is not a class");
+  write_text(dir / "bad_map.json", R"({"air_freshener": [2, 5], "banana": 1})");
+  write_text(dir / "bad.yaml",
+             "reader: image_folder\nroot: images\nclasses: [a, b, c, d, e]\nclass_keys: {json: bad_map.json}\n");
+  EXPECT_EQ(manifest_file_error(dir / "bad.yaml"),
+            "dataset manifest '" + (dir / "bad.yaml").string() +
+                "': key 'class_keys': label 5 for 'air_freshener' is not a class");
   EXPECT_EQ(d->samples()[0].label, 2);
   EXPECT_EQ(d->samples()[0].accepted, (std::vector<std::int64_t>{2, 4}));
   EXPECT_EQ(d->samples()[5].label, 1);
@@ -105,37 +106,39 @@ TEST(Manifest, JsonLabelSetsLikeObjectNet) {
 
 TEST(Manifest, ErrorsNameTheManifestAndKey) {
   fs::path dir = wnid_folder("errors", {"n01", "n02"});
-  write(dir / "a.yaml", "reader: image_folder\nroot: images\nclases: [x]\n");
-  EXPECT_EQ(error_of(dir / "a.yaml"),
+  write_text(dir / "a.yaml", "reader: image_folder\nroot: images\nclases: [x]\n");
+  EXPECT_EQ(manifest_file_error(dir / "a.yaml"),
             "dataset manifest '" + (dir / "a.yaml").string() + "': key 'clases': unknown key");
-  write(dir / "b.yaml", "reader: tfrecord\n");
-  EXPECT_NE(error_of(dir / "b.yaml").find("key 'reader': 'tfrecord' is not one of"), std::string::npos);
-  write(dir / "c.yaml", "reader: image_folder\nroot: images\nclasses: [x]\n");
-  EXPECT_NE(error_of(dir / "c.yaml").find("key 'classes': 1 names for 2 stored classes"), std::string::npos);
-  write(dir / "d.yaml", "reader: image_folder\nroot: ${ROZ_SURELY_UNSET_VARIABLE}\n");
-  EXPECT_NE(error_of(dir / "d.yaml").find("environment variable ROZ_SURELY_UNSET_VARIABLE is not set"),
+  write_text(dir / "b.yaml", "reader: tfrecord\n");
+  EXPECT_NE(manifest_file_error(dir / "b.yaml").find("key 'reader': 'tfrecord' is not one of"), std::string::npos);
+  write_text(dir / "c.yaml", "reader: image_folder\nroot: images\nclasses: [x]\n");
+  EXPECT_NE(manifest_file_error(dir / "c.yaml").find("key 'classes': 1 names for 2 stored classes"), std::string::npos);
+  write_text(dir / "d.yaml", "reader: image_folder\nroot: ${ROZ_SURELY_UNSET_VARIABLE}\n");
+  EXPECT_NE(manifest_file_error(dir / "d.yaml").find("environment variable ROZ_SURELY_UNSET_VARIABLE is not set"),
             std::string::npos);
-  write(dir / "e.yaml", "reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: nothere.json}\n");
-  EXPECT_EQ(error_of(dir / "e.yaml"), "dataset manifest '" + (dir / "e.yaml").string() + "': key 'class_keys': file '" +
-                                         (dir / "nothere.json").string() + "': no such file");
-  write(dir / "f.yaml", "reader: [unclosed\n");
-  EXPECT_NE(error_of(dir / "f.yaml").find("malformed YAML"), std::string::npos);
+  write_text(dir / "e.yaml", "reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: nothere.json}\n");
+  EXPECT_EQ(manifest_file_error(dir / "e.yaml"), "dataset manifest '" + (dir / "e.yaml").string() +
+                                                     "': key 'class_keys': file '" + (dir / "nothere.json").string() +
+                                                     "': no such file");
+  write_text(dir / "f.yaml", "reader: [unclosed\n");
+  EXPECT_NE(manifest_file_error(dir / "f.yaml").find("malformed YAML"), std::string::npos);
 }
 
 // Found by the manifest fuzzer: a list or a map where a word belongs escaped as a yaml-cpp
 // exception (no file named), and a label width of 2^32 + 1 read as 1.
 TEST(Manifest, AListOrAMapWhereAWordBelongsIsANamedError) {
   fs::path dir = wnid_folder("shapes", {"n01", "n02"});
-  const auto manifest_error = [&](const std::string& yaml) {
-    write(dir / "m.yaml", yaml);
-    return error_of(dir / "m.yaml");
+  const auto yaml_error = [&](const std::string& yaml) {
+    write_text(dir / "m.yaml", yaml);
+    return manifest_file_error(dir / "m.yaml");
   };
   const std::string prefix = "dataset manifest '" + (dir / "m.yaml").string() + "': key ";
-  EXPECT_EQ(manifest_error("? [reader]\n: idx\n"), prefix + "'(top level)': a key must be a word, not a list or a map");
-  EXPECT_EQ(manifest_error("reader: cifar_binary\nbatches: [a.bin, {b: c}]\n"), prefix + "'batches': expected a single value");
-  EXPECT_EQ(manifest_error("reader: image_folder\nroot: images\nclasses: {file: [x]}\n"),
+  EXPECT_EQ(yaml_error("? [reader]\n: idx\n"), prefix + "'(top level)': a key must be a word, not a list or a map");
+  EXPECT_EQ(yaml_error("reader: cifar_binary\nbatches: [a.bin, {b: c}]\n"),
+            prefix + "'batches': expected a single value");
+  EXPECT_EQ(yaml_error("reader: image_folder\nroot: images\nclasses: {file: [x]}\n"),
             prefix + "'classes.file': expected a single value");
-  EXPECT_EQ(manifest_error("reader: cifar_binary\nbatches: [a.bin]\nlabel_bytes: 4294967297\n"),
+  EXPECT_EQ(yaml_error("reader: cifar_binary\nbatches: [a.bin]\nlabel_bytes: 4294967297\n"),
             prefix + "'label_bytes': expected an integer");
 }
 
@@ -143,17 +146,17 @@ TEST(Manifest, AListOrAMapWhereAWordBelongsIsANamedError) {
 // which libstdc++ reports as std::ios_base::failure from inside nlohmann's parser (a fuzzer finding).
 TEST(Manifest, ADirectoryWhereAFileBelongsIsANamedError) {
   fs::path dir = wnid_folder("dir_as_file", {"n01", "n02"});
-  const auto manifest_error = [&](const std::string& yaml) {
-    write(dir / "m.yaml", yaml);
-    return error_of(dir / "m.yaml");
+  const auto yaml_error = [&](const std::string& yaml) {
+    write_text(dir / "m.yaml", yaml);
+    return manifest_file_error(dir / "m.yaml");
   };
   const std::string images = (dir / "images").string();
-  EXPECT_EQ(manifest_error("reader: json_labels\nlabels: images\n"),
+  EXPECT_EQ(yaml_error("reader: json_labels\nlabels: images\n"),
             "labels file '" + images + "': is a directory, not a file");
-  EXPECT_EQ(manifest_error("reader: image_folder\nroot: images\nclasses: {file: images}\n"),
+  EXPECT_EQ(yaml_error("reader: image_folder\nroot: images\nclasses: {file: images}\n"),
             "dataset manifest '" + (dir / "m.yaml").string() + "': key 'classes': file '" + images +
                 "': is a directory, not a file");
-  EXPECT_EQ(manifest_error("reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: images}\n"),
+  EXPECT_EQ(yaml_error("reader: image_folder\nroot: images\nclasses: [x, y]\nclass_keys: {json: images}\n"),
             "dataset manifest '" + (dir / "m.yaml").string() + "': key 'class_keys': file '" + images +
                 "': is a directory, not a file");
 }
@@ -173,12 +176,13 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
                   dir / "data" / "frames" / "v1" / (std::to_string(i) + ".jpg"));
   fs::create_directories(dir / "data" / "metadata");
   // frame 2 shows classes 0 and 2; frame 3 only an unmapped class.
-  write(dir / "data" / "metadata" / "labels.json",
-        R"({"v1/0.jpg": [1], "v1/1.jpg": 0, "v1/2.jpg": [0, 2], "v1/3.jpg": [5]})");
-  write(dir / "map.json", R"({"num_classes": "6", "class_to_imagenet_indices": {"0": [3], "1": [4, 5], "2": [0]}})");
-  write(dir / "m.yaml",
-        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
-        "classes: [a, b, c, d, e, f]\nclass_keys: {json: map.json, key: class_to_imagenet_indices}\n");
+  write_text(dir / "data" / "metadata" / "labels.json",
+             R"({"v1/0.jpg": [1], "v1/1.jpg": 0, "v1/2.jpg": [0, 2], "v1/3.jpg": [5]})");
+  write_text(dir / "map.json",
+             R"({"num_classes": "6", "class_to_imagenet_indices": {"0": [3], "1": [4, 5], "2": [0]}})");
+  write_text(dir / "m.yaml",
+             "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+             "classes: [a, b, c, d, e, f]\nclass_keys: {json: map.json, key: class_to_imagenet_indices}\n");
   auto d = open_manifest(dir / "m.yaml");
   ASSERT_EQ(d->samples().size(), 3u);
   EXPECT_EQ(d->samples()[0].id, "v1/0.jpg");
@@ -189,10 +193,10 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
   EXPECT_EQ(d->load(d->samples()[2]).size(), cv::Size(32, 32));
 
   // pm-k sets: each frame learns its anchor, and the anchor_accuracy metric reads it from the records.
-  write(dir / "data" / "metadata" / "pmsets.json", R"({"v1/0.jpg": ["v1/1.jpg", "v1/2.jpg"]})");
-  write(dir / "pm.yaml",
-        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
-        "pm_sets: metadata/pmsets.json\nclasses: [a, b, c, d, e, f]\n");
+  write_text(dir / "data" / "metadata" / "pmsets.json", R"({"v1/0.jpg": ["v1/1.jpg", "v1/2.jpg"]})");
+  write_text(dir / "pm.yaml",
+             "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+             "pm_sets: metadata/pmsets.json\nclasses: [a, b, c, d, e, f]\n");
   auto with_sets = open_manifest(dir / "pm.yaml");
   for (const SampleInfo& s : with_sets->samples())
     EXPECT_EQ(s.metadata.count("pm_anchor") ? s.metadata.at("pm_anchor") : "", s.id == "v1/3.jpg" ? "" : "v1/0.jpg")
@@ -205,9 +209,9 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
   const std::map<std::string, double> values = test::condition_values(core::evaluate(host, o), 0);
   EXPECT_EQ(values.at("anchors"), 1);
   EXPECT_LE(values.at("pmk"), values.at("pm0"));
-  write(dir / "bad_pm.yaml",
-        "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
-        "pm_sets: metadata/labels.json\n");
+  write_text(dir / "bad_pm.yaml",
+             "reader: json_labels\nroot: data\nlabels: metadata/labels.json\nimage_dir: frames\n"
+             "pm_sets: metadata/labels.json\n");
   EXPECT_THROW(open_manifest(dir / "bad_pm.yaml"), DataError) << "labels.json is no pm-set file";
 
   auto shipped = core::dataset_manifest_dirs();
@@ -228,9 +232,10 @@ TEST(Manifest, VideoStyleJsonLabelsWithNestedClassMap) {
 // every --resume failed at the same cell.
 TEST(Manifest, ClassNamesThatAreNotUtf8AreRefusedWhenOpened) {
   fs::path dir = wnid_folder("latin1", {"n02", "n04"});
-  write(dir / "classes.txt", "tea\ncaf\xe9\n");
+  write_text(dir / "classes.txt", "tea\ncaf\xe9\n");
   setenv("ROZ_TEST_LATIN1_ROOT", (dir / "images").c_str(), 1);
-  write(dir / "m.yaml", "name: latin1\nreader: image_folder\nroot: ${ROZ_TEST_LATIN1_ROOT}\nclasses: {file: classes.txt}\n");
+  write_text(dir / "m.yaml",
+             "name: latin1\nreader: image_folder\nroot: ${ROZ_TEST_LATIN1_ROOT}\nclasses: {file: classes.txt}\n");
   try {
     open_manifest(dir / "m.yaml");
     FAIL() << "a Latin-1 class name was taken";
@@ -245,7 +250,7 @@ TEST(Manifest, ClassNamesThatAreNotUtf8AreRefusedWhenOpened) {
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("class folder 'caf\\xE9' is not named in UTF-8"), std::string::npos) << e.what();
   }
-  write(dir / "classes.txt", "tea\ncaf\xc3\xa9\n");  // the same name in UTF-8 is fine
+  write_text(dir / "classes.txt", "tea\ncaf\xc3\xa9\n");  // the same name in UTF-8 is fine
   fs::rename(dir / "images" / "caf\xe9", dir / "images" / "n04");
   EXPECT_EQ(open_manifest(dir / "m.yaml")->class_names().at(1), "caf\xc3\xa9");
 }

@@ -16,7 +16,7 @@ SampleRecord frame(const std::string& id, const std::string& anchor, bool right)
   return r;
 }
 
-std::vector<MetricValue> compute(const std::vector<SampleRecord>& records) {
+std::vector<MetricValue> anchor_values(const std::vector<SampleRecord>& records) {
   test::MetricUnderTest m("anchor_accuracy");
   auto acc = m.metric->accumulate(ConditionInfo{});
   for (const auto& r : records) acc->add(r);
@@ -29,7 +29,7 @@ TEST(AnchorAccuracy, PmZeroCountsAnchorsAndPmKWholeSets) {
   std::vector<SampleRecord> rs = {frame("a1", "A", true), frame("A", "A", true),   frame("a2", "A", false),
                                   frame("B", "B", true),  frame("b1", "B", true),  frame("C", "C", false),
                                   frame("c1", "C", true), frame("d1", "D", false), record("plain", 0, {0, 1, 0})};
-  auto values = compute(rs);
+  auto values = anchor_values(rs);
   ASSERT_EQ(values.size(), 3u);
   EXPECT_DOUBLE_EQ(value_of(values, "pm0"), 2.0 / 3);
   EXPECT_DOUBLE_EQ(value_of(values, "pmk"), 1.0 / 3);
@@ -42,15 +42,15 @@ TEST(AnchorAccuracy, TiesWithTheTruthAndAcceptedLabelsAreCorrect) {
   SampleRecord accepted = record("a1", 0, {0, 1, 5});  // class 2 is among the accepted labels
   accepted.accepted_labels = {1, 2};
   accepted.metadata["pm_anchor"] = "A";
-  auto values = compute({tie, accepted});
+  auto values = anchor_values({tie, accepted});
   EXPECT_DOUBLE_EQ(value_of(values, "pm0"), 1);
   EXPECT_DOUBLE_EQ(value_of(values, "pmk"), 1);
 }
 
 TEST(AnchorAccuracy, NothingWithoutPmAnchorAndZeroAnchorsWithoutAnchorFrames) {
-  EXPECT_TRUE(compute({}).empty());
-  EXPECT_TRUE(compute({record("a", 0, {1, 0})}).empty());
-  auto values = compute({frame("a1", "A", true)});  // a subset that kept a neighbour but not its anchor
+  EXPECT_TRUE(anchor_values({}).empty());
+  EXPECT_TRUE(anchor_values({record("a", 0, {1, 0})}).empty());
+  auto values = anchor_values({frame("a1", "A", true)});  // a subset that kept a neighbour but not its anchor
   ASSERT_EQ(values.size(), 1u);
   EXPECT_DOUBLE_EQ(value_of(values, "anchors"), 0);
 }
@@ -58,7 +58,7 @@ TEST(AnchorAccuracy, NothingWithoutPmAnchorAndZeroAnchorsWithoutAnchorFrames) {
 TEST(AnchorAccuracy, LabelOutsideTheClassesNamesThePluginAndTheSample) {
   SampleRecord bad = record("A", 4, {1, 0});
   bad.metadata["pm_anchor"] = "A";
-  std::string message = test::error_of([&] { compute({bad}); });
+  std::string message = test::error_of([&] { anchor_values({bad}); });
   EXPECT_NE(message.find("anchor_accuracy: sample 'A': label 4 outside the 2 classes"), std::string::npos) << message;
 }
 

@@ -58,6 +58,8 @@ TEST(Calibration, TiesWithTheTruthAreCorrectAndAcceptedLabelsPoolTheirProbabilit
 
 TEST(Calibration, NoRecordsNoValues) {
   EXPECT_TRUE(per_condition("calibration", {}).empty());
+  // Unlabelled records (an OOD set scored in another label space) have nothing to be calibrated against.
+  EXPECT_TRUE(per_condition("calibration", {record("o", -1, {1, 0})}).empty());
 }
 
 TEST(Calibration, LabelOutsideTheClassesNamesThePluginAndTheSample) {

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 // What `fn` throws, or "" when it does not.
 template <class Fn>
-std::string error_of(Fn&& fn) {
+std::string load_error(Fn&& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
@@ -105,15 +105,15 @@ TEST(TorchScriptConventions, ArchivesThatRecordThemNeedOnlyThePath) {
 TEST(TorchScriptConventions, WhatTheArchiveDoesNotRecordIsAnErrorNamingTheParameter) {
   const fs::path foreign = foreign_archive();
   const std::string spec = "torchscript:path=" + foreign.string();
-  std::string e = error_of([&] { load(spec); });
+  std::string e = load_error([&] { load(spec); });
   EXPECT_NE(e.find("does not record its input normalisation: set mean= and std="), std::string::npos) << e;
   EXPECT_NE(e.find(foreign.string()), std::string::npos) << e;
 
-  e = error_of([&] { load(spec + kClipNormalisation); });
+  e = load_error([&] { load(spec + kClipNormalisation); });
   EXPECT_NE(e.find("records no input resolution and does not take 224x224 images: set resolution="), std::string::npos)
       << e;
 
-  e = error_of([&] { load(spec + kClipNormalisation + ",resolution=28"); });
+  e = load_error([&] { load(spec + kClipNormalisation + ",resolution=28"); });
   EXPECT_NE(e.find("records no context length and does not take 77 tokens: set context_length="), std::string::npos)
       << e;
 
@@ -152,15 +152,15 @@ TEST(TorchScriptConventions, AnExplicitParameterWinsWithAWarning) {
 
 TEST(TorchScriptConventions, BadRecordsAreNamed) {
   fs::path bad = foreign_archive(R"({"resolution": "large"})");
-  std::string e = error_of([&] { load("torchscript:path=" + bad.string()); });
+  std::string e = load_error([&] { load("torchscript:path=" + bad.string()); });
   EXPECT_NE(e.find("roz.json: field 'resolution' is invalid"), std::string::npos) << e;
   fs::remove(bad);
   bad = foreign_archive(R"({"resolution": 28, "mean": [0.5,0.5,0.5], "std": [1,1,1], "tokenizer": "sentencepiece"})");
-  e = error_of([&] { load("torchscript:path=" + bad.string()); });
+  e = load_error([&] { load("torchscript:path=" + bad.string()); });
   EXPECT_NE(e.find("tokenizes with 'sentencepiece'"), std::string::npos) << e;
   fs::remove(bad);
   bad = foreign_archive("{not json");
-  e = error_of([&] { load("torchscript:path=" + bad.string()); });
+  e = load_error([&] { load("torchscript:path=" + bad.string()); });
   EXPECT_NE(e.find("roz.json is not JSON"), std::string::npos) << e;
   fs::remove(bad);
 }
@@ -180,7 +180,7 @@ TEST(TorchScriptConventions, ASavedModelKeepsItsConventions) {
 TEST(TorchScriptConventions, AFailedLoadShowsTorchScriptsReason) {
   // An archive whose code calls an operator this LibTorch lacks, as archives of a newer PyTorch do.
   const std::string path = ROZ_TEST_FIXTURE_DIR "/unknown_operator.pt";
-  const std::string e = error_of([&] { load("torchscript:path=" + path); });
+  const std::string e = load_error([&] { load("torchscript:path=" + path); });
   EXPECT_NE(e.find("cannot load '" + path + "': Unknown builtin op: aten::roz_operator_from_the_future"),
             std::string::npos)
       << e;

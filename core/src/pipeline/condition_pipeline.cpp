@@ -101,6 +101,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
   BatchLoader batches(dataset_, samples, resolution_, batch_size, std::max(1, settings_.decode_threads),
                       on_unreadable_, std::move(stages));
   std::size_t first = 0;  // the loader takes the samples in consecutive chunks of batch_size
+  const bool own_label_space = !condition.info.attributes.count(protocol::attribute::label_space);
   for (LoadedBatch batch; batches.next(batch); first += batch_size) {
     if (host_.cancellation().cancelled())
       throw Error("evaluation interrupted during condition '" + condition.info.condition + "'");
@@ -176,8 +177,14 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
       record.metadata = std::move(metadata[i]);
       record.metadata.insert(batch.samples[i].metadata.begin(), batch.samples[i].metadata.end());
       // A label outside the head's classes is the dataset's error, named here before anything is
-      // stored (the metrics would refuse the record later, after the whole run).
-      metrics::accepted_labels(record, "dataset '" + dataset_.name() + "'");
+      // stored (the metrics would refuse the record later, after the whole run). Scored in another
+      // dataset's label space (an OOD set), a record has no label, and must have none.
+      if (own_label_space)
+        metrics::accepted_labels(record, "dataset '" + dataset_.name() + "'");
+      else if (!metrics::unlabelled(record))
+        throw Error("dataset '" + dataset_.name() + "': sample '" + record.sample_id + "' has a label, but '" +
+                    condition.info.condition + "' is scored with the classes of '" +
+                    condition.info.attributes.at(protocol::attribute::label_space) + "'");
       out.records.push_back(std::move(record));
     }
     on_batch(out);

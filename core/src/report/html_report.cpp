@@ -81,11 +81,14 @@ std::string group_section(const Results& d, const std::vector<const StoredCondit
   out << "<h2>" << svg::escape(first.info.dataset) << " &mdash; " << svg::escape(model_name(first.info.model))
       << "</h2><p>model <code>" << svg::escape(first.info.model) << "</code>, sha256 <code>" << first.model_hash
       << "</code></p>";
+  if (const std::string note = label_space_note(first); !note.empty()) out << "<p>" << svg::escape(note) << "</p>";
   std::vector<std::pair<std::string, double>> bars;
   for (const StoredCondition* c : group)
     if (std::optional<double> acc = top1(d, *c)) bars.emplace_back(label(*c), *acc);
-  out << svg::bar_chart({"top-1 accuracy per condition", {"top-1", 0, 1, svg::Scale::linear, true}, {}, 760, 120}, bars)
-      << html_headline_table(d, group) << prompt_examples(group);
+  if (!bars.empty())
+    out << svg::bar_chart({"top-1 accuracy per condition", {"top-1", 0, 1, svg::Scale::linear, true}, {}, 760, 120},
+                          bars);
+  out << html_headline_table(d, group) << prompt_examples(group);
   return out.str();
 }
 
@@ -151,7 +154,7 @@ std::string closest_pairs(const Results& d, const OverlapAudit& a) {
   return out.str();
 }
 
-std::string scope_table(const Results& d, const std::string& scope, const std::string& title) {
+std::string html_scope_table(const Results& d, const std::string& scope, const std::string& title) {
   std::ostringstream out;
   out << "<h2>" << title << "</h2><table><tr><th>metric</th><th>model</th><th>dataset</th><th>condition</th>"
       << "<th>name</th><th>value</th></tr>";
@@ -195,8 +198,8 @@ std::string html_report(const Results& d) {
     out << audit_summary(audited) << split_tables(d, audited.audit.dataset) << closest_pairs(d, audited.audit);
   const std::string robustness = effective_robustness_charts(d);
   if (!robustness.empty()) out << "<h2>Effective robustness</h2>" << robustness;
-  out << scope_table(d, "across_conditions", "Across conditions") << scope_table(d, "across_models", "Across models")
-      << kChartsRenderedScript << "</body></html>\n";
+  out << html_scope_table(d, "across_conditions", "Across conditions")
+      << html_scope_table(d, "across_models", "Across models") << kChartsRenderedScript << "</body></html>\n";
   return out.str();
 }
 

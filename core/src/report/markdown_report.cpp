@@ -26,7 +26,7 @@ std::string markdown_headline_table(const Results& d, const std::vector<const St
   return out.str();
 }
 
-std::string scope_table(const Results& d, const std::string& scope) {
+std::string markdown_scope_table(const Results& d, const std::string& scope) {
   std::ostringstream out;
   bool any = false;
   for (const StoredSummary& r : d.rows) {
@@ -39,7 +39,7 @@ std::string scope_table(const Results& d, const std::string& scope) {
   return any ? out.str() : "none\n";
 }
 
-std::string overlap_section(const Results& d, const AuditedDataset& audited) {
+std::string markdown_overlap_section(const Results& d, const AuditedDataset& audited) {
   const OverlapAudit& a = audited.audit;
   const OverlapCounts& c = audited.counts;
   std::ostringstream out;
@@ -71,12 +71,13 @@ std::string markdown_report(const Results& d) {
       << ". Shares in %, bootstrap 95% intervals in brackets; every value is in `summary.csv`.\n";
   for (const auto& group : model_dataset_groups(d)) {
     out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"
-        << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n"
-        << markdown_headline_table(d, group);
+        << group.front()->info.model << "`, sha256 `" << group.front()->model_hash << "`\n\n";
+    if (const std::string note = label_space_note(*group.front()); !note.empty()) out << note << "\n\n";
+    out << markdown_headline_table(d, group);
   }
-  for (const AuditedDataset& audited : d.audits) out << overlap_section(d, audited);
-  out << "\n## Across conditions\n\n" << scope_table(d, "across_conditions");
-  out << "\n## Across models\n\n" << scope_table(d, "across_models");
+  for (const AuditedDataset& audited : d.audits) out << markdown_overlap_section(d, audited);
+  out << "\n## Across conditions\n\n" << markdown_scope_table(d, "across_conditions");
+  out << "\n## Across models\n\n" << markdown_scope_table(d, "across_models");
   if (!d.warnings.empty()) {
     out << "\n## Warnings\n\n";
     for (const std::string& w : d.warnings) out << "- " << w << "\n";

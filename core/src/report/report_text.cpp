@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "roz/core/metric_display.hpp"
+#include "roz/protocol.hpp"
 #include "roz/spec.hpp"
 
 namespace roz::core {
@@ -27,6 +28,14 @@ std::string optional_number(const std::optional<double>& v) {
 
 std::string percent(std::int64_t part, std::int64_t whole) {
   return whole == 0 ? "" : fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 2) + "%";
+}
+
+std::string label_space_note(const StoredCondition& c) {
+  auto space = c.info.attributes.find(protocol::attribute::label_space);
+  if (space == c.info.attributes.end()) return "";
+  return "Out-of-distribution set, scored with the head of " + space->second + " (its " +
+         std::to_string(c.info.num_classes) + " classes), so its confidences compare with " + space->second +
+         "'s (ood_detection); its images belong to none of those classes, so it has no accuracy.";
 }
 
 std::string split_cell(const StoredSummary* r) {

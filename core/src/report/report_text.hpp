@@ -21,5 +21,8 @@ std::string percent(std::int64_t part, std::int64_t whole);
 // A cell of the contamination split (empty when the subset has no value), and clean minus all.
 std::string split_cell(const StoredSummary* r);
 std::string split_difference(const SplitValue& v);
+// For a condition scored in another dataset's label space (an OOD set), the sentence saying so that
+// heads its group; empty otherwise.
+std::string label_space_note(const StoredCondition& c);
 
 }  // namespace roz::core

@@ -1,5 +1,7 @@
 #include "roz/core/run_config.hpp"
 
+#include <algorithm>
+
 #include "roz/protocol.hpp"
 #include "run/config_reader.hpp"
 
@@ -47,15 +49,47 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   if (!node.IsMap() || !node["name"]) r.fail(key, "expected a dataset name or a map with 'name'");
   for (const auto& entry : node) {
     const std::string field = r.key_of(entry.first, key), path = key + "." + field;
-    r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit", key + ".support_per_class"});
+    r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit", key + ".support_per_class",
+                         key + ".in_distribution"});
     if (field == "name") d.name = r.scalar(entry.second, path);
     if (field == "role") d.role = r.scalar(entry.second, path);
     if (field == "per_class") d.per_class = r.number<std::size_t>(entry.second, path);
     if (field == "limit") d.limit = r.number<std::size_t>(entry.second, path);
     if (field == "support_per_class") d.support_per_class = r.number<std::size_t>(entry.second, path);
+    if (field == "in_distribution") d.in_distribution = r.scalar(entry.second, path);
   }
   if (!kRoles.count(d.role)) r.fail(key + ".role", "'" + d.role + "' is not in_distribution, shift or ood");
+  if (!d.in_distribution.empty() && d.role != protocol::role::ood)
+    r.fail(key + ".in_distribution", "only a dataset with role ood is scored with another dataset's head");
+  if (d.support_per_class > 0 && d.role == protocol::role::ood)
+    r.fail(key + ".support_per_class",
+           "an ood dataset is scored with its in_distribution dataset's head, not with "
+           "prototypes of its own images");
   return d;
+}
+
+// Each ood dataset's in_distribution dataset: the one it names, else the run's only one.
+void resolve_in_distribution(const ConfigReader& r, std::vector<RunDataset>& datasets) {
+  std::vector<std::string> candidates;
+  for (const RunDataset& d : datasets)
+    if (d.role == protocol::role::in_distribution) candidates.push_back(d.name);
+  for (std::size_t i = 0; i < datasets.size(); ++i) {
+    RunDataset& d = datasets[i];
+    if (d.role != protocol::role::ood) continue;
+    const std::string key = "datasets[" + std::to_string(i) + "]";
+    if (d.in_distribution.empty()) {
+      if (candidates.size() != 1)
+        r.fail(key + ".in_distribution",
+               candidates.empty()
+                   ? "an ood dataset is scored with the head of an in_distribution dataset, and the "
+                     "run has none"
+                   : "the run has several in_distribution datasets: say which one's head scores '" + d.name + "'");
+      d.in_distribution = candidates.front();
+    } else if (std::find(candidates.begin(), candidates.end(), d.in_distribution) == candidates.end()) {
+      r.fail(key + ".in_distribution",
+             "'" + d.in_distribution + "' is not the name of an in_distribution dataset of the run");
+    }
+  }
 }
 
 RunOverlap overlap_section(const ConfigReader& r, const YAML::Node& node) {
@@ -123,6 +157,7 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
   }
   if (c.models.empty()) r.fail("models", "at least one model is needed");
   if (c.datasets.empty()) r.fail("datasets", "at least one dataset is needed");
+  resolve_in_distribution(r, c.datasets);
   if (c.batch_size <= 0) r.fail("batch_size", "must be positive");
   if (c.bootstrap < 0) r.fail("bootstrap", "must be 0 (off) or a number of resamples");
   return c;

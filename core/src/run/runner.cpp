@@ -93,9 +93,9 @@ std::vector<SampleInfo> evaluated_samples(const datasets::Dataset& dataset, cons
   return samples;
 }
 
-// A model loaded with its head for one dataset, kept while consecutive cells use it.
+// A model loaded with the head over one dataset's classes, kept while consecutive cells use it.
 struct Session {
-  std::size_t model = SIZE_MAX, dataset = SIZE_MAX;
+  std::size_t model = SIZE_MAX, head_dataset = SIZE_MAX;
   std::shared_ptr<Model> loaded;
   std::string model_hash, model_version, model_key;
   std::shared_ptr<ZeroShotClassifier> classifier;
@@ -137,9 +137,18 @@ class BenchmarkRun {
  private:
   void resolve() {
     for (const Spec& s : config_.models) models_.push_back(host_.resolve(PluginKind::model, s));
-    for (const RunDataset& d : config_.datasets) {
+    for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+      const RunDataset& d = config_.datasets[i];
       datasets_.push_back(datasets::open_dataset(d.name, dataset_manifest_dirs()));
       samples_.push_back(evaluated_samples(*datasets_.back(), d));
+      head_dataset_.push_back(head_dataset(i));
+      // An OOD set is scored in its in-distribution dataset's label space, where its own labels name
+      // no class: its records are unlabelled (roz/support/metrics/accepted_labels.hpp).
+      if (head_dataset_.back() != i)
+        for (SampleInfo& s : samples_.back()) {
+          s.label = -1;
+          s.accepted.clear();
+        }
     }
     for (const Spec& s : config_.metrics) host_.resolve(PluginKind::metric, s);
     if (!config_.overlap.index.empty()) {
@@ -158,6 +167,17 @@ class BenchmarkRun {
           cells_.push_back(
               {m, d, protocol::kind::attack, c.spec, host_.resolve(PluginKind::attack, c.spec).spec, c.limit});
       }
+  }
+
+  // The dataset whose head scores dataset `d`'s images: an OOD set's in_distribution dataset (named
+  // by parse_run_config), else `d` itself.
+  std::size_t head_dataset(std::size_t d) const {
+    const std::vector<RunDataset>& all = config_.datasets;
+    if (all[d].role != protocol::role::ood) return d;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i].role == protocol::role::in_distribution && all[i].name == all[d].in_distribution) return i;
+    throw Error("dataset '" + all[d].name + "': no in_distribution dataset '" + all[d].in_distribution +
+                "' in the run");
   }
 
   // A new store records the run's config; a resumed one must hold the same config and precision.
@@ -226,7 +246,7 @@ class BenchmarkRun {
     }
   }
 
-  // Loads the cell's model and its head for the cell's dataset unless the previous cell had them.
+  // Loads the cell's model and the head its dataset is scored with unless the previous cell had them.
   void prepare_session(const Cell& cell) {
     if (session_.model != cell.model) {
       session_ = Session{};
@@ -240,10 +260,11 @@ class BenchmarkRun {
       session_.model_version = models_[cell.model].descriptor().version;
       session_.model_key = head_cache_key(models_[cell.model], session_.model_hash, host_.precision());
     }
-    if (session_.dataset != cell.dataset) {
-      session_.dataset = cell.dataset;
-      session_.prompts = dataset_prompts(*datasets_[cell.dataset], config_.templates);
-      session_.classifier = std::make_shared<ZeroShotClassifier>(session_.loaded, head(cell.dataset));
+    const std::size_t d = head_dataset_[cell.dataset];
+    if (session_.head_dataset != d) {
+      session_.head_dataset = d;
+      session_.prompts = dataset_prompts(*datasets_[d], config_.templates);
+      session_.classifier = std::make_shared<ZeroShotClassifier>(session_.loaded, head(d));
     }
   }
 
@@ -271,11 +292,13 @@ class BenchmarkRun {
 
   Condition make_condition(const Cell& cell) {
     const datasets::Dataset& dataset = *datasets_[cell.dataset];
+    const datasets::Dataset& label_space = *datasets_[head_dataset_[cell.dataset]];
     ConditionInfo base;
     base.model = models_[cell.model].spec;
     base.dataset = dataset.name();
-    base.num_classes = static_cast<std::int64_t>(dataset.class_names().size());
+    base.num_classes = static_cast<std::int64_t>(label_space.class_names().size());
     base.attributes[protocol::attribute::role] = config_.datasets[cell.dataset].role;
+    if (&label_space != &dataset) base.attributes[protocol::attribute::label_space] = label_space.name();
     base.attributes[protocol::attribute::logit_scale] = format_number(session_.classifier->head().logit_scale());
     Condition condition =
         cell.kind == protocol::kind::clean ? clean_condition(base)
@@ -366,6 +389,7 @@ class BenchmarkRun {
   std::vector<ResolvedPlugin> models_;
   std::vector<std::unique_ptr<datasets::Dataset>> datasets_;
   std::vector<std::vector<SampleInfo>> samples_;
+  std::vector<std::size_t> head_dataset_;  // per dataset: whose head scores it (head_dataset)
   std::optional<ResolvedPlugin> overlap_model_;
   std::vector<Cell> cells_;
   Session session_;

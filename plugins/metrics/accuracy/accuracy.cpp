@@ -27,6 +27,7 @@ class AccuracyAccumulator final : public roz::MetricAccumulator {
   explicit AccuracyAccumulator(std::vector<std::int64_t> ks) : ks_(std::move(ks)), correct_(ks_.size(), 0) {}
 
   void add(const roz::SampleRecord& r) override {
+    if (roz::metrics::unlabelled(r)) return;  // an OOD image: no class of these logits is right
     const std::int64_t higher = roz::metrics::classes_above_truth(r.logits, roz::metrics::accepted_labels(r, "accuracy"));
     for (size_t i = 0; i < ks_.size(); ++i)
       if (higher < ks_[i]) ++correct_[i];

@@ -7,8 +7,8 @@
 //             worst case over the set);
 //   anchors = the number of anchors, the denominator of both.
 // A prediction is correct as the accuracy plugin's top1 (accepted_labels.hpp). Records without
-// pm_anchor are ignored; a neighbour whose anchor is not among the records has no set to count in.
-// No record with pm_anchor: nothing.
+// pm_anchor, and unlabelled ones, are ignored; a neighbour whose anchor is not among the records has no set to count
+// in. No record with pm_anchor: nothing.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -32,7 +32,7 @@ class AnchorAccumulator final : public roz::MetricAccumulator {
  public:
   void add(const roz::SampleRecord& r) override {
     auto anchor = r.metadata.find("pm_anchor");
-    if (anchor == r.metadata.end()) return;
+    if (anchor == r.metadata.end() || roz::metrics::unlabelled(r)) return;
     any_ = true;
     Set& set = sets_[anchor->second];
     const bool ok = correct(r);

@@ -16,6 +16,7 @@ CalibrationStats::CalibrationStats(std::int64_t bins, double temperature)
       bin_confidence_(static_cast<size_t>(bins), 0.0) {}
 
 void CalibrationStats::add(const roz::SampleRecord& r) {
+  if (roz::metrics::unlabelled(r)) return;  // an OOD image: no label to be calibrated against
   const std::vector<std::int64_t> labels = roz::metrics::accepted_labels(r, "calibration");
   const double confidence = max_probability(r.logits, beta_);
   // Right-closed bins, as Guo et al.: confidence c lands in bin ceil(c * M) - 1.

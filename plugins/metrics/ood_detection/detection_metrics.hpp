@@ -16,4 +16,10 @@ double auroc(const std::vector<double>& id, std::vector<double> ood);
 // FPR95 = share(s_ood >= t), the OOD samples still accepted when 95% of in-distribution ones are.
 double fpr_at_95_tpr(std::vector<double> id, const std::vector<double>& ood);
 
+// Area under the precision-recall curve of `positives` against `negatives` (higher score = more
+// positive), as the average precision of sklearn's average_precision_score: the sum over the distinct
+// scores t, descending, of (recall(t) - recall(previous t)) * precision(t), without interpolation.
+// AUPR-In is aupr(id, ood); AUPR-Out is aupr(-ood, -id), the OOD samples the positives.
+double aupr(const std::vector<double>& positives, const std::vector<double>& negatives);
+
 }  // namespace ood_detection

@@ -36,6 +36,10 @@ inline constexpr char logit_scale[] = "logit_scale";  // the zero-shot head's: l
 inline constexpr char perturbation_group[] = "perturbation_group";  // compared per sample (embedding stability)
 inline constexpr char label[] = "label";                            // the condition as the run config wrote it
 inline constexpr char baseline[] = "baseline";                      // a summary row's baseline (corruption error)
+// The dataset whose classes the logits are over when it is not the condition's own: an OOD set is
+// scored with its in-distribution dataset's head, and its records have no label (label -1, no
+// accepted labels; roz::metrics::unlabelled).
+inline constexpr char label_space[] = "label_space";
 }  // namespace attribute
 
 // Parameters the host sets on plugins that declare them.

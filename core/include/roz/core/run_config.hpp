@@ -6,6 +6,8 @@
 //   datasets:
 //     - {name: fashion-mnist, role: in_distribution, per_class: 100}
 //     - {name: mnist, role: ood, limit: 1000}          # in_distribution | shift | ood
+//       # an ood set is scored with an in_distribution set's head: `in_distribution: fashion-mnist`
+//       # says whose when the run has several
 //     - {name: cifar10, support_per_class: 5}          # a prototype head from 5 images per class
 //   corruptions:                                       # on in-distribution datasets
 //     - {name: all, severities: [1, 3, 5]}             # every installed ImageNet-C-style plugin
@@ -48,6 +50,10 @@ struct RunDataset {
   // > 0: the head is the class prototypes of the first K images of each class (those are then not
   // evaluated) instead of the prompt ensemble; text-prompt attacks then have no prompts to attack.
   std::size_t support_per_class = 0;
+  // role ood: the in_distribution dataset (its `name`) whose head scores these images, so that MSP
+  // and the other OOD scores compare confidences over the same classes (its labels are unused).
+  // Filled by parse_run_config: the run's one in_distribution dataset unless the config names one.
+  std::string in_distribution;
 };
 
 struct RunCondition {

@@ -3,7 +3,8 @@
 // are made).
 //   correct at k  <=>  fewer than k classes score strictly higher than the best accepted label,
 // the accepted labels being accepted_labels (ObjectNet's several) or {label}. A tie with the truth
-// counts as correct. A label outside the classes is a DataError naming the sample.
+// counts as correct. A label outside the classes is a DataError naming the sample. A record without a
+// label (unlabelled: an OOD image scored in another dataset's label space) counts for none of them.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +16,12 @@
 #include "roz/metric.hpp"
 
 namespace roz::metrics {
+
+// No class of the logits is this image's: label -1 and no accepted labels. The host makes such records
+// for the conditions with a protocol::attribute::label_space (OOD sets) and only for those.
+inline bool unlabelled(const SampleRecord& r) {
+  return r.label == -1 && r.accepted_labels.empty();
+}
 
 // accepted_labels, or {label}; `who` names the caller in the error.
 inline std::vector<std::int64_t> accepted_labels(const SampleRecord& r, const std::string& who) {
