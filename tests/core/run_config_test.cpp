@@ -76,7 +76,8 @@ TEST(RunConfig, ErrorsNameTheFileAndKey) {
                 .find("key 'attacks[0].limit': 'many' is not a valid number"),
             std::string::npos);
   EXPECT_NE(run_config_error("models: [m\n").find("malformed YAML at line"), std::string::npos);
-  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\nprecision: half").find("key 'precision': precision 'half': not a precision"),
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\nprecision: half")
+                .find("key 'precision': precision 'half': not a precision"),
             std::string::npos)
       << run_config_error("models: [m]\ndatasets: [d]\nprecision: half");
 }
@@ -118,10 +119,12 @@ datasets:
 }
 
 TEST(RunConfig, AListKeyOrANegativeCountIsANamedError) {
-  EXPECT_EQ(run_config_error("? [a, b]\n: 1\n"), "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
+  EXPECT_EQ(run_config_error("? [a, b]\n: 1\n"),
+            "config 'run.yaml': key '(top level)': a key must be a word, not a list or a map");
   EXPECT_EQ(run_config_error("models: [m]\ndatasets:\n  - {? [x]: 1, name: a}\n"),
             "config 'run.yaml': key 'datasets[0]': a key must be a word, not a list or a map");
-  EXPECT_EQ(run_config_error("models: [m]\ndatasets: [d]\nseed: -1\n"), "config 'run.yaml': key 'seed': '-1' is not a non-negative number");
+  EXPECT_EQ(run_config_error("models: [m]\ndatasets: [d]\nseed: -1\n"),
+            "config 'run.yaml': key 'seed': '-1' is not a non-negative number");
   EXPECT_EQ(run_config_error("models: [m]\ndatasets: [{name: d, limit: -5}]\n"),
             "config 'run.yaml': key 'datasets[0].limit': '-5' is not a non-negative number");
 }
@@ -143,12 +146,12 @@ overlap: {index: runs/index, model: "pixels:size=16", k: 3, near: 0.9, nprobe: 8
   EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {model: pixels}")
                 .find("key 'overlap': expected a map with 'index'"),
             std::string::npos);
-  EXPECT_NE(
-      run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}").find("key 'overlap.near'"),
-      std::string::npos);
-  EXPECT_NE(
-      run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}").find("key 'overlap.nprob': unknown key"),
-      std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}")
+                .find("key 'overlap.near'"),
+            std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}")
+                .find("key 'overlap.nprob': unknown key"),
+            std::string::npos);
 }
 
 TEST(ResultsStore, AFileThatIsNotAStoreIsANamedError) {

@@ -69,9 +69,9 @@ void warn_if_accuracy_rises_with_eps(const std::vector<AttackPoint>& points, std
     for (std::size_t i = 1; i < members.size(); ++i) {
       const AttackPoint &small = *members[i - 1], &large = *members[i];
       if (large.eps > small.eps && large.accuracy > small.accuracy + 2 * std::hypot(small.stderr_, large.stderr_))
-        warnings.push_back("robust accuracy rises with eps: " + accuracy_percent(small.accuracy) + " under '" + small.condition +
-                           "' but " + accuracy_percent(large.accuracy) + " under '" + large.condition +
-                           "'; the attack is failing (too few steps, or gradient masking)");
+        warnings.push_back("robust accuracy rises with eps: " + accuracy_percent(small.accuracy) + " under '" +
+                           small.condition + "' but " + accuracy_percent(large.accuracy) + " under '" +
+                           large.condition + "'; the attack is failing (too few steps, or gradient masking)");
     }
   }
 }
@@ -87,9 +87,9 @@ void warn_if_black_box_wins(const std::vector<AttackPoint>& points, std::vector<
         best_white = &white;
     if (best_white != nullptr &&
         black.accuracy + 2 * std::hypot(black.stderr_, best_white->stderr_) < best_white->accuracy)
-      warnings.push_back("a score-based attack beats the gradient attacks: " + accuracy_percent(black.accuracy) + " under '" +
-                         black.condition + "', at best " + accuracy_percent(best_white->accuracy) + " under '" +
-                         best_white->condition +
+      warnings.push_back("a score-based attack beats the gradient attacks: " + accuracy_percent(black.accuracy) +
+                         " under '" + black.condition + "', at best " + accuracy_percent(best_white->accuracy) +
+                         " under '" + best_white->condition +
                          "'; gradients may be masked, the white-box results overestimate robustness");
   }
 }

@@ -6,18 +6,25 @@
 
 namespace ood_detection {
 
-double max_softmax(const std::vector<float>& logits, double beta) {
-  const double top = max_logit(logits);
+namespace {
+
+// sum_k exp(beta * (logits_k - top)), top = the max logit: the log-sum-exp shift, so no term
+// overflows and the top class's term is exp(0) = 1.
+double shifted_exp_sum(const std::vector<float>& logits, double top, double beta) {
   double sum = 0;
   for (float z : logits) sum += std::exp(beta * (z - top));
-  return 1 / sum;  // the top class's term is exp(0)
+  return sum;
+}
+
+}  // namespace
+
+double max_softmax(const std::vector<float>& logits, double beta) {
+  return 1 / shifted_exp_sum(logits, max_logit(logits), beta);
 }
 
 double energy(const std::vector<float>& logits, double temperature) {
   const double top = max_logit(logits);
-  double sum = 0;
-  for (float z : logits) sum += std::exp((z - top) / temperature);
-  return top + temperature * std::log(sum);
+  return top + temperature * std::log(shifted_exp_sum(logits, top, 1 / temperature));
 }
 
 double max_logit(const std::vector<float>& logits) {
