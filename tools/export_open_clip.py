@@ -47,8 +47,16 @@ def from_open_clip(name, pretrained):
     if kind not in ("tokenize", "SimpleTokenizer"):
         sys.exit("%s uses %s, not CLIP's BPE tokenizer: roz cannot tokenize its prompts" % (name, kind))
     normalize = [t for t in preprocess.transforms if type(t).__name__ == "Normalize"][0]
-    resize = [t for t in preprocess.transforms if type(t).__name__ in ("Resize", "ResizeKeepRatio")]
-    interpolation = str(getattr(resize[0], "interpolation", "bicubic")).split(".")[-1].lower() if resize else "bicubic"
+    # roz reproduces open_clip's default eval pipeline, Resize(shorter side) + CenterCrop, bit for bit; its
+    # "longest" (ResizeKeepRatio + CenterCropOrPad) and "squash" (Resize((h, w))) modes are not that.
+    names = [type(t).__name__ for t in preprocess.transforms]
+    resize = [t for t in preprocess.transforms if type(t).__name__ == "Resize"]
+    if "ResizeKeepRatio" in names or "CenterCropOrPad" in names or not resize or not isinstance(resize[0].size, int) \
+            and len(resize[0].size) != 1:
+        sys.exit("%s preprocesses with %s: roz reproduces Resize(shorter side) + CenterCrop only" % (name, names))
+    interpolation = str(resize[0].interpolation).split(".")[-1].lower()
+    if interpolation not in ("bicubic", "bilinear"):
+        sys.exit("%s resizes with %s: roz reproduces PIL's bicubic and bilinear filters" % (name, interpolation))
     size = model.visual.image_size
     resolution = size[0] if isinstance(size, (tuple, list)) else size
     wrapper = Exported(lambda x: model.encode_image(x), lambda t: model.encode_text(t), [model], model.logit_scale)

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "cmyk_jpeg.hpp"
 #include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 #include "roz/read_file.hpp"
@@ -68,9 +69,13 @@ cv::Mat decode_rgb(const std::filesystem::path& path) {
   if (!is_accepted_format(bytes))
     throw DataError("image '" + path.string() + "': not a JPEG, PNG, BMP, TIFF, WebP or PNM file");
   if (is_truncated_jpeg(bytes)) throw DataError("image '" + path.string() + "': truncated JPEG (no end-of-image marker)");
+  if (bytes[0] == 0xFF)  // a JPEG (is_accepted_format)
+    if (std::optional<cv::Mat> rgb = decode_cmyk_jpeg(bytes, caps.image_pixels, path.string())) return std::move(*rgb);
   cv::Mat bgr;
   try {
-    bgr = cv::imdecode(cv::_InputArray(bytes.data(), static_cast<int>(bytes.size())), cv::IMREAD_COLOR);
+    // As PIL opens an image: the EXIF orientation is not applied (torchvision's loader does not).
+    bgr = cv::imdecode(cv::_InputArray(bytes.data(), static_cast<int>(bytes.size())),
+                       cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     throw DataError("image '" + path.string() + "': cannot decode (" + e.msg + ")");
   }

@@ -16,7 +16,7 @@ namespace {
 // Logit of class c = 10 * the mean of colour channel c: red is "cat", green "dog", blue "bird".
 class ChannelClassifier final : public Model {
  public:
-  Preprocessing preprocessing() const override { return {8, {0, 0, 0}, {1, 1, 1}}; }
+  Preprocessing preprocessing() const override { return {.resolution = 8, .mean = {0, 0, 0}, .std = {1, 1, 1}}; }
   std::int64_t embedding_dim() const override { return 3; }
   at::Tensor encode_image(const at::Tensor& images) override { return images.mean({2, 3}); }
   std::vector<std::string> class_names() const override { return {"cat", "dog", "bird"}; }

@@ -225,10 +225,10 @@ TEST(ImageFile, OnlyTheNamedFormatsReachTheDecoder) {
 // A 1 x 1,000,000 strip asked OpenCV for 150 GB on the way to 224 px; beyond 100:1 it is refused.
 TEST(ImageFile, AnExtremeAspectRatioIsRefusedNotResized) {
   const cv::Mat strip(1, 100000, CV_8UC3, cv::Scalar(1, 2, 3));
-  EXPECT_EQ(reader_error([&] { core::resize_center_crop(strip, 224); }),
+  EXPECT_EQ(reader_error([&] { core::resize_center_crop(strip, Preprocessing{.resolution = 224}); }),
             "a 100000 x 1 image: aspect ratio above 100:1 (ROZ_MAX_ASPECT_RATIO)");
   const cv::Mat wide(10, 1000, CV_8UC3, cv::Scalar(1, 2, 3));  // exactly 100:1 still goes through
-  EXPECT_EQ(core::resize_center_crop(wide, 32).size(), cv::Size(32, 32));
+  EXPECT_EQ(core::resize_center_crop(wide, Preprocessing{.resolution = 32}).size(), cv::Size(32, 32));
 }
 
 }  // namespace

@@ -33,7 +33,9 @@ const std::vector<SizedImages>& test_images() {
     for (const auto& entry : std::filesystem::directory_iterator(ROZ_TEST_PHOTO_DIR)) photos.push_back(entry.path());
     std::sort(photos.begin(), photos.end());
     SizedImages large{"224 px", {}}, cifar{"32 px", {}}, small{"28 px", {}};
-    for (int i = 0; i < 3; ++i) large.images.push_back(core::resize_center_crop(datasets::decode_rgb(photos[static_cast<size_t>(i)]), 224));
+    for (int i = 0; i < 3; ++i)
+      large.images.push_back(core::resize_center_crop(datasets::decode_rgb(photos[static_cast<size_t>(i)]),
+                                                      Preprocessing{.resolution = 224}));
     test::ImageBatch batch = test::load_cifar(1);
     for (int i : {0, 3, 8}) {
       cifar.images.push_back(batch.images[static_cast<size_t>(i)]);

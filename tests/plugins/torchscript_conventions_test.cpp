@@ -137,6 +137,42 @@ TEST(TorchScriptConventions, TheArchivesRecordServesAForeignModel) {
   fs::remove(foreign);
 }
 
+// How the host makes the input (docs/models.md, "Preprocessing"): the archive's resize and filter,
+// CLIP's when it records none, a parameter over both; a filter roz does not reproduce is refused,
+// and so is a crop that would not fit, by the host, naming the model.
+TEST(TorchScriptConventions, ResizeAndInterpolationComeFromTheArchiveOrAParameter) {
+  const std::string record = R"({"resolution": 28, "context_length": 16, "mean": [0.5, 0.5, 0.5],
+                                 "std": [0.25, 0.25, 0.25], "tokenizer": "clip_bpe")";
+  const fs::path plain = foreign_archive(record + "}");
+  EXPECT_EQ(load("torchscript:path=" + plain.string())->preprocessing().interpolation, Interpolation::bicubic);
+  EXPECT_EQ(load("torchscript:path=" + plain.string())->preprocessing().shorter_side(), 28);
+  const fs::path classifier = foreign_archive(record + R"(, "resize": 32, "interpolation": "bilinear"})");
+  auto model = load("torchscript:path=" + classifier.string());
+  EXPECT_EQ(model->preprocessing().interpolation, Interpolation::bilinear);
+  EXPECT_EQ(model->preprocessing().shorter_side(), 32);
+  {
+    LogCapture log;
+    model = load("torchscript:path=" + classifier.string() + ",interpolation=bicubic,resize=40");
+    EXPECT_EQ(model->preprocessing().interpolation, Interpolation::bicubic);
+    EXPECT_EQ(model->preprocessing().shorter_side(), 40);
+    EXPECT_NE(log.text().find("interpolation set explicitly, overriding bilinear"), std::string::npos) << log.text();
+  }
+  // A saved model keeps them.
+  const fs::path saved =
+      fs::temp_directory_path() / ("roz_foreign_saved_bilinear_" + std::to_string(::getpid()) + ".pt");
+  load("torchscript:path=" + classifier.string())->save(saved.string());
+  EXPECT_EQ(load("torchscript:path=" + saved.string())->preprocessing().interpolation, Interpolation::bilinear);
+  EXPECT_EQ(load("torchscript:path=" + saved.string())->preprocessing().shorter_side(), 32);
+  const fs::path lanczos = foreign_archive(record + R"(, "interpolation": "lanczos"})");
+  const std::string e = load_error([&] { load("torchscript:path=" + lanczos.string()); });
+  EXPECT_NE(e.find("field 'interpolation' is invalid (\"lanczos\")"), std::string::npos) << e;
+  const std::string small =
+      load_error([&] { load("torchscript:path=" + plain.string() + ",resize=20")->preprocessing(); });
+  EXPECT_NE(small.find("resize 20 is neither 0 nor in [resolution 28"), std::string::npos) << small;
+  EXPECT_NE(small.find("torchscript"), std::string::npos) << small;
+  for (const fs::path& p : {plain, classifier, lanczos, saved}) fs::remove(p);
+}
+
 TEST(TorchScriptConventions, AnExplicitParameterWinsWithAWarning) {
   LogCapture log;
   auto model = load(std::string("torchscript:path=") + ROZ_TEST_TINY_MODEL + ",logit_scale=50,resolution=40");

@@ -77,6 +77,16 @@ fi
 grep -q "was computed at precision fp32, not bf16" "$tmp/prec.err" || fail "precision refusal: $(cat "$tmp/prec.err")"
 [ "$(count "$tmp/killed/results.db")" = "$stored" ] || fail "the refused resume changed the store"
 
+# Resuming a condition stored with other attributes (here: another preprocessing, as an older roz
+# resized) would mix two measurements: refused, naming the attribute.
+cp -r "$tmp/killed" "$tmp/tampered"
+/usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE conditions SET attributes = json_set(attributes, '\$.preprocessing', 'resize 28 bilinear, crop 28')\"); c.commit()" "$tmp/tampered/results.db"
+if "$roz" --threads 1 run "$config" --out "$tmp/tampered" --resume 2> "$tmp/tampered.err" > /dev/null; then
+  fail "a resume over records of another preprocessing must fail"
+fi
+grep -q "preprocessing: stored 'resize 28 bilinear, crop 28', now 'resize 28 bicubic, crop 28'" "$tmp/tampered.err" ||
+  fail "attribute refusal: $(cat "$tmp/tampered.err")"
+
 "$roz" --threads 1 run "$config" --out "$tmp/killed" --resume 2> "$tmp/resume.err" > /dev/null || { cat "$tmp/resume.err"; fail "resume"; }
 grep -q "finished earlier, kept\|resuming" "$tmp/resume.err" || fail "the second run did not resume"
 

@@ -78,7 +78,7 @@ TrainedZeroShot mini_clip_fashion_mnist(core::PluginHost& host, std::size_t n) {
   std::vector<std::int64_t> labels;
   for (const auto& s : data->samples()) {
     if (images.size() == n) break;
-    images.push_back(core::resize_center_crop(data->load(s), static_cast<int>(out.model->preprocessing().resolution)));
+    images.push_back(core::resize_center_crop(data->load(s), out.model->preprocessing()));
     labels.push_back(s.label);
   }
   out.images = core::to_tensor(images).to(host.device());

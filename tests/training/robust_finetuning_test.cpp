@@ -114,7 +114,7 @@ double jpeg_cosine(core::PluginHost& host, const std::string& model_spec) {
   std::vector<cv::Mat> clean, perturbed;
   for (const auto& s : data->samples()) {
     if (clean.size() == 128) break;
-    clean.push_back(core::resize_center_crop(data->load(s), 28));
+    clean.push_back(core::resize_center_crop(data->load(s), Preprocessing{.resolution = 28}));
     perturbed.push_back(jpeg->apply(CorruptionInput{clean.back(), 0, -1, {}, ""}).image);
   }
   c10::NoGradGuard no_grad;
@@ -162,7 +162,7 @@ TEST(RobustFinetuning, PerturbationLossIsItsDefinition) {
   for (const auto& s : data->samples()) {
     if (batch.images.size() == 16) break;
     batch.ids.push_back(s.id);
-    batch.images.push_back(core::resize_center_crop(data->load(s), 28));
+    batch.images.push_back(core::resize_center_crop(data->load(s), Preprocessing{.resolution = 28}));
     batch.labels.push_back(s.label);
     batch.templates.push_back(0);
     batch.seeds.push_back(batch.seeds.size() + 1);

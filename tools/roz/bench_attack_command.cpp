@@ -39,8 +39,8 @@ int run_bench_attack(const GlobalOptions& global, const BenchAttackArgs& args) {
                               global.precision_or_fp32());
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(args.dataset, core::dataset_manifest_dirs());
   std::shared_ptr<Model> model = host.create_model(parse_spec(args.model));
-  const core::LoadedBatch batch = first_batch(*dataset, static_cast<int>(model->preprocessing().resolution),
-                                              static_cast<std::size_t>(args.batch_size), global.threads);
+  const core::LoadedBatch batch =
+      first_batch(*dataset, model->preprocessing(), static_cast<std::size_t>(args.batch_size), global.threads);
   PromptSet prompts{dataset->class_names(),
                     dataset->templates().empty() ? std::vector<std::string>{"a photo of a {}."} : dataset->templates()};
   std::shared_ptr<Classifier> classifier = host.create_classifier(model, prompts);

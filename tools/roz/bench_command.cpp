@@ -56,8 +56,8 @@ int run_bench(const GlobalOptions& global, const BenchArgs& args) {
   // as the evaluation runs.
   std::unique_ptr<datasets::Dataset> dataset = datasets::open_dataset(args.dataset, core::dataset_manifest_dirs());
   std::shared_ptr<Model> model = host.create_model(options.model);
-  const int resolution = static_cast<int>(model->preprocessing().resolution);
-  const core::LoadedBatch first = first_batch(*dataset, resolution, static_cast<std::size_t>(args.batch_size), global.threads);
+  const core::LoadedBatch first =
+      first_batch(*dataset, model->preprocessing(), static_cast<std::size_t>(args.batch_size), global.threads);
   at::Tensor batch = core::to_tensor(first.images).to(host.device());
   PromptSet prompts{dataset->class_names(),
                     dataset->templates().empty() ? std::vector<std::string>{"a photo of a {}."} : dataset->templates()};

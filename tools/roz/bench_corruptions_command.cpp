@@ -51,7 +51,8 @@ std::vector<cv::Mat> load_images(const fs::path& dir, int size) {
     if (entry.is_regular_file()) files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   std::vector<cv::Mat> images;
-  for (const fs::path& f : files) images.push_back(core::resize_center_crop(datasets::decode_rgb(f), size));
+  for (const fs::path& f : files)
+    images.push_back(core::resize_center_crop(datasets::decode_rgb(f), Preprocessing{.resolution = size}));
   if (images.empty()) throw DataError("roz bench corruptions: no images in '" + dir.string() + "'");
   return images;
 }

@@ -32,11 +32,12 @@ inline void synchronize(c10::Device device) {
   if (device.is_cuda()) c10::impl::VirtualGuardImpl(device.type()).synchronizeDevice(device.index() < 0 ? 0 : device.index());
 }
 
-// The first `size` readable images of a dataset at `resolution`, with their labels.
-inline core::LoadedBatch first_batch(const datasets::Dataset& dataset, int resolution, std::size_t size, int threads) {
+// The first `size` readable images of a dataset, preprocessed for a model, with their labels.
+inline core::LoadedBatch first_batch(const datasets::Dataset& dataset, const Preprocessing& preprocessing,
+                                     std::size_t size, int threads) {
   std::vector<datasets::SampleInfo> samples = dataset.samples();
   samples.resize(std::min(samples.size(), size));
-  core::BatchLoader loader(dataset, samples, resolution, samples.size(), threads, [](const std::string&) {});
+  core::BatchLoader loader(dataset, samples, preprocessing, samples.size(), threads, [](const std::string&) {});
   core::LoadedBatch batch;
   if (!loader.next(batch) || batch.images.empty()) throw DataError("bench: no readable image in the first batch");
   return batch;

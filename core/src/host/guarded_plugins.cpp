@@ -2,6 +2,9 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cmath>
+#include <string>
+
 #include "roz/attack.hpp"
 #include "roz/core/autocast_scope.hpp"
 #include "roz/core/guard.hpp"
@@ -12,6 +15,22 @@
 namespace roz::core {
 
 namespace {
+
+// What the image pipeline needs of a model's preprocessing: a crop that fits inside the resized
+// image, and a normalisation that is a number.
+Preprocessing checked(const Preprocessing& p) {
+  constexpr std::int64_t kLargestSide = 8192;
+  if (p.resolution < 1 || p.resolution > kLargestSide)
+    throw Error("resolution " + std::to_string(p.resolution) + " is not in [1, " + std::to_string(kLargestSide) + "]");
+  if (p.resize != 0 && (p.resize < p.resolution || p.resize > kLargestSide))
+    throw Error("resize " + std::to_string(p.resize) + " is neither 0 nor in [resolution " +
+                std::to_string(p.resolution) + ", " + std::to_string(kLargestSide) + "]: the centre crop must fit");
+  if (!parse_interpolation(to_string(p.interpolation))) throw Error("interpolation is not bicubic or bilinear");
+  for (int c = 0; c < 3; ++c)
+    if (!std::isfinite(p.mean[c]) || !std::isfinite(p.std[c]) || !(p.std[c] > 0))
+      throw Error("mean/std of channel " + std::to_string(c) + " are not finite with std > 0");
+  return p;
+}
 
 // Holds the plugin object (which holds its library) and the label used in error messages.
 template <class Interface>
@@ -36,7 +55,7 @@ class GuardedModel final : public Guarded<Model> {
   GuardedModel(std::shared_ptr<Model> impl, std::string label, ForwardPrecision forward)
       : Guarded(std::move(impl), std::move(label)), forward_(forward) {}
   Preprocessing preprocessing() const override {
-    return call("preprocessing", [&] { return impl_->preprocessing(); });
+    return call("preprocessing", [&] { return checked(impl_->preprocessing()); });
   }
   std::int64_t embedding_dim() const override {
     return call("embedding_dim", [&] { return impl_->embedding_dim(); });

@@ -9,12 +9,12 @@
 
 namespace roz::core {
 
-BatchLoader::BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, int resolution,
-                         std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable,
-                         BatchStages stages)
+BatchLoader::BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples,
+                         Preprocessing preprocessing, std::size_t batch_size, int threads,
+                         std::function<void(const std::string&)> on_unreadable, BatchStages stages)
     : dataset_(dataset),
       samples_(std::move(samples)),
-      resolution_(resolution),
+      preprocessing_(preprocessing),
       batch_size_(std::max<std::size_t>(1, batch_size)),
       threads_(threads),
       on_unreadable_(std::move(on_unreadable)),
@@ -45,7 +45,7 @@ LoadedBatch BatchLoader::load(std::size_t first) const {
   parallel_for(n, threads_, [&](std::size_t i) {
     const datasets::SampleInfo& sample = samples_[first + i];
     try {
-      images[i] = resize_center_crop(dataset_.load(sample), resolution_);
+      images[i] = resize_center_crop(dataset_.load(sample), preprocessing_);
       ok[i] = 1;
     } catch (const DataError& e) {
       // Decode errors name the file; one the image itself causes later (its shape) gets the sample.

@@ -81,7 +81,7 @@ ConditionPipeline::ConditionPipeline(PluginHost& host, const datasets::Dataset& 
       prompts_(std::move(prompts)),
       settings_(settings),
       on_unreadable_(std::move(on_unreadable)),
-      resolution_(static_cast<int>(model_->preprocessing().resolution)) {}
+      preprocessing_(model_->preprocessing()) {}
 
 void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>& samples,
                             const std::vector<SampleInfo>& attack_set,
@@ -98,7 +98,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
   BatchStages stages;
   if (condition.corruption) stages.transform = [&](LoadedBatch& b) { corrupt(condition, b); };
   stages.device = host_.device();
-  BatchLoader batches(dataset_, samples, resolution_, batch_size, std::max(1, settings_.decode_threads),
+  BatchLoader batches(dataset_, samples, preprocessing_, batch_size, std::max(1, settings_.decode_threads),
                       on_unreadable_, std::move(stages));
   std::size_t first = 0;  // the loader takes the samples in consecutive chunks of batch_size
   const bool own_label_space = !condition.info.attributes.count(protocol::attribute::label_space);
@@ -205,7 +205,7 @@ std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition&
   std::vector<cv::Mat> images;
   std::vector<std::int64_t> labels;
   std::vector<std::uint64_t> seeds;
-  BatchLoader chosen_loader(dataset_, chosen, resolution_, static_cast<std::size_t>(settings_.batch_size),
+  BatchLoader chosen_loader(dataset_, chosen, preprocessing_, static_cast<std::size_t>(settings_.batch_size),
                             std::max(1, settings_.decode_threads), on_unreadable_);
   for (LoadedBatch batch; chosen_loader.next(batch);) {
     for (const SampleInfo& s : batch.samples) {
@@ -214,7 +214,8 @@ std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition&
     }
     std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
   }
-  at::Tensor tensor = images.empty() ? at::empty({0, 3, resolution_, resolution_}) : to_tensor(images);
+  at::Tensor tensor =
+      images.empty() ? at::empty({0, 3, preprocessing_.resolution, preprocessing_.resolution}) : to_tensor(images);
   tensor = tensor.to(host_.device());
   AttackBatch batch{tensor, at::tensor(labels, at::kLong).to(tensor.device()), seeds, &prompts_};
   PromptAttackResult result = condition.attack->perturb_prompts(*classifier_, prompts_, batch);

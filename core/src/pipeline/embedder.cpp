@@ -58,12 +58,13 @@ void embed_samples(PluginHost& host, Model& model, const datasets::Dataset& data
                    const std::vector<datasets::SampleInfo>& samples, std::int64_t batch_size,
                    const EmbeddingVisitor& visit, const std::function<void(const std::string&)>& unreadable) {
   std::mutex mutex;
-  BatchLoader batches(dataset, samples, static_cast<int>(model.preprocessing().resolution),
-                      static_cast<std::size_t>(batch_size), host.threads(), [&](const std::string& message) {
-                        std::lock_guard lock(mutex);
-                        unreadable(message);
-                      },
-                      BatchStages{{}, host.device()});
+  BatchLoader batches(
+      dataset, samples, model.preprocessing(), static_cast<std::size_t>(batch_size), host.threads(),
+      [&](const std::string& message) {
+        std::lock_guard lock(mutex);
+        unreadable(message);
+      },
+      BatchStages{{}, host.device()});
   for (LoadedBatch batch; batches.next(batch);) {
     if (batch.images.empty()) continue;
     if (host.cancellation().cancelled()) throw Error("embedding interrupted");

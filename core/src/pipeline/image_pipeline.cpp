@@ -2,19 +2,29 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <exception>
 #include <mutex>
-#include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "roz/core/pil_resize.hpp"
 #include "roz/datasets/resource_limits.hpp"
 #include "roz/error.hpp"
 
 namespace roz::core {
 
-cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution) {
-  cv::Mat resized = rgb;
-  int shorter = std::min(rgb.cols, rgb.rows);
+cv::Size resized_size(cv::Size image, std::int64_t shorter_side) {
+  // torchvision's _compute_resized_output_size: the longer side is int(shorter_side * long / short),
+  // truncated, in double precision as Python computes it.
+  const bool portrait = image.width <= image.height;
+  const std::int64_t shorter = portrait ? image.width : image.height, longer = portrait ? image.height : image.width;
+  const int side = static_cast<int>(shorter_side);
+  const int other = static_cast<int>(static_cast<double>(shorter_side * longer) / static_cast<double>(shorter));
+  return portrait ? cv::Size(side, other) : cv::Size(other, side);
+}
+
+cv::Mat resize_center_crop(const cv::Mat& rgb, const Preprocessing& p) {
+  const int shorter = std::min(rgb.cols, rgb.rows), resolution = static_cast<int>(p.resolution);
   if (shorter < 1) throw DataError("an empty image");
   // Resized whole before the crop (as torchvision's Resize + CenterCrop), a strip of extreme aspect
   // ratio would need gigabytes (1 x 1,000,000 px at 224: 150 GB); such an image is refused instead
@@ -23,15 +33,17 @@ cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution) {
   if (longer > max_ratio * static_cast<std::uint64_t>(shorter))
     throw DataError("a " + std::to_string(rgb.cols) + " x " + std::to_string(rgb.rows) + " image: aspect ratio above " +
                     std::to_string(max_ratio) + ":1 (ROZ_MAX_ASPECT_RATIO)");
-  if (shorter != resolution) {
-    double scale = static_cast<double>(resolution) / shorter;
-    cv::Size size(std::max(resolution, static_cast<int>(std::lround(rgb.cols * scale))),
-                  std::max(resolution, static_cast<int>(std::lround(rgb.rows * scale))));
-    cv::resize(rgb, resized, size, 0, 0, shorter > resolution ? cv::INTER_AREA : cv::INTER_CUBIC);
-  }
-  int x = (resized.cols - resolution) / 2;
-  int y = (resized.rows - resolution) / 2;
+  const cv::Size size = resized_size(rgb.size(), p.shorter_side());
+  const cv::Mat resized = size == rgb.size() ? rgb : pil_resize(rgb, size, p.interpolation);
+  // torchvision's center_crop: int(round((side - crop) / 2.0)), Python's round (half to even).
+  const int x = static_cast<int>(std::nearbyint((resized.cols - resolution) / 2.0));
+  const int y = static_cast<int>(std::nearbyint((resized.rows - resolution) / 2.0));
   return resized(cv::Rect(x, y, resolution, resolution)).clone();
+}
+
+std::string describe(const Preprocessing& p) {
+  return "resize " + std::to_string(p.shorter_side()) + " " + std::string(to_string(p.interpolation)) + ", crop " +
+         std::to_string(p.resolution);
 }
 
 at::Tensor pack_images(const std::vector<cv::Mat>& images, bool pinned) {

@@ -44,6 +44,22 @@ struct Cell {
   std::size_t limit = 0;
 };
 
+// "attributes that differ (K: stored 'a', now 'b'; ...)" for a resumed condition.
+std::string differences(const std::map<std::string, std::string>& stored,
+                        const std::map<std::string, std::string>& now) {
+  std::set<std::string> keys;
+  for (const auto& [k, v] : stored) keys.insert(k);
+  for (const auto& [k, v] : now) keys.insert(k);
+  std::string out;
+  for (const std::string& k : keys) {
+    const auto a = stored.find(k), b = now.find(k);
+    const std::string was = a == stored.end() ? "none" : "'" + a->second + "'";
+    const std::string is = b == now.end() ? "none" : "'" + b->second + "'";
+    if (was != is) out += (out.empty() ? "" : "; ") + k + ": stored " + was + ", now " + is;
+  }
+  return "other attributes (" + out + ")";
+}
+
 // Corruption entries with name `all` become one entry per installed plugin that has a severity
 // parameter (the ImageNet-C family), keeping the entry's other keys.
 std::vector<RunCondition> expand_all(const Registry& registry, const std::vector<RunCondition>& entries) {
@@ -275,8 +291,7 @@ class BenchmarkRun {
     const datasets::Dataset& dataset = *datasets_[d];
     std::vector<cv::Mat> images;
     std::vector<std::int64_t> labels;
-    BatchLoader loader(dataset, support_samples(dataset, config_.datasets[d]),
-                       static_cast<int>(session_.loaded->preprocessing().resolution),
+    BatchLoader loader(dataset, support_samples(dataset, config_.datasets[d]), session_.loaded->preprocessing(),
                        static_cast<std::size_t>(config_.batch_size), std::max(1, o_.decode_threads),
                        [](const std::string& message) { spdlog::warn("skipping {}", message); });
     for (LoadedBatch batch; loader.next(batch);) {
@@ -300,6 +315,7 @@ class BenchmarkRun {
     base.attributes[protocol::attribute::role] = config_.datasets[cell.dataset].role;
     if (&label_space != &dataset) base.attributes[protocol::attribute::label_space] = label_space.name();
     base.attributes[protocol::attribute::logit_scale] = format_number(session_.classifier->head().logit_scale());
+    base.attributes[protocol::attribute::preprocessing] = describe(session_.loaded->preprocessing());
     Condition condition =
         cell.kind == protocol::kind::clean ? clean_condition(base)
         : cell.kind == protocol::kind::corruption
@@ -324,6 +340,14 @@ class BenchmarkRun {
     wanted.plugin_version = condition.plugin_version;
     const StoredCondition stored = store.conditions().open(wanted);
     id = stored.id;
+    // Records of a resumed condition were computed by an earlier roz: the same model file and the
+    // same condition (its preprocessing included), or the records would mix two measurements.
+    if (stored.model_hash != wanted.model_hash || stored.info.attributes != wanted.info.attributes)
+      throw Error("--resume: " + stage + " was started with " +
+                  (stored.model_hash != wanted.model_hash
+                       ? "another model file (SHA-256 " + stored.model_hash + ")"
+                       : differences(stored.info.attributes, wanted.info.attributes)) +
+                  ": finish it with that roz and model, or start another --out");
 
     std::vector<SampleInfo> cell_samples = samples_[cell.dataset];
     if (cell.limit > 0 && cell_samples.size() > cell.limit) cell_samples.resize(cell.limit);

@@ -78,7 +78,7 @@ class Trainer {
 
     plugin_ = host_.resolve(PluginKind::model, o_.model);
     model_ = host_.create_model(plugin_);
-    resolution_ = static_cast<int>(model_->preprocessing().resolution);
+    preprocessing_ = model_->preprocessing();
     templates_ = !o_.templates.empty() ? o_.templates : dataset_->templates();
     if (templates_.empty()) templates_ = {"a photo of a {}."};
     captions_ = std::make_unique<Captions>(*model_, PromptSet{dataset_->class_names(), templates_});
@@ -182,7 +182,7 @@ class Trainer {
     parallel_for(n, host_.threads(), [&](size_t i) {
       const datasets::SampleInfo& s = samples_[order[static_cast<size_t>(step) * n + i]];
       b.ids[i] = s.id;
-      b.images[i] = resize_center_crop(dataset_->load(s), resolution_);
+      b.images[i] = resize_center_crop(dataset_->load(s), preprocessing_);
       b.labels[i] = s.label;
       b.templates[i] =
           static_cast<std::int64_t>(derive_seed(o_.seed, "caption-" + std::to_string(epoch), s.id) % templates);
@@ -320,7 +320,7 @@ class Trainer {
       size_t n = std::min<size_t>(512, samples.size() - first);
       std::vector<cv::Mat> images(n);
       parallel_for(n, host_.threads(),
-                   [&](size_t i) { images[i] = resize_center_crop(eval->load(samples[first + i]), resolution_); });
+                   [&](size_t i) { images[i] = resize_center_crop(eval->load(samples[first + i]), preprocessing_); });
       at::Tensor logits =
           head.logits(model_->encode_image(to_tensor(images).to(host_.device()))).to(at::kCPU).contiguous();
       for (size_t i = 0; i < n; ++i) {
@@ -371,7 +371,7 @@ class Trainer {
   std::vector<datasets::SampleInfo> samples_;
   ResolvedPlugin plugin_;
   std::shared_ptr<Model> model_;
-  int resolution_ = 28;
+  Preprocessing preprocessing_;
   std::vector<std::string> templates_;
   std::unique_ptr<Captions> captions_;
   at::Tensor log_scale_;

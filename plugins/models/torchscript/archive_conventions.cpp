@@ -49,10 +49,11 @@ ArchiveConventions read_conventions(const std::string& path, const torch::jit::M
       }
     };
     field("resolution", c.resolution, [](std::int64_t v) { return v > 0 && v <= 4096; });
+    field("resize", c.resize, [](std::int64_t v) { return v > 0 && v <= 8192; });
     field("context_length", c.context_length, [](std::int64_t v) { return v > 1 && v <= 4096; });
     field("mean", c.mean, [](const std::array<double, 3>&) { return true; });
     field("std", c.std, [](const std::array<double, 3>& s) { return s[0] > 0 && s[1] > 0 && s[2] > 0; });
-    field("interpolation", c.interpolation, [](const std::string& s) { return !s.empty(); });
+    field("interpolation", c.interpolation, [](const std::string& s) { return parse_interpolation(s).has_value(); });
     field("tokenizer", c.tokenizer, [](const std::string& s) { return !s.empty(); });
     field("logit_scale", c.logit_scale, [](double v) { return v > 0 && v < 1e6; });
     return c;
@@ -77,6 +78,7 @@ std::string write_conventions(const ArchiveConventions& c) {
   if (c.resolution) j["resolution"] = *c.resolution;
   if (c.mean) j["mean"] = *c.mean;
   if (c.std) j["std"] = *c.std;
+  if (c.resize) j["resize"] = *c.resize;
   if (c.interpolation) j["interpolation"] = *c.interpolation;
   if (c.context_length) j["context_length"] = *c.context_length;
   if (c.tokenizer) j["tokenizer"] = *c.tokenizer;

@@ -24,8 +24,9 @@ inline constexpr const char* kConventionsFile = "roz.json";
 
 struct ArchiveConventions {
   std::optional<std::int64_t> resolution;
+  std::optional<std::int64_t> resize;  // shorter side before the centre crop (torchvision's Resize)
   std::optional<std::array<double, 3>> mean, std;
-  std::optional<std::string> interpolation;  // e.g. "bicubic": recorded, the host's pipeline applies its own
+  std::optional<std::string> interpolation;  // "bicubic" or "bilinear" (roz::parse_interpolation)
   std::optional<std::int64_t> context_length;
   std::optional<std::string> tokenizer;  // "clip_bpe" is the only one roz tokenizes with
   std::optional<double> logit_scale;     // the scale itself (not its log)

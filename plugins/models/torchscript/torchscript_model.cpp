@@ -180,6 +180,8 @@ class TorchScriptModel final : public roz::Model {
     resolved.resolution = preprocessing_.resolution;
     resolved.mean = preprocessing_.mean;
     resolved.std = preprocessing_.std;
+    resolved.resize = preprocessing_.resize > 0 ? std::optional<std::int64_t>(preprocessing_.resize) : std::nullopt;
+    resolved.interpolation = std::string(roz::to_string(preprocessing_.interpolation));
     resolved.context_length = context_length_;
     resolved.tokenizer = resolved.tokenizer.value_or("clip_bpe");
     resolved.logit_scale = logit_scale_;
@@ -258,6 +260,15 @@ class TorchScriptModel final : public roz::Model {
       preprocessing_.resolution = *resolution;
     else
       probe_image_side();  // CLIP's 224, if the model takes it
+    preprocessing_.resize = given_or_archived("resize", archive_.resize).value_or(0);
+    const std::string interpolation = params.get_string("interpolation");
+    if (!interpolation.empty()) {
+      warn_if_differs("interpolation", archive_.interpolation && *archive_.interpolation != interpolation,
+                      archive_.interpolation.value_or(""));
+      preprocessing_.interpolation = *roz::parse_interpolation(interpolation);
+    } else if (archive_.interpolation) {
+      preprocessing_.interpolation = *roz::parse_interpolation(*archive_.interpolation);
+    }
 
     std::optional<double> archived_scale = archive_.logit_scale;
     if (module_.hasattr("logit_scale") && module_.attr("logit_scale").isTensor())  // CLIP stores the log scale
@@ -323,19 +334,25 @@ roz::PluginDescriptor describe() {
       .version = "0.1.0",
       .license = "Apache-2.0",
       .description = "TorchScript archive exposing encode_image and encode_text (CLIP-style dual encoder)",
-      .params =
-          {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
-           roz::param::integer("resolution", 0, 0, 4096,
-                               "input side after resize + center crop; 0: the archive's (224 when it records none)"),
-           roz::param::real_list("mean", {}, "per-channel mean (RGB, [0,1] units); empty: the archive's"),
-           roz::param::real_list("std", {}, "per-channel std (RGB, [0,1] units); empty: the archive's"),
-           roz::param::string("device", "", "cpu, cuda or cuda:N; empty: the run's --device"),
-           roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
-           roz::param::real("logit_scale", 0.0, 0.0, 1e6,
-                            "0: the archive's (exp of its logit_scale attribute; 100 when it has none)"),
-           roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
-           roz::param::integer("context_length", 0, 0, 4096,
-                               "text tokens per prompt; 0: the archive's (CLIP's 77 when it records none)")},
+      .params = {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
+                 roz::param::integer(
+                     "resolution", 0, 0, 4096,
+                     "input side after resize + center crop; 0: the archive's (224 when it records none)"),
+                 roz::param::integer(
+                     "resize", 0, 0, 8192,
+                     "shorter side before the centre crop; 0: the archive's (else resolution, as CLIP)"),
+                 roz::param::choice(
+                     "interpolation", "", {"", "bicubic", "bilinear"},
+                     "resize filter (PIL's, antialiased); empty: the archive's (bicubic when it records none)"),
+                 roz::param::real_list("mean", {}, "per-channel mean (RGB, [0,1] units); empty: the archive's"),
+                 roz::param::real_list("std", {}, "per-channel std (RGB, [0,1] units); empty: the archive's"),
+                 roz::param::string("device", "", "cpu, cuda or cuda:N; empty: the run's --device"),
+                 roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
+                 roz::param::real("logit_scale", 0.0, 0.0, 1e6,
+                                  "0: the archive's (exp of its logit_scale attribute; 100 when it has none)"),
+                 roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
+                 roz::param::integer("context_length", 0, 0, 4096,
+                                     "text tokens per prompt; 0: the archive's (CLIP's 77 when it records none)")},
       .capabilities = 0,
       .create = roz::factory<TorchScriptModel>(),
   };

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#define ROZ_ABI_MAJOR 3  // what each major changed: sdk/CHANGELOG.md
+#define ROZ_ABI_MAJOR 4  // what each major changed: sdk/CHANGELOG.md
 #define ROZ_ABI_MINOR 0
 
 #define ROZ_STRINGIFY_(x) #x

@@ -13,16 +13,11 @@
 #include <vector>
 
 #include "roz/descriptor.hpp"
+#include "roz/preprocessing.hpp"
 
 #pragma GCC visibility push(default)  // SDK types and functions are shared with plugins
 
 namespace roz {
-
-struct Preprocessing {
-  std::int64_t resolution = 224;  // square input side after resize + center crop
-  std::array<double, 3> mean{0.48145466, 0.4578275, 0.40821073};
-  std::array<double, 3> std{0.26862954, 0.26130258, 0.27577711};
-};
 
 // A tensor training may update, and where it sits in the model, so `roz train --trainable` can pick
 // a subset (one tower, its last blocks, the projections) for any model plugin.

@@ -40,6 +40,8 @@ inline constexpr char baseline[] = "baseline";                      // a summary
 // scored with its in-distribution dataset's head, and its records have no label (label -1, no
 // accepted labels; roz::metrics::unlabelled).
 inline constexpr char label_space[] = "label_space";
+// How the model's input was made, e.g. "resize 224 bicubic, crop 224" (roz/preprocessing.hpp).
+inline constexpr char preprocessing[] = "preprocessing";
 }  // namespace attribute
 
 // Parameters the host sets on plugins that declare them.

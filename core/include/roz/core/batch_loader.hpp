@@ -14,12 +14,13 @@
 
 #include "roz/core/staged_images.hpp"
 #include "roz/datasets/dataset.hpp"
+#include "roz/preprocessing.hpp"
 
 namespace roz::core {
 
 struct LoadedBatch {
   std::vector<datasets::SampleInfo> samples;
-  std::vector<cv::Mat> images;  // CV_8UC3 RGB, resolution x resolution
+  std::vector<cv::Mat> images;                               // CV_8UC3 RGB, the preprocessing's resolution square
   std::vector<std::map<std::string, std::string>> metadata;  // per image, when the transform gives any
   std::vector<std::string> skipped;                          // sample ids the transform dropped
   StagedImages tensor;                                       // the images on the device, when staged
@@ -38,7 +39,7 @@ class BatchLoader {
   // An exception of the transform or the staging is rethrown by next(). Samples that cannot be
   // decoded are left out of their batch and reported once to `on_unreadable` (called from a worker
   // thread) with a message naming the file.
-  BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, int resolution,
+  BatchLoader(const datasets::Dataset& dataset, std::vector<datasets::SampleInfo> samples, Preprocessing preprocessing,
               std::size_t batch_size, int threads, std::function<void(const std::string&)> on_unreadable,
               BatchStages stages = {});
   ~BatchLoader();
@@ -53,7 +54,7 @@ class BatchLoader {
 
   const datasets::Dataset& dataset_;
   std::vector<datasets::SampleInfo> samples_;
-  int resolution_;
+  Preprocessing preprocessing_;
   std::size_t batch_size_;
   int threads_;
   std::function<void(const std::string&)> on_unreadable_;

@@ -77,7 +77,7 @@ class ConditionPipeline {
            std::optional<PromptAttackSummary>* prompt_attack = nullptr);
 
   const PromptSet& prompts() const { return prompts_; }
-  int resolution() const { return resolution_; }
+  int resolution() const { return static_cast<int>(preprocessing_.resolution); }
 
  private:
   std::shared_ptr<ZeroShotClassifier> attack_prompts(Condition& condition,
@@ -92,7 +92,7 @@ class ConditionPipeline {
   PromptSet prompts_;
   PipelineSettings settings_;
   std::function<void(const std::string&)> on_unreadable_;
-  int resolution_;
+  Preprocessing preprocessing_;
 };
 
 }  // namespace roz::core

@@ -6,12 +6,21 @@
 #include <filesystem>
 #include <functional>
 #include <opencv2/core/mat.hpp>
+#include <string>
 #include <vector>
+
+#include "roz/preprocessing.hpp"
 
 namespace roz::core {
 
-// Resizes the shorter side to `resolution` (bicubic, as CLIP's preprocessing) and center-crops.
-cv::Mat resize_center_crop(const cv::Mat& rgb, int resolution);
+// The size torchvision's Resize(shorter_side) gives an image of size `image`.
+cv::Size resized_size(cv::Size image, std::int64_t shorter_side);
+// The model input from a decoded image, as torchvision's Resize(p.shorter_side(), p.interpolation)
+// + CenterCrop(p.resolution) make it from a PIL RGB image: bit for bit (pil_resize.hpp). The shorter
+// side must be at least the resolution (the host checks a model's preprocessing when it loads).
+cv::Mat resize_center_crop(const cv::Mat& rgb, const Preprocessing& p);
+// "resize 224 bicubic, crop 224": what a condition records of the preprocessing.
+std::string describe(const Preprocessing& p);
 
 // uint8 RGB images of one size -> float [N,3,H,W] in [0,1].
 at::Tensor to_tensor(const std::vector<cv::Mat>& images);
