@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "roz/core/evaluator.hpp"
@@ -94,6 +95,26 @@ batch_size: 16
   EXPECT_LT(fgsm->value.value, clean->value.value);
   EXPECT_LE(*clean->boot_low, clean->value.value);
   fs::remove_all(dir);
+}
+
+// JSON has no infinity: a median minimal budget most points never reached is written as "inf",
+// where nlohmann::json would write null.
+TEST(ResultModel, ANonFiniteValueIsWrittenAsAStringInReportJson) {
+  core::Results d;
+  core::StoredCondition c;
+  c.id = 1;
+  c.info.condition = "min_eps";
+  d.conditions.push_back(c);
+  for (double v : {std::numeric_limits<double>::infinity(), 0.5}) {
+    core::StoredSummary row;
+    row.scope = "condition";
+    row.condition_id = 1;
+    row.value = {v > 1 ? "median_min_eps" : "robust_accuracy", v, Unit::number, {}, {}};
+    d.rows.push_back(row);
+  }
+  const json j = json::parse(core::json_report(d));
+  EXPECT_EQ(j["conditions"][0]["metrics"]["median_min_eps"]["value"], "inf");
+  EXPECT_EQ(j["conditions"][0]["metrics"]["robust_accuracy"]["value"], 0.5);
 }
 
 }  // namespace

@@ -155,5 +155,17 @@ TEST_F(ImageAttacks, MinEpsFindsSmallerBudgetsThanTheLargestItTries) {
   EXPECT_GT(a.gradient_evaluations, at_largest.gradient_evaluations);
 }
 
+// min_eps gives the budget to the attack that takes it: transfer's nested attack (computed here on
+// the target model itself as the source, so it fools as the direct search does).
+TEST_F(ImageAttacks, MinEpsWrapsTransferByBudgetingItsAttack) {
+  AttackResult a =
+      run("min_eps:attack=(transfer:source=(mini_clip),attack=(pgd:steps=5)),grid=[2/255,8/255],"
+          "tolerance=1/255");
+  const at::Tensor linf = (a.images - images_).flatten(1).abs().amax(1);
+  EXPECT_LE(linf.max().item<double>(), 8.0 / 255 + 1e-6);
+  EXPECT_LT(accuracy(a.images), accuracy(images_));
+  EXPECT_GT(a.gradient_evaluations, 0);
+}
+
 }  // namespace
 }  // namespace roz

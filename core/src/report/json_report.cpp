@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "report/report_writers.hpp"
 #include "roz/core/prompt_attack_json.hpp"
 
@@ -9,11 +11,18 @@ namespace {
 
 using nlohmann::json;
 
+// JSON has no infinity: a non-finite value (a median minimal budget when most points were never
+// fooled) is written as the string "inf", "-inf" or "nan", which Python's float() reads back.
+json number(double v) {
+  if (std::isfinite(v)) return v;
+  return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
 json condition_json(const Results& d, const StoredCondition& c) {
   json metrics = json::object();
   for (const StoredSummary& r : d.rows) {
     if (r.scope != "condition" || r.condition_id != c.id) continue;
-    json v{{"value", r.value.value}, {"unit", to_string(r.value.unit)}, {"metric", r.metric}};
+    json v{{"value", number(r.value.value)}, {"unit", to_string(r.value.unit)}, {"metric", r.metric}};
     if (r.value.ci_low) v["ci95"] = {*r.value.ci_low, *r.value.ci_high};
     if (r.boot_low) v["bootstrap95"] = {*r.boot_low, *r.boot_high};
     metrics[r.value.name] = v;
@@ -47,7 +56,7 @@ json summary_json(const StoredSummary& r) {
            {"condition", r.info.condition},
            {"kind", r.info.kind},
            {"name", r.value.name},
-           {"value", r.value.value},
+           {"value", number(r.value.value)},
            {"unit", to_string(r.value.unit)}};
   if (r.value.ci_low) row["ci95"] = {*r.value.ci_low, *r.value.ci_high};
   return row;

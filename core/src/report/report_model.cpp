@@ -9,9 +9,14 @@ namespace roz::core {
 namespace {
 
 namespace metric = protocol::metric;
-const char* const kHeadline[] = {
-    metric::top1, metric::top5, metric::robust_accuracy, metric::attack_success_rate, metric::typographic_success_rate,
-    metric::ece,  metric::nll};
+const char* const kHeadline[] = {metric::top1,
+                                 metric::top5,
+                                 metric::robust_accuracy,
+                                 metric::attack_success_rate,
+                                 metric::median_min_eps,
+                                 metric::typographic_success_rate,
+                                 metric::ece,
+                                 metric::nll};
 
 }  // namespace
 

@@ -1,9 +1,13 @@
 // attack_success: what an attack or a typographic attack achieved, per condition.
 // Attack conditions (records with perturbation norms and the clean prediction): clean accuracy,
 // robust accuracy, attack success rate (share of the clean-correct points the attack turns wrong),
-// the mean L-inf / L2 size of the perturbations and the median size of the successful ones. Typographic conditions
+// the mean L-inf / L2 size of the perturbations and the median size of the successful ones; for min_eps
+// conditions the median minimal budget over all points, the RoZ paper's figure (0 for a point the model
+// already gets wrong, infinity for one never fooled, the smallest fooling perturbation's norm otherwise).
+// Typographic conditions
 // (records with a written label): the share of predictions equal to the written class. Other conditions: nothing.
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "metrics_library.hpp"
@@ -23,7 +27,8 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
  public:
   // A text-prompt attack leaves the images alone: its (zero) perturbation norms say nothing; a
   // multimodal one (also a text_attack condition) perturbs them, so its norms are reported.
-  explicit AttackSuccessAccumulator(bool text_attack) : text_attack_(text_attack) {}
+  AttackSuccessAccumulator(bool text_attack, bool minimal_budgets)
+      : text_attack_(text_attack), minimal_budgets_(minimal_budgets) {}
 
   void add(const roz::SampleRecord& r) override {
     const std::int64_t predicted = argmax(r.logits);
@@ -45,6 +50,9 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
       flipped_linf_.push_back(*r.perturbation_linf);
       flipped_l2_.push_back(r.perturbation_l2.value_or(0.0f));
     }
+    constexpr float kNeverFooled = std::numeric_limits<float>::infinity();
+    budgets_linf_.push_back(!clean_correct ? 0.0f : robust_correct ? kNeverFooled : *r.perturbation_linf);
+    budgets_l2_.push_back(!clean_correct ? 0.0f : robust_correct ? kNeverFooled : r.perturbation_l2.value_or(0.0f));
   }
 
   std::vector<roz::MetricValue> finish() override {
@@ -60,7 +68,11 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
         out.push_back(value("mean_linf", linf_ / n, roz::Unit::number));
         out.push_back(value("mean_l2", l2_ / n, roz::Unit::number));
       }
-      // The typical size of a successful perturbation: with min_eps, the median minimal budget.
+      if (minimal_budgets_) {
+        out.push_back(value(roz::protocol::metric::median_min_eps, median(budgets_linf_), roz::Unit::number));
+        out.push_back(value("median_min_eps_l2", median(budgets_l2_), roz::Unit::number));
+      }
+      // The typical size of a successful perturbation (over the points the attack fooled only).
       if (image_norms && !flipped_linf_.empty()) {
         out.push_back(value("median_linf_success", median(flipped_linf_), roz::Unit::number));
         out.push_back(value("median_l2_success", median(flipped_l2_), roz::Unit::number));
@@ -73,12 +85,13 @@ class AttackSuccessAccumulator final : public roz::MetricAccumulator {
   }
 
  private:
-  bool text_attack_;
+  bool text_attack_, minimal_budgets_;
   bool perturbed_ = false;
   std::int64_t attacked_ = 0, clean_correct_ = 0, robust_correct_ = 0, flipped_ = 0;
   std::int64_t typographic_ = 0, typographic_hits_ = 0;
   double linf_ = 0, l2_ = 0;
   std::vector<float> flipped_linf_, flipped_l2_;
+  std::vector<float> budgets_linf_, budgets_l2_;  // every attacked point's, min_eps conditions
 
   static double median(std::vector<float> v) {
     std::sort(v.begin(), v.end());
@@ -91,7 +104,10 @@ class AttackSuccess final : public roz::Metric {
  public:
   explicit AttackSuccess(const roz::Params&) {}
   std::unique_ptr<roz::MetricAccumulator> accumulate(const roz::ConditionInfo& condition) override {
-    return std::make_unique<AttackSuccessAccumulator>(condition.kind == roz::protocol::kind::text_attack);
+    const auto attack = condition.attributes.find(roz::protocol::attribute::attack);
+    return std::make_unique<AttackSuccessAccumulator>(
+        condition.kind == roz::protocol::kind::text_attack,
+        attack != condition.attributes.end() && attack->second == "min_eps");
   }
 };
 

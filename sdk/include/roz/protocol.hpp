@@ -56,6 +56,7 @@ inline constexpr char top1[] = "top1";  // accuracy (Unit::fraction)
 inline constexpr char top5[] = "top5";
 inline constexpr char robust_accuracy[] = "robust_accuracy";  // attack_success
 inline constexpr char attack_success_rate[] = "attack_success_rate";
+inline constexpr char median_min_eps[] = "median_min_eps";  // attack_success on min_eps conditions
 inline constexpr char typographic_success_rate[] = "typographic_success_rate";
 inline constexpr char ece[] = "ece";  // calibration (Unit::fraction)
 inline constexpr char nll[] = "nll";  // calibration (Unit::nats)

@@ -2,8 +2,9 @@
 // eps of `grid` at which the attack fools the model, then a binary search between it and the grid
 // value below until the interval is narrower than `tolerance`. Returns each point's adversarial at the smallest fooling
 // eps found (points never fooled stay clean), so the perturbation norms the host records are the minimal budgets;
-// attack_success reports their median, as the RoZ benchmark does.
+// attack_success reports their median over all points (median_min_eps), as the RoZ benchmark does.
 //   min_eps:attack=(pgd:steps=10),grid=[1/255,2/255,4/255,8/255,16/255],tolerance=0.25/255
+//   min_eps:attack=(transfer:source=(torchscript:path=rn50.pt),attack=(pgd:steps=10))
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
@@ -16,7 +17,14 @@
 
 namespace {
 
+// The budget goes to the attack that takes it: an attack that nests another (`transfer`'s
+// attack=, computed on its source model) passes it on, so min_eps wraps those too.
 roz::Spec with_eps(roz::Spec spec, double eps) {
+  for (auto& [key, value] : spec.params)
+    if (key == "attack" && value.kind == roz::SpecValue::Kind::spec && value.specs.size() == 1) {
+      value.specs.front() = with_eps(value.specs.front(), eps);
+      return spec;
+    }
   std::erase_if(spec.params, [](const auto& kv) { return kv.first == "eps"; });
   roz::SpecValue value;
   value.text = roz::format_number(eps);
