@@ -6,8 +6,9 @@
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/datasets/manifest.hpp"
-#include "roz/model.hpp"
 #include "roz/error.hpp"
+#include "roz/model.hpp"
+#include "roz/protocol.hpp"
 #include "test_env.hpp"
 
 namespace roz {
@@ -43,6 +44,13 @@ TEST(Evaluator, CleanCorruptedAndAttackedConditionsThroughMetricPlugins) {
   EXPECT_LT(top1(report, 2), top1(report, 0));
   EXPECT_EQ(report.conditions[2].gradient_evaluations, 150);  // one per image
   EXPECT_EQ(report.conditions[0].model_hash.size(), 64u);
+  // Each condition records how its images were made; a corruption's severities and an attack's
+  // budgets form perturbation groups (embedding stability compares each with the clean embeddings).
+  for (const auto& c : report.conditions)
+    EXPECT_EQ(c.info.attributes.at(protocol::attribute::preprocessing), "resize 32 bicubic, crop 32");
+  EXPECT_EQ(report.conditions[1].info.attributes.at(protocol::attribute::perturbation_group), "jpeg_compression");
+  EXPECT_EQ(report.conditions[2].info.attributes.at(protocol::attribute::perturbation_group), "fgsm");
+  EXPECT_FALSE(report.conditions[0].info.attributes.count(protocol::attribute::perturbation_group));
   // The bootstrap interval of the run report, from the same records.
   const core::StoredSummary* clean = core::find_value(report, report.conditions[0].id, "top1");
   ASSERT_TRUE(clean->boot_low && clean->boot_high);

@@ -65,6 +65,10 @@ Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo bas
   base.condition = p.spec;
   base.kind = prompts ? protocol::kind::text_attack : protocol::kind::attack;
   base.attributes[protocol::attribute::attack] = p.descriptor().name;
+  // An attack's budgets form a group, as a corruption's severities (embedding stability), unless it
+  // leaves the images alone (a prompt attack: its embeddings are the clean ones).
+  if (!prompts || (capabilities & kImageAttackCapabilities) != 0)
+    base.attributes[protocol::attribute::perturbation_group] = p.descriptor().name;
   copy_attribute(p.spec, protocol::parameter::eps, base);
   return {std::move(base), p.descriptor().version,
           nullptr,         host.create_attack(p),

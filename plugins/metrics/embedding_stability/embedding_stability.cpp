@@ -1,13 +1,13 @@
 // embedding_stability: how far perturbations move a sample's image embedding. Conditions sharing
-// attributes[roz::protocol::attribute::perturbation_group] (the severities of one corruption, repeated seeded draws,
-// ...) form a group, per dataset; each sample's clean embedding e0 (from the dataset's kind clean condition) is
-// compared with its perturbed embeddings e_1..e_m, one per condition of the group, all L2-normalised.
-// One row per group: kind "summary", condition "group:NAME" (NAME the group's),
+// attributes[roz::protocol::attribute::perturbation_group] (the severities of one corruption, the budgets of one
+// attack, repeated seeded draws, ...) form a group, per dataset; each sample's clean embedding e0 (from the dataset's
+// kind clean condition) is compared with its perturbed embeddings e_1..e_m, one per condition of the group, all
+// L2-normalised. One row per group: kind "summary", condition "group:NAME" (NAME the group's),
 // attributes[roz::protocol::attribute::perturbation_group], the group's model and dataset, and
 //   mean_cosine      mean over samples and perturbations of cos(e0, e_i);
 //   mean_distance    mean Euclidean distance |e0 - e_i|;
-//   mean_meb_radius  mean over samples of the radius of the minimum enclosing ball of {e_1..e_m}
-//                    (min_enclosing_ball.hpp, `meb_iterations` iterations);
+//   mean_divergence_radius  mean over samples of their DivergenceRadius, the radius of the minimum
+//                    enclosing ball of {e0, e_1..e_m}, exact (divergence_radius.hpp);
 //   samples          the samples compared; skipped: those lacking an embedding (or the record) in the
 //                    clean condition or in one of the group's conditions, left out of the means.
 // The means are absent when no sample could be compared.
@@ -16,8 +16,8 @@
 #include <set>
 #include <string>
 
+#include "divergence_radius.hpp"
 #include "metrics_library.hpp"
-#include "min_enclosing_ball.hpp"
 #include "roz/metric.hpp"
 #include "roz/protocol.hpp"
 #include "roz/support/descriptor.hpp"
@@ -72,7 +72,7 @@ double distance(const std::vector<float>& a, const std::vector<float>& b) {
 
 class EmbeddingStability final : public roz::Metric {
  public:
-  explicit EmbeddingStability(const roz::Params& params) : iterations_(params.get_int("meb_iterations")) {}
+  explicit EmbeddingStability(const roz::Params&) {}
 
   std::vector<roz::ConditionSummary> across_conditions(const std::vector<roz::ConditionSummary>& conditions,
                                                        const roz::RecordReader& records) override {
@@ -112,16 +112,16 @@ class EmbeddingStability final : public roz::Metric {
     double cosine = 0, dist = 0, radius = 0;
     std::int64_t samples = 0, pairs = 0;
     for (const auto& [id, clean_embedding] : e0) {
-      std::vector<std::vector<float>> points;
+      std::vector<std::vector<float>> points = {clean_embedding};
       for (const auto& p : perturbed)
         if (auto it = p.find(id); it != p.end()) points.push_back(it->second);
-      if (points.size() != perturbed.size()) continue;
-      for (const auto& e : points) {
-        cosine += dot(clean_embedding, e);
-        dist += distance(clean_embedding, e);
+      if (points.size() != perturbed.size() + 1) continue;
+      for (std::size_t i = 1; i < points.size(); ++i) {
+        cosine += dot(clean_embedding, points[i]);
+        dist += distance(clean_embedding, points[i]);
         ++pairs;
       }
-      radius += meb_radius(points, iterations_);
+      radius += min_enclosing_radius(points);
       ++samples;
     }
 
@@ -133,15 +133,13 @@ class EmbeddingStability final : public roz::Metric {
     if (samples > 0) {
       row.values.push_back(value("mean_cosine", cosine / static_cast<double>(pairs), roz::Unit::number));
       row.values.push_back(value("mean_distance", dist / static_cast<double>(pairs), roz::Unit::number));
-      row.values.push_back(value("mean_meb_radius", radius / static_cast<double>(samples), roz::Unit::number));
+      row.values.push_back(value("mean_divergence_radius", radius / static_cast<double>(samples), roz::Unit::number));
     }
     row.values.push_back(value("samples", static_cast<double>(samples), roz::Unit::count));
     row.values.push_back(
         value("skipped", static_cast<double>(static_cast<std::int64_t>(seen.size()) - samples), roz::Unit::count));
     return row;
   }
-
-  std::int64_t iterations_;
 };
 
 }  // namespace
@@ -150,9 +148,7 @@ class EmbeddingStability final : public roz::Metric {
 roz::PluginDescriptor roz::builtin::describe_embedding_stability() {
   return roz::support::descriptor(
       "embedding_stability", roz::PluginKind::metric,
-      "per perturbation group: cosine and distance of perturbed to clean image embeddings, and the radius of "
-      "the perturbed embeddings' minimum enclosing ball",
-      {roz::param::integer("meb_iterations", 100, 1, std::nullopt,
-                           "Badoiu-Clarkson iterations N (radius within 1 + 1/sqrt(N) of the optimum)")},
-      roz::kAcrossConditions, roz::factory<embedding_stability::EmbeddingStability>());
+      "per perturbation group: cosine and distance of perturbed to clean image embeddings, and their "
+      "DivergenceRadius (the minimum enclosing ball of the clean and all perturbed embeddings, exact)",
+      {}, roz::kAcrossConditions, roz::factory<embedding_stability::EmbeddingStability>());
 }
