@@ -1,6 +1,10 @@
 #include "roz/datasets/dataset.hpp"
 
+#include <algorithm>
 #include <map>
+
+#include "roz/error.hpp"
+#include "roz/seed.hpp"
 
 namespace roz::datasets {
 
@@ -47,6 +51,30 @@ Split split_per_class(const std::vector<SampleInfo>& samples, std::size_t per_cl
       out.rest.push_back(s);
     }
   }
+  return out;
+}
+
+std::vector<SampleInfo> sample_per_class(const std::vector<SampleInfo>& samples, std::size_t k, std::uint64_t seed,
+                                         const std::vector<std::string>& class_names) {
+  std::map<std::int64_t, std::vector<std::pair<std::uint64_t, std::size_t>>> by_class;  // (hash, index)
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    by_class[samples[i].label].emplace_back(derive_seed(seed, "shots", samples[i].id), i);
+  for (std::size_t c = 0; c < class_names.size(); ++c)
+    by_class.try_emplace(static_cast<std::int64_t>(c));  // a class without samples has fewer than K too
+  std::vector<std::size_t> chosen;
+  for (auto& [label, members] : by_class) {
+    if (members.size() < k) {
+      const bool named = label >= 0 && static_cast<std::size_t>(label) < class_names.size();
+      throw DataError("--shots " + std::to_string(k) + ": class '" +
+                      (named ? class_names[static_cast<std::size_t>(label)] : std::to_string(label)) + "' has only " +
+                      std::to_string(members.size()) + " samples");
+    }
+    std::sort(members.begin(), members.end());
+    for (std::size_t j = 0; j < k; ++j) chosen.push_back(members[j].second);
+  }
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<SampleInfo> out;
+  for (std::size_t i : chosen) out.push_back(samples[i]);
   return out;
 }
 

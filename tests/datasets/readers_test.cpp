@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/core.hpp>
+#include <set>
 
 #include "roz/core/image_pipeline.hpp"
 #include "roz/datasets/image_file.hpp"
@@ -232,4 +234,37 @@ TEST(ImageFile, AnExtremeAspectRatioIsRefusedNotResized) {
 }
 
 }  // namespace
+// roz train --shots K: K per class, chosen by seed and id, not by file order.
+TEST(SamplePerClass, TakesKOfEveryClassBySeedNotByFileOrder) {
+  std::vector<SampleInfo> samples;
+  for (int i = 0; i < 60; ++i) {
+    SampleInfo s;
+    s.id = "img" + std::to_string(i);
+    s.label = i % 3;
+    samples.push_back(s);
+  }
+  const std::vector<std::string> classes = {"a", "b", "c"};
+  const auto ids = [](const std::vector<SampleInfo>& v) {
+    std::set<std::string> out;
+    for (const auto& s : v) out.insert(s.id);
+    return out;
+  };
+  const std::vector<SampleInfo> chosen = sample_per_class(samples, 4, 7, classes);
+  ASSERT_EQ(chosen.size(), 12u);
+  std::map<std::int64_t, int> per_class;
+  for (const auto& s : chosen) ++per_class[s.label];
+  EXPECT_EQ(per_class, (std::map<std::int64_t, int>{{0, 4}, {1, 4}, {2, 4}}));
+  EXPECT_NE(ids(chosen), ids(split_per_class(samples, 4).first));  // not the first four of each class
+  std::vector<SampleInfo> reversed(samples.rbegin(), samples.rend());
+  EXPECT_EQ(ids(sample_per_class(reversed, 4, 7, classes)), ids(chosen));  // file order does not matter
+  EXPECT_EQ(ids(sample_per_class(samples, 4, 7, classes)), ids(chosen));   // the same seed: the same
+  EXPECT_NE(ids(sample_per_class(samples, 4, 8, classes)), ids(chosen));   // another seed: another
+  EXPECT_EQ(reader_error([&] { sample_per_class(samples, 21, 7, classes); }),
+            "--shots 21: class 'a' has only 20 samples");
+  EXPECT_EQ(reader_error([&] {
+              sample_per_class(samples, 1, 7, {"a", "b", "c", "d"});
+            }),
+            "--shots 1: class 'd' has only 0 samples");
+}
+
 }  // namespace roz::datasets

@@ -72,7 +72,9 @@ class Trainer {
       throw SpecError("roz train: --precision fp16 needs loss scaling, which roz train does not do; use bf16 or fp32");
     dataset_ = datasets::open_dataset(o_.dataset, dataset_manifest_dirs());
     samples_ = dataset_->samples();
+    if (o_.shots > 0 && o_.limit > 0) throw SpecError("roz train: --shots and --limit exclude each other");
     if (o_.limit > 0 && samples_.size() > o_.limit) samples_.resize(o_.limit);
+    if (o_.shots > 0) samples_ = datasets::sample_per_class(samples_, o_.shots, o_.seed, dataset_->class_names());
     if (samples_.size() < static_cast<size_t>(o_.batch_size))
       throw DataError("roz train: dataset '" + o_.dataset + "' has fewer images than one batch");
 
@@ -352,6 +354,7 @@ class Trainer {
             {"warmup_fraction", o_.warmup_fraction},
             {"seed", o_.seed},
             {"limit", o_.limit},
+            {"shots", o_.shots},
             {"checkpoint_every", o_.checkpoint_every},
             {"threads", host_.threads()},
             {"precision", to_string(host_.precision())}};

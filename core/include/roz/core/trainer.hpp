@@ -44,6 +44,7 @@ struct TrainOptions {
   std::string eval_dataset;            // zero-shot accuracy after each epoch; empty: none
   std::size_t eval_limit = 2000;
   std::size_t limit = 0;  // training images; 0: all
+  std::size_t shots = 0;  // few-shot: K training images per class, sampled with `seed` (0: all)
   int epochs = 10;
   std::int64_t batch_size = 256;
   double lr = 2e-3;

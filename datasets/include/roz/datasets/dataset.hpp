@@ -64,4 +64,10 @@ struct Split {
 };
 Split split_per_class(const std::vector<SampleInfo>& samples, std::size_t per_class);
 
+// The few-shot protocol's K samples of every class: each class's samples ordered by a hash of
+// `seed` and their id (so neither file order nor the other classes decide), the first K kept, in
+// dataset order. Throws DataError naming the class (by `class_names`) when one has fewer than K.
+std::vector<SampleInfo> sample_per_class(const std::vector<SampleInfo>& samples, std::size_t k, std::uint64_t seed,
+                                         const std::vector<std::string>& class_names);
+
 }  // namespace roz::datasets
