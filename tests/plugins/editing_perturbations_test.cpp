@@ -1,6 +1,8 @@
 // The editing perturbations (resize, rotation, crop, compose) and the typographic attack.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -98,6 +100,28 @@ TEST_F(EditingPerturbations, TypographicWritesAWrongClassName) {
     EXPECT_EQ(cv::countNonZero(changed & ~white), 0);
   }
   EXPECT_EQ(cv::norm(apply("typographic", image, 4).image, apply("typographic", image, 4).image, cv::NORM_INF), 0.0);
+}
+
+// ImageNet-T / CIFAR-10-T write single-word labels only: names with a space or a comma are never
+// drawn, unless labels=all; with no other single-word class the error says what to give.
+TEST_F(EditingPerturbations, TypographicWritesOnlySingleWordLabelsByDefault) {
+  classes_ = {"cat", "sea lion", "car", "cow", "owl, barn", "fox"};
+  const cv::Mat image = photo();
+  std::set<int> written, written_all;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    written.insert(std::stoi(apply("typographic", image, seed, 3).metadata.at("written_label")));
+    written_all.insert(std::stoi(apply("typographic:labels=all", image, seed, 3).metadata.at("written_label")));
+  }
+  EXPECT_EQ(written, (std::set<int>{0, 2, 5}));
+  EXPECT_EQ(written_all, (std::set<int>{0, 1, 2, 4, 5}));
+  classes_ = {"sea lion", "cat"};
+  std::string e;
+  try {
+    apply("typographic", image, 1, 1);
+  } catch (const std::exception& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("no other single-word class name to write; give text=... or labels=all"), std::string::npos) << e;
 }
 
 TEST_F(EditingPerturbations, TypographicScalesToSmallImagesAndSkipsWhatCannotFit) {

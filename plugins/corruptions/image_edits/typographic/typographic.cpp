@@ -2,7 +2,9 @@
 // sample's seed, or a fixed `text`) `copies` times at random non-overlapping positions, and records
 // the written label so metrics can report the attack success rate (prediction == written label).
 // Defaults follow RoZ's ImageNet-T protocol for 224 px images: 8 copies, Hershey duplex, scale 0.8,
-// white, thickness 1; an image where the copies cannot all be placed is skipped (and counted).
+// white, thickness 1, and only single-word class names written (no space, no comma; as ImageNet-T
+// and CIFAR-10-T; labels=all draws among every other class); an image where the copies cannot all
+// be placed is skipped (and counted).
 // Images smaller than `reference_size` are drawn on at that size (upscaled, then scaled back down),
 // so copies and font scale stay relative to the image: the same text covers the same fraction of a
 // 28 px digit as of a 224 px photo.
@@ -39,14 +41,20 @@ class Typographic final : public roz::Corruption {
       auto named = std::find(in.class_names.begin(), in.class_names.end(), text);
       if (named != in.class_names.end()) out.metadata["written_label"] = std::to_string(named - in.class_names.begin());
     } else {
-      const auto classes = static_cast<int>(in.class_names.size());
-      if (classes < 2)
-        throw roz::Error("typographic: sample '" + in.sample_id +
-                         "' comes without class names to choose a wrong one from; give text=...");
-      // A class other than the true one, uniformly.
-      int written = rng.uniform(0, in.label >= 0 && in.label < classes ? classes - 1 : classes);
-      if (in.label >= 0 && written >= in.label) ++written;
-      text = in.class_names[static_cast<size_t>(written)];
+      // A class other than the true one, uniformly among those the protocol writes.
+      const bool single_word = params_.get_string("labels") == "single_word";
+      std::vector<std::size_t> candidates;
+      for (std::size_t c = 0; c < in.class_names.size(); ++c)
+        if (static_cast<std::int64_t>(c) != in.label &&
+            (!single_word || in.class_names[c].find_first_of(" ,") == std::string::npos))
+          candidates.push_back(c);
+      if (candidates.empty())
+        throw roz::Error("typographic: sample '" + in.sample_id + "': no other " +
+                         (single_word ? "single-word class name" : "class name") + " to write; give text=..." +
+                         (single_word ? " or labels=all" : ""));
+      const std::size_t written =
+          candidates[static_cast<std::size_t>(rng.uniform(0, static_cast<int>(candidates.size())))];
+      text = in.class_names[written];
       out.metadata["written_label"] = std::to_string(written);
     }
     out.metadata["written_text"] = text;
@@ -101,6 +109,8 @@ roz::PluginDescriptor roz::builtin::describe_typographic() {
   return roz::imagenet_c::corruption_descriptor<Typographic>(
       "typographic", "typographic attack: a wrong class name (or given text) written several times on the image",
       {roz::param::optional(roz::param::string("text", "", "text to write instead of a wrong class name")),
+       roz::param::choice("labels", "single_word", {"single_word", "all"},
+                          "wrong classes written: single-word names only (ImageNet-T) or all"),
        roz::param::integer("copies", 8, 1, 100, "copies written at random non-overlapping positions"),
        roz::param::real("font_scale", 0.8, 0.05, 20, "Hershey duplex font scale (at reference_size)"),
        roz::param::integer("thickness", 1, 1, 20, "stroke thickness in pixels (at reference_size)"),
