@@ -110,6 +110,15 @@ b = json.load(open(sys.argv[1]))
 assert b["batch_size"] == 16 and b["gradient_evaluations"] > 0, b
 assert b["step_over_bare"] > 0 and b["marginal_step_over_bare"] != 0, b
 PY
+# roz bench preprocess: every stage timed on the 21 shipped photographs.
+"$roz" bench preprocess --repeats 1 --json > "$tmp/bench_preprocess.json"
+python3 - "$tmp/bench_preprocess.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["images"] == 21 and b["threads"] == 1, b
+assert all(b["ms_per_image"][k] > 0 for k in ("decode", "pil_bicubic_224", "pil_bilinear_256_224", "opencv_224_before")), b
+assert b["pil_over_opencv"] > 0, b
+PY
 if "$roz" "${eval_args[@]}" --attack fgsm:epsilon=0.1 > /dev/null 2> "$tmp/e1.err"; then fail "unknown parameter accepted"; fi
 grep -q "attack plugin 'fgsm': unknown parameter 'epsilon' (known: eps, norm)" "$tmp/e1.err" || fail "unknown parameter message"
 if "$roz" "${eval_args[@]}" --corruption "jpeg_compression:severity=(3" > /dev/null 2> "$tmp/e2.err"; then fail "bad spec accepted"; fi

@@ -118,6 +118,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   add_bench_corruptions_command(*bench, global, commands);
   add_bench_attack_command(*bench, global, commands);
   add_bench_overlap_command(*bench, global, commands);
+  add_bench_preprocess_command(*bench, global, commands);
 }
 
 }  // namespace roz::cli

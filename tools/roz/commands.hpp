@@ -43,6 +43,7 @@ void add_bench_command(CLI::App& app, const GlobalOptions& global, std::vector<C
 void add_bench_corruptions_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
 void add_bench_attack_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
 void add_bench_overlap_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
+void add_bench_preprocess_command(CLI::App& bench, const GlobalOptions& global, std::vector<Command>& commands);
 void add_corrupt_command(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
 
 void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Command>& commands);
