@@ -29,8 +29,12 @@ class CifarBinary final : public Dataset {
       for (size_t i = 0; i < bytes.size() / record; ++i) {
         int label = static_cast<unsigned char>(bytes[i * record + static_cast<size_t>(label_byte)]);
         max_label = std::max(max_label, label);
-        samples_.push_back({batch.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {},
-                            records_.size(), {}});
+        samples_.push_back({batch.filename().string() + "#" + std::to_string(i),
+                            std::to_string(label),
+                            label,
+                            {},
+                            records_.size(),
+                            {}});
         records_.push_back({batches_.size(), i * record + label_bytes_});
       }
       batches_.push_back({batch.string(), std::move(bytes)});
@@ -39,7 +43,7 @@ class CifarBinary final : public Dataset {
     name_classes_by_number(max_label);
   }
 
-  cv::Mat load(const SampleInfo& s) const override {
+  cv::Mat load_(const SampleInfo& s) const override {
     const Record& r = records_.at(s.storage);
     const char* p = batches_[r.batch].second.data() + r.offset;
     // Stored as R, G and B planes; merge them into interleaved RGB.

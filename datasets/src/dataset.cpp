@@ -10,6 +10,17 @@ namespace roz::datasets {
 
 Dataset::~Dataset() = default;
 
+cv::Mat Dataset::load(const SampleInfo& sample) const {
+  cv::Mat image = load_(sample);
+  if (border_crop_ == 0) return image;
+  if (image.cols <= 2 * border_crop_ || image.rows <= 2 * border_crop_)
+    throw DataError("'" + source(sample) + "': " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                    " image, too small for dataset '" + name_ + "''s border crop of " + std::to_string(border_crop_) +
+                    " px per side");
+  return image(cv::Rect(border_crop_, border_crop_, image.cols - 2 * border_crop_, image.rows - 2 * border_crop_))
+      .clone();
+}
+
 std::size_t Dataset::annotate(const std::string& key, const std::map<std::string, std::string>& values) {
   std::size_t found = 0;
   for (SampleInfo& s : samples_)

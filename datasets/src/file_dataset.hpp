@@ -11,10 +11,11 @@ namespace roz::datasets {
 
 class FileDataset : public Dataset {
  public:
-  cv::Mat load(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
   std::string source(const SampleInfo& s) const override { return files_.at(s.storage).string(); }
 
  protected:
+  cv::Mat load_(const SampleInfo& s) const override { return decode_rgb(files_.at(s.storage)); }
+
   void add(SampleInfo sample, std::filesystem::path file) {
     sample.storage = files_.size();
     samples_.push_back(std::move(sample));

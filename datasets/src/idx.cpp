@@ -47,12 +47,13 @@ class Idx final : public Dataset {
     for (size_t i = 0; i < n; ++i) {
       int label = static_cast<unsigned char>(label_bytes[8 + i]);
       max_label = std::max(max_label, label);
-      samples_.push_back({images.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {}, i, {}});
+      samples_.push_back(
+          {images.filename().string() + "#" + std::to_string(i), std::to_string(label), label, {}, i, {}});
     }
     name_classes_by_number(max_label);
   }
 
-  cv::Mat load(const SampleInfo& s) const override {
+  cv::Mat load_(const SampleInfo& s) const override {
     const size_t size = static_cast<size_t>(rows_) * static_cast<size_t>(cols_);
     cv::Mat gray(rows_, cols_, CV_8UC1, const_cast<char*>(images_.data() + 16 + s.storage * size));
     cv::Mat rgb;

@@ -37,7 +37,7 @@ class ManifestReader {
     static const std::set<std::string> kKeys = {"name",      "reader",      "root",       "images",  "labels",
                                                 "batches",   "label_bytes", "label_byte", "list",    "classes",
                                                 "templates", "image_dir",   "class_keys", "pm_sets", "description",
-                                                "source",    "license"};
+                                                "source",    "license",     "border_crop"};
     for (const auto& entry : root_) {
       if (!entry.first.IsScalar()) fail("(top level)", "a key must be a word, not a list or a map");
       if (!kKeys.count(entry.first.Scalar())) fail(entry.first.Scalar(), "unknown key");
@@ -72,6 +72,11 @@ class ManifestReader {
     if (has("classes")) apply_classes(*dataset);
     if (has("templates")) dataset->set_templates(lines_or_list("templates"));
     if (has("pm_sets")) apply_pm_sets(*dataset, root);
+    if (has("border_crop")) {
+      const int border = integer("border_crop");
+      if (border < 0 || border > 1024) fail("border_crop", "expected 0 to 1024 pixels per side");
+      dataset->set_border_crop(border);
+    }
     return dataset;
   }
 
@@ -172,8 +177,10 @@ class ManifestReader {
 
   // A list, or {file: F[, subset: S]}: the lines of F, or the lines of F at the indices listed in S.
   // Class names and templates, each checked to be UTF-8 (they become prompts).
-  std::vector<std::string> lines_or_list(const std::string& key) const {
-    std::vector<std::string> entries = raw_lines_or_list(key);
+  // `source`, when given, receives the whole file's lines and each entry's line number.
+  std::vector<std::string> lines_or_list(
+      const std::string& key, std::pair<std::vector<std::string>, std::vector<std::int64_t>>* source = nullptr) const {
+    std::vector<std::string> entries = raw_lines_or_list(key, source);
     for (std::size_t i = 0; i < entries.size(); ++i)
       if (!is_utf8(entries[i]))
         fail(key, "entry " + std::to_string(i + 1) + " ('" + escape_non_utf8(entries[i]) +
@@ -181,24 +188,32 @@ class ManifestReader {
     return entries;
   }
 
-  std::vector<std::string> raw_lines_or_list(const std::string& key) const {
+  std::vector<std::string> raw_lines_or_list(
+      const std::string& key, std::pair<std::vector<std::string>, std::vector<std::int64_t>>* source) const {
     YAML::Node node = root_[key];
     if (node.IsSequence()) return strings(key);
     if (!node.IsMap() || !node["file"]) fail(key, "expected a list or {file: ..., subset: ...}");
     std::vector<std::string> lines = read_lines(key, scalar(node["file"], key + ".file"));
-    if (!node["subset"]) return lines;
-    std::vector<std::string> out;
-    for (const std::string& index_text : read_lines(key, scalar(node["subset"], key + ".subset"))) {
-      long long index = -1;
-      if (!parse_integer(index_text, index) || index < 0 || index >= static_cast<long long>(lines.size()))
-        fail(key, "subset index '" + index_text + "' is not a line of the file");
-      out.push_back(lines[static_cast<size_t>(index)]);
+    std::vector<std::int64_t> indices;
+    if (!node["subset"]) {
+      for (std::size_t i = 0; i < lines.size(); ++i) indices.push_back(static_cast<std::int64_t>(i));
+    } else {
+      for (const std::string& index_text : read_lines(key, scalar(node["subset"], key + ".subset"))) {
+        long long index = -1;
+        if (!parse_integer(index_text, index) || index < 0 || index >= static_cast<long long>(lines.size()))
+          fail(key, "subset index '" + index_text + "' is not a line of the file");
+        indices.push_back(index);
+      }
     }
+    std::vector<std::string> out;
+    for (std::int64_t i : indices) out.push_back(lines[static_cast<size_t>(i)]);
+    if (source) *source = {std::move(lines), std::move(indices)};
     return out;
   }
 
   void apply_classes(Dataset& dataset) const {
-    std::vector<std::string> names = lines_or_list("classes");
+    std::pair<std::vector<std::string>, std::vector<std::int64_t>> source;  // the class file and positions
+    std::vector<std::string> names = lines_or_list("classes", &source);
     const auto count = static_cast<std::int64_t>(names.size());
     std::map<std::string, std::vector<std::int64_t>> keys;  // raw class -> head labels
     YAML::Node mapping = root_["class_keys"];
@@ -225,6 +240,11 @@ class ManifestReader {
         }
       } catch (const nlohmann::json::exception& e) {
         fail("class_keys", "'" + file.string() + "': " + e.what());
+      }
+      if (mapping["head"]) {
+        if (scalar(mapping["head"], "class_keys.head") != "mapped")
+          fail("class_keys", "head: expected 'mapped' (the head covers the classes some raw class maps to)");
+        keep_mapped_classes(keys, names, source.second);
       }
     } else if (mapping.IsMap() && mapping["file"]) {
       std::vector<std::string> raw = lines_or_list("class_keys");
@@ -255,6 +275,31 @@ class ManifestReader {
       if (dataset.samples().empty()) fail("class_keys", "no stored class matches a key: nothing to evaluate");
     }
     dataset.set_class_names(std::move(names));
+    if (!source.first.empty()) dataset.set_class_source(std::move(source.first), std::move(source.second));
+  }
+
+  // imagenet-testbed's class_sublist: the head keeps the classes some raw class maps to, in their
+  // order, and the raw classes' labels are renumbered into it. With disjoint maps (ObjectNet's, the
+  // video sets') the arg-max over these classes falls in a raw class's set exactly when the arg-max
+  // of the max-projected logits (one per raw class, the max over its classes) is that raw class.
+  static void keep_mapped_classes(std::map<std::string, std::vector<std::int64_t>>& keys,
+                                  std::vector<std::string>& names, std::vector<std::int64_t>& source_indices) {
+    std::vector<std::int64_t> kept;
+    for (const auto& [raw, labels] : keys) kept.insert(kept.end(), labels.begin(), labels.end());
+    std::sort(kept.begin(), kept.end());
+    kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+    std::map<std::int64_t, std::int64_t> renumbered;
+    std::vector<std::string> kept_names;
+    std::vector<std::int64_t> kept_indices;
+    for (std::int64_t old : kept) {
+      renumbered[old] = static_cast<std::int64_t>(kept_names.size());
+      kept_names.push_back(names[static_cast<std::size_t>(old)]);
+      if (!source_indices.empty()) kept_indices.push_back(source_indices[static_cast<std::size_t>(old)]);
+    }
+    for (auto& [raw, labels] : keys)
+      for (std::int64_t& l : labels) l = renumbered.at(l);
+    names = std::move(kept_names);
+    source_indices = std::move(kept_indices);
   }
 
   fs::path path_;

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "roz/attack.hpp"
+#include "roz/core/label_set_classifier.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -13,19 +14,24 @@
 namespace roz {
 namespace {
 
-// Logit of class c = 10 * the mean of colour channel c: red is "cat", green "dog", blue "bird".
+// Logit of class c = 10 * the mean of colour channel c: red is "cat", green "dog", blue "bird" unless
+// other names are given.
 class ChannelClassifier final : public Model {
  public:
+  explicit ChannelClassifier(std::vector<std::string> names = {"cat", "dog", "bird"}) : names_(std::move(names)) {}
   Preprocessing preprocessing() const override { return {.resolution = 8, .mean = {0, 0, 0}, .std = {1, 1, 1}}; }
   std::int64_t embedding_dim() const override { return 3; }
   at::Tensor encode_image(const at::Tensor& images) override { return images.mean({2, 3}); }
-  std::vector<std::string> class_names() const override { return {"cat", "dog", "bird"}; }
+  std::vector<std::string> class_names() const override { return names_; }
   at::Tensor classify(const at::Tensor& images) override { return 10 * encode_image(images); }
   std::vector<ModelParameter> trainable_parameters() override { return {}; }
   void set_training(bool) override {}
   void save(const std::string&) const override {}
   void load(const std::string&) override {}
   std::string content_hash() const override { return "channels"; }
+
+ private:
+  std::vector<std::string> names_;
 };
 
 at::Tensor colour_images() {  // image 0 mostly blue, image 1 mostly red
@@ -57,6 +63,25 @@ TEST(LabelSetClassifier, ADatasetClassOutsideTheLabelSetIsNamed) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
                  "image classifier of 3 fixed classes: 2 of the dataset's 3 are not among them: 'horse', 'ship'");
+  }
+}
+
+// CLIP's ImageNet names hold 'missile' twice (657, 744; ImageNet-R keeps 657): positions in the class
+// file the dataset took its names from tell them apart; by name alone, the ambiguity is an error.
+TEST(LabelSetClassifier, TwinNamesAreToldApartByTheirPositionInTheDatasetsClassFile) {
+  auto model = std::make_shared<ChannelClassifier>(std::vector<std::string>{"missile", "cat", "missile"});
+  const at::Tensor images = colour_images();  // image 0: blue (position 2), image 1: red (position 0)
+  core::LabelSetClassifier second(model, {"cat", "missile"}, model->class_names(), {1, 2});
+  EXPECT_TRUE(second.logits(images).equal(model->classify(images).index_select(1, at::tensor({1, 2}))));
+  core::LabelSetClassifier first(model, {"missile"}, model->class_names(), {0});
+  EXPECT_NEAR(first.logits(images)[1][0].item<double>(), 6.0, 1e-5);
+  core::LabelSetClassifier whole(model, model->class_names());
+  EXPECT_TRUE(whole.logits(images).equal(model->classify(images)));
+  try {
+    core::LabelSetClassifier by_name(model, {"cat", "missile"});
+    FAIL() << "an ambiguous name was matched";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("class 'missile' is at positions 0 and 2"), std::string::npos) << e.what();
   }
 }
 

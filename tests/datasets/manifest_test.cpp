@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/plugin_host.hpp"
+#include "roz/datasets/image_file.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/datasets/readers.hpp"
 #include "roz/error.hpp"
@@ -102,6 +104,104 @@ TEST(Manifest, JsonLabelSetsLikeObjectNet) {
   EXPECT_EQ(d->samples()[5].label, 1);
   EXPECT_TRUE(d->samples()[5].accepted.empty());
   EXPECT_EQ(d->name(), "m");
+}
+
+// imagenet-testbed's protocols on the shipped class maps. The video sets: with `head: mapped` the head
+// is the union of the ImageNet classes the video classes map to, and "the arg-max falls in a frame's
+// mapped classes" is the testbed's max-projection (logits_projected[:, k] = max over class k's
+// ImageNet logits, then arg-max) for any logits. ObjectNet: the testbed's class_sublist (the sorted
+// mapped indices) and its folder -> sublist positions.
+TEST(Manifest, MappedHeadsAreImagenetTestbedsProjections) {
+  const fs::path imagenet = fs::path(ROZ_TEST_SOURCE_DIR) / "datasets" / "manifests" / "imagenet";
+  std::ifstream vid_in(imagenet / "imagenet_vid_robust_class_map.json");
+  const auto vid_map = nlohmann::json::parse(vid_in).at("class_to_imagenet_indices");
+  std::vector<std::string> video_classes;  // folders named by video class number
+  for (const auto& [k, v] : vid_map.items()) video_classes.push_back(k);
+  fs::path dir = wnid_folder("vid_projection", {video_classes[0], video_classes[7], video_classes[21]});
+  write_text(dir / "m.yaml",
+             "reader: image_folder\nroot: images\nclasses: {file: " + (imagenet / "classes.txt").string() +
+                 "}\nclass_keys: {json: " + (imagenet / "imagenet_vid_robust_class_map.json").string() +
+                 ", key: class_to_imagenet_indices, head: mapped}\n");
+  auto d = open_manifest(dir / "m.yaml");
+  ASSERT_EQ(d->class_names().size(), 288u);  // the 30 classes' ImageNet classes, none twice
+  std::vector<std::int64_t> sublist;         // head class -> ImageNet index, ascending
+  std::ifstream names_in(imagenet / "classes.txt");
+  std::vector<std::string> imagenet_names;
+  for (std::string line; std::getline(names_in, line);) imagenet_names.push_back(line);
+  for (const auto& [k, v] : vid_map.items())
+    for (std::int64_t i : v.get<std::vector<std::int64_t>>()) sublist.push_back(i);
+  std::sort(sublist.begin(), sublist.end());
+  for (std::size_t c = 0; c < sublist.size(); ++c)
+    EXPECT_EQ(d->class_names()[c], imagenet_names[static_cast<std::size_t>(sublist[c])]);
+  ASSERT_EQ(d->samples().size(), 9u);
+  cv::RNG rng(7);
+  int agreements = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<float> logits(1000);
+    for (float& v : logits) v = static_cast<float>(rng.gaussian(1.0));
+    const SampleInfo& s = d->samples()[static_cast<std::size_t>(trial) % d->samples().size()];
+    // The testbed: max-project onto the 30 video classes, arg-max, compare with the frame's class.
+    std::string projected;
+    float best = -1e30f;
+    for (const auto& [k, v] : vid_map.items())
+      for (std::int64_t i : v.get<std::vector<std::int64_t>>())
+        if (logits[static_cast<std::size_t>(i)] > best) best = logits[static_cast<std::size_t>(i)], projected = k;
+    // roz: the head's logits, arg-max, in the sample's accepted labels.
+    std::int64_t arg = 0;
+    for (std::size_t c = 1; c < sublist.size(); ++c)
+      if (logits[static_cast<std::size_t>(sublist[c])] > logits[static_cast<std::size_t>(sublist[arg])])
+        arg = static_cast<std::int64_t>(c);
+    const std::vector<std::int64_t> accepted = s.accepted.empty() ? std::vector<std::int64_t>{s.label} : s.accepted;
+    const bool roz_correct = std::find(accepted.begin(), accepted.end(), arg) != accepted.end();
+    agreements += roz_correct == (projected == s.raw_class);
+  }
+  EXPECT_EQ(agreements, 2000);
+
+  // ObjectNet: 113 folders, 125 ImageNet classes kept in ascending order, a folder's labels the
+  // positions of its classes there (testbed: class_sublist.index(x)).
+  std::ifstream objectnet_in(imagenet / "objectnet_to_imagenet_indices.json");
+  const auto objectnet_map = nlohmann::json::parse(objectnet_in);
+  fs::path on = wnid_folder("objectnet_sublist", {"alarm_clock", "banana", "not_in_imagenet"});
+  write_text(on / "m.yaml",
+             "reader: image_folder\nroot: images\nclasses: {file: " + (imagenet / "classes.txt").string() +
+                 "}\nclass_keys: {json: " + (imagenet / "objectnet_to_imagenet_indices.json").string() +
+                 ", head: mapped}\nborder_crop: 2\n");
+  auto objectnet = open_manifest(on / "m.yaml");
+  ASSERT_EQ(objectnet->class_names().size(), 125u);
+  std::vector<std::int64_t> class_sublist;
+  for (const auto& [k, v] : objectnet_map.items())
+    for (std::int64_t i : v.get<std::vector<std::int64_t>>()) class_sublist.push_back(i);
+  std::sort(class_sublist.begin(), class_sublist.end());
+  ASSERT_EQ(objectnet->samples().size(), 6u);  // the unmapped folder is not evaluated
+  for (const SampleInfo& s : objectnet->samples()) {
+    std::vector<std::int64_t> want;
+    for (std::int64_t i : objectnet_map.at(s.raw_class).get<std::vector<std::int64_t>>())
+      want.push_back(std::find(class_sublist.begin(), class_sublist.end(), i) - class_sublist.begin());
+    EXPECT_EQ(s.accepted.empty() ? std::vector<std::int64_t>{s.label} : s.accepted, want) << s.raw_class;
+    EXPECT_EQ(objectnet->class_names()[static_cast<std::size_t>(want.front())],
+              imagenet_names[static_cast<std::size_t>(objectnet_map.at(s.raw_class)[0].get<std::int64_t>())]);
+  }
+  // The border crop: 2 px off every side of the 32 px image, the inner pixels as stored.
+  const SampleInfo& first = objectnet->samples().front();
+  const cv::Mat cropped = objectnet->load(first);
+  const cv::Mat whole = decode_rgb(objectnet->source(first));
+  ASSERT_EQ(cropped.size(), cv::Size(28, 28));
+  EXPECT_EQ(cv::norm(cropped, whole(cv::Rect(2, 2, 28, 28)), cv::NORM_INF), 0);
+
+  write_text(on / "bad.yaml", "reader: image_folder\nroot: images\nclasses: {file: " +
+                                  (imagenet / "classes.txt").string() + "}\nborder_crop: 16\n");
+  try {
+    open_manifest(on / "bad.yaml")->load(objectnet->samples().front());
+    ADD_FAILURE() << "a 32 px image cropped by 16 px per side";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("too small for dataset"), std::string::npos) << e.what();
+  }
+  write_text(on / "bad_head.yaml",
+             "reader: image_folder\nroot: images\nclasses: [a]\n"
+             "class_keys: {json: map.json, head: all}\n");
+  write_text(on / "map.json", R"({"banana": 0})");
+  EXPECT_NE(manifest_file_error(on / "bad_head.yaml").find("key 'class_keys': head: expected 'mapped'"),
+            std::string::npos);
 }
 
 TEST(Manifest, ErrorsNameTheManifestAndKey) {
@@ -248,7 +348,8 @@ TEST(Manifest, ClassNamesThatAreNotUtf8AreRefusedWhenOpened) {
     read_image_folder(dir / "images");
     FAIL() << "a Latin-1 folder name was taken";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("class folder 'caf\\xE9' is not named in UTF-8"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("class folder 'caf\\xE9' is not named in UTF-8"), std::string::npos)
+        << e.what();
   }
   write_text(dir / "classes.txt", "tea\ncaf\xc3\xa9\n");  // the same name in UTF-8 is fine
   fs::rename(dir / "images" / "caf\xe9", dir / "images" / "n04");

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "roz/device.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/registry.hpp"
@@ -13,6 +12,7 @@
 #include "roz/core/results.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/core/runner.hpp"
+#include "roz/device.hpp"
 #include "roz/error.hpp"
 
 namespace roz::cli {
@@ -68,8 +68,8 @@ int run_command(const GlobalOptions& global, const RunArgs& args) {
       throw Error(std::string(e.what()) + "; what was computed is stored: rerun with --resume");
     }
   }
-  spdlog::info("{}: {} cells, {} computed, {} kept from before", result.database.string(), result.cells, result.ran,
-               result.reused);
+  spdlog::info("{}: {} cells, {} computed, {} kept from before, {} not applicable", result.database.string(),
+               result.cells, result.ran, result.reused, result.not_applicable);
   if (args.no_report || o.shards > 1) {
     if (o.shards > 1)
       std::cout << "shard stored in " << result.database.string() << "; join the shards with `roz merge "
@@ -88,8 +88,8 @@ int report_command(const GlobalOptions& global, const RunArgs& args) {
   const bool elsewhere = !args.report_to.empty();
   if (!elsewhere && ::access(args.out.c_str(), W_OK) != 0)
     throw Error("'" + args.out + "' is not writable: give --to DIR for the report");
-  core::ResultsStore store(db, elsewhere ? core::ResultsStore::Access::read_only
-                                         : core::ResultsStore::Access::read_write);
+  core::ResultsStore store(db,
+                           elsewhere ? core::ResultsStore::Access::read_only : core::ResultsStore::Access::read_write);
   core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(), global.precision_or_fp32());
   print_report(report(host, store, elsewhere ? fs::path(args.report_to) : fs::path(args.out)));
   return 0;

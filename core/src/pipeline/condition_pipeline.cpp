@@ -1,7 +1,7 @@
 #include "roz/core/condition_pipeline.hpp"
 
-#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -76,7 +76,7 @@ Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo bas
 }
 
 ConditionPipeline::ConditionPipeline(PluginHost& host, const datasets::Dataset& dataset, std::shared_ptr<Model> model,
-                                     std::shared_ptr<ZeroShotClassifier> classifier, PromptSet prompts,
+                                     std::shared_ptr<Classifier> classifier, PromptSet prompts,
                                      PipelineSettings settings, std::function<void(const std::string&)> on_unreadable)
     : host_(host),
       dataset_(dataset),
@@ -91,7 +91,7 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
                             const std::vector<SampleInfo>& attack_set,
                             const std::function<void(BatchOutcome&)>& on_batch,
                             std::optional<PromptAttackSummary>* prompt_attack) {
-  std::shared_ptr<ZeroShotClassifier> classifier = classifier_;
+  std::shared_ptr<Classifier> classifier = classifier_;
   std::int64_t prompt_queries = 0;
   if (condition.attacks_prompts) {
     PromptAttackSummary summary;
@@ -150,10 +150,18 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
     at::Tensor logits, embeddings;
     {
       c10::NoGradGuard no_grad;
-      at::Tensor raw = model_->encode_image(images).to(at::kFloat);
-      logits = classifier->logits_of_embeddings(raw).to(at::kCPU).contiguous();
-      if (settings_.keep_embeddings)
-        embeddings = normalise_rows(raw).to(at::kCPU).contiguous();
+      // A zero-shot head scores the embeddings it needs anyway; an image classifier's logits come
+      // from its own head, its features (encode_image) only when they are kept.
+      at::Tensor raw;
+      if (auto* zero_shot = dynamic_cast<ZeroShotClassifier*>(classifier.get())) {
+        raw = model_->encode_image(images).to(at::kFloat);
+        logits = zero_shot->logits_of_embeddings(raw);
+      } else {
+        logits = classifier->logits(images).to(at::kFloat);
+        if (settings_.keep_embeddings) raw = model_->encode_image(images).to(at::kFloat);
+      }
+      logits = logits.to(at::kCPU).contiguous();
+      if (settings_.keep_embeddings) embeddings = normalise_rows(raw).to(at::kCPU).contiguous();
     }
     at::Tensor linf, l2;
     if (condition.attack) {
@@ -222,6 +230,8 @@ std::shared_ptr<ZeroShotClassifier> ConditionPipeline::attack_prompts(Condition&
       images.empty() ? at::empty({0, 3, preprocessing_.resolution, preprocessing_.resolution}) : to_tensor(images);
   tensor = tensor.to(host_.device());
   AttackBatch batch{tensor, at::tensor(labels, at::kLong).to(tensor.device()), seeds, &prompts_};
+  if (dynamic_cast<ZeroShotClassifier*>(classifier_.get()) == nullptr)
+    throw Error(condition.info.condition + " attacks class prompts, but the model is an image classifier: it has none");
   PromptAttackResult result = condition.attack->perturb_prompts(*classifier_, prompts_, batch);
   queries += result.queries;
 

@@ -9,20 +9,33 @@
 
 namespace roz::core {
 
-LabelSetClassifier::LabelSetClassifier(std::shared_ptr<Model> model, const std::vector<std::string>& dataset_classes)
+LabelSetClassifier::LabelSetClassifier(std::shared_ptr<Model> model, const std::vector<std::string>& dataset_classes,
+                                       const std::vector<std::string>& source,
+                                       const std::vector<std::int64_t>& source_indices)
     : model_(std::move(model)) {
   const std::vector<std::string> labels = model_->class_names();
   model_classes_ = static_cast<std::int64_t>(labels.size());
-  std::map<std::string, std::int64_t> column;
-  for (std::size_t i = 0; i < labels.size(); ++i)
-    if (!column.emplace(labels[i], static_cast<std::int64_t>(i)).second)
-      throw Error("image classifier: class '" + labels[i] + "' appears twice in its label set");
+  if (dataset_classes == labels) {
+    for (std::int64_t i = 0; i < model_classes_; ++i) columns_.push_back(i);
+    return;
+  }
+  if (!source.empty() && source == labels && source_indices.size() == dataset_classes.size()) {
+    columns_ = source_indices;
+    return;
+  }
+  std::map<std::string, std::vector<std::int64_t>> columns;
+  for (std::size_t i = 0; i < labels.size(); ++i) columns[labels[i]].push_back(static_cast<std::int64_t>(i));
   std::string missing;
   std::size_t missing_count = 0;
   for (const std::string& name : dataset_classes) {
-    auto it = column.find(name);
-    if (it != column.end()) {
-      columns_.push_back(it->second);
+    auto it = columns.find(name);
+    if (it != columns.end() && it->second.size() > 1)
+      throw Error("image classifier: the dataset's class '" + name + "' is at positions " +
+                  std::to_string(it->second[0]) + " and " + std::to_string(it->second[1]) +
+                  " of its label set: name the dataset's classes with a class file equal to the classifier's "
+                  "list (a manifest's classes: {file: ...}) so that positions tell them apart");
+    if (it != columns.end()) {
+      columns_.push_back(it->second.front());
     } else if (++missing_count <= 5) {
       missing += (missing.empty() ? "'" : ", '") + name + "'";
     }

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <memory>
-#include <iterator>
 #include <set>
 
 #include <ATen/ATen.h>
@@ -17,6 +17,7 @@
 #include "roz/core/guard.hpp"
 #include "roz/core/head_cache.hpp"
 #include "roz/core/image_pipeline.hpp"
+#include "roz/core/label_set_classifier.hpp"
 #include "roz/core/overlap_audit.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/progress.hpp"
@@ -114,7 +115,9 @@ struct Session {
   std::size_t model = SIZE_MAX, head_dataset = SIZE_MAX;
   std::shared_ptr<Model> loaded;
   std::string model_hash, model_version, model_key;
-  std::shared_ptr<ZeroShotClassifier> classifier;
+  bool image_classifier = false;           // a fixed label set: its logits restricted to the dataset's classes
+  std::shared_ptr<Classifier> classifier;  // ZeroShotClassifier or LabelSetClassifier
+  std::string head;                        // protocol::head: how `classifier` scores
   PromptSet prompts;
 };
 
@@ -250,8 +253,7 @@ class BenchmarkRun {
                    const std::string& stage) {
     std::int64_t id = 0;
     try {
-      run_cell(store, cell, index, key, stage, id);
-      ++result_.ran;
+      if (run_cell(store, cell, index, key, stage, id)) ++result_.ran;
     } catch (const std::exception& e) {
       if (id == 0 || host_.cancellation().cancelled()) throw;
       const std::string message = error_message(e);
@@ -268,10 +270,7 @@ class BenchmarkRun {
       session_ = Session{};
       session_.model = cell.model;
       session_.loaded = host_.create_model(models_[cell.model]);
-      if (!session_.loaded->class_names().empty())
-        throw Error(models_[cell.model].label +
-                    " is an image classifier (a fixed label set, no text tower): runs evaluate zero-shot models; an "
-                    "image classifier serves as a transfer attack's source model and in `roz bench attack`");
+      session_.image_classifier = !session_.loaded->class_names().empty();
       session_.model_hash = session_.loaded->content_hash();
       session_.model_version = models_[cell.model].descriptor().version;
       session_.model_key = head_cache_key(models_[cell.model], session_.model_hash, host_.precision());
@@ -280,7 +279,20 @@ class BenchmarkRun {
     if (session_.head_dataset != d) {
       session_.head_dataset = d;
       session_.prompts = dataset_prompts(*datasets_[d], config_.templates);
-      session_.classifier = std::make_shared<ZeroShotClassifier>(session_.loaded, head(d));
+      if (session_.image_classifier) {
+        if (config_.datasets[d].support_per_class > 0)
+          throw Error(models_[cell.model].label + " is an image classifier (its own label set): dataset '" +
+                      config_.datasets[d].name + "' asks for a head of support images (drop support_per_class)");
+        // imagenet-testbed's protocol: the logits of the dataset's classes (LabelSetClassifier).
+        session_.classifier =
+            std::make_shared<LabelSetClassifier>(session_.loaded, session_.prompts.class_names,
+                                                 datasets_[d]->class_source(), datasets_[d]->class_source_indices());
+        session_.head = protocol::head::label_set;
+      } else {
+        session_.classifier = std::make_shared<ZeroShotClassifier>(session_.loaded, head(d));
+        session_.head =
+            config_.datasets[d].support_per_class > 0 ? protocol::head::support_images : protocol::head::prompts;
+      }
     }
   }
 
@@ -299,10 +311,9 @@ class BenchmarkRun {
       std::move(batch.images.begin(), batch.images.end(), std::back_inserter(images));
     }
     if (images.empty()) throw DataError("dataset '" + config_.datasets[d].name + "': no readable support image");
-    return ZeroShotHead::from_support_images(*session_.loaded, to_tensor(images).to(host_.device()),
-                                             at::tensor(labels, at::kLong),
-                                             static_cast<std::int64_t>(dataset.class_names().size()),
-                                             config_.batch_size);
+    return ZeroShotHead::from_support_images(
+        *session_.loaded, to_tensor(images).to(host_.device()), at::tensor(labels, at::kLong),
+        static_cast<std::int64_t>(dataset.class_names().size()), config_.batch_size);
   }
 
   Condition make_condition(const Cell& cell) {
@@ -314,7 +325,9 @@ class BenchmarkRun {
     base.num_classes = static_cast<std::int64_t>(label_space.class_names().size());
     base.attributes[protocol::attribute::role] = config_.datasets[cell.dataset].role;
     if (&label_space != &dataset) base.attributes[protocol::attribute::label_space] = label_space.name();
-    base.attributes[protocol::attribute::logit_scale] = format_number(session_.classifier->head().logit_scale());
+    base.attributes[protocol::attribute::head] = session_.head;
+    if (auto* zero_shot = dynamic_cast<const ZeroShotClassifier*>(session_.classifier.get()))
+      base.attributes[protocol::attribute::logit_scale] = format_number(zero_shot->head().logit_scale());
     base.attributes[protocol::attribute::preprocessing] = describe(session_.loaded->preprocessing());
     Condition condition =
         cell.kind == protocol::kind::clean ? clean_condition(base)
@@ -326,11 +339,19 @@ class BenchmarkRun {
     return condition;
   }
 
-  // The cell's samples not stored yet, through the pipeline, batch by batch into the store.
-  void run_cell(ResultsStore& store, const Cell& cell, std::int64_t index, const std::string& key,
+  // The cell's samples not stored yet, through the pipeline, batch by batch into the store. False
+  // when the cell does not apply to the model (nothing stored).
+  bool run_cell(ResultsStore& store, const Cell& cell, std::int64_t index, const std::string& key,
                 const std::string& stage, std::int64_t& id) {
     prepare_session(cell);
     Condition condition = make_condition(cell);
+    // An image classifier has no prompts: a text attack does not apply to it (a multimodal one
+    // would perturb the images against attacked prompts it cannot have).
+    if (session_.image_classifier && condition.attacks_prompts) {
+      spdlog::info("{}: not applicable to an image classifier (it has no class prompts)", stage);
+      ++result_.not_applicable;
+      return false;
+    }
     StoredCondition wanted;
     wanted.cell = index;
     wanted.key = key;
@@ -360,9 +381,8 @@ class BenchmarkRun {
 
     PipelineSettings settings{config_.seed, config_.batch_size, o_.decode_threads, config_.prompt_attack_points,
                               config_.embeddings};
-    ConditionPipeline pipeline(host_, *datasets_[cell.dataset], session_.loaded, session_.classifier,
-                               session_.prompts, settings,
-                               [](const std::string& message) { spdlog::warn("skipping {}", message); });
+    ConditionPipeline pipeline(host_, *datasets_[cell.dataset], session_.loaded, session_.classifier, session_.prompts,
+                               settings, [](const std::string& message) { spdlog::warn("skipping {}", message); });
     std::optional<PromptAttackSummary> prompt_attack;
     std::size_t done = recorded.size();
     progress_.start(stage, cell_samples.size(), done);
@@ -379,6 +399,7 @@ class BenchmarkRun {
         &prompt_attack);
     store.conditions().finish(stored.id, prompt_attack);
     progress_.finish();
+    return true;
   }
 
   // Every in-distribution and shift dataset against the index; an audit stored with the same

@@ -4,12 +4,14 @@
 // in_distribution dataset whose head scored it; the host never scores an OOD set with its own
 // classes, where MSP would compare confidences over two label spaces). Scores (ood_scores.hpp): MSP;
 // MCM at temperature `mcm_temperature` on cosine = logits / logit_scale, the condition's
-// attributes[protocol::attribute::logit_scale]; max logit; energy at `energy_temperature`. Each OOD
+// attributes[protocol::attribute::logit_scale] (not for an image classifier's logits, which are no
+// scaled cosines); max logit; energy at `energy_temperature`. Each OOD
 // condition gets a row with its own info and, per score S in msp, mcm, max_logit, energy: `auroc_S`,
 // `fpr95_S`, `aupr_in_S`, `aupr_out_S` (detection_metrics.hpp: in-distribution samples are the
 // positives, except for AUPR-Out). Without the in-distribution condition or its records, or for an
 // OOD condition without records, there is nothing to compare and no row.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,12 @@ using roz::metrics::has_role;
 using roz::metrics::label;
 using roz::metrics::value;
 
-double logit_scale(const roz::ConditionInfo& c) {
+// The zero-shot head's logit scale; none for an image classifier's logits (no cosines: no MCM).
+std::optional<double> logit_scale(const roz::ConditionInfo& c) {
   auto it = c.attributes.find(roz::protocol::attribute::logit_scale);
+  auto head = c.attributes.find(roz::protocol::attribute::head);
+  if (it == c.attributes.end() && head != c.attributes.end() && head->second == roz::protocol::head::label_set)
+    return std::nullopt;
   if (it == c.attributes.end())
     throw roz::DataError("ood_detection: " + label(c) + " has no logit_scale attribute (MCM needs the cosines)");
   double scale = 0;
@@ -53,7 +59,7 @@ struct Scores {
 };
 
 Scores score(const roz::ConditionInfo& c, const roz::RecordReader& records, Temperatures t) {
-  const double scale = logit_scale(c);
+  const std::optional<double> scale = logit_scale(c);
   Scores s;
   records(c, [&](const roz::SampleRecord& r) {
     if (r.logits.empty())
@@ -63,7 +69,7 @@ Scores score(const roz::ConditionInfo& c, const roz::RecordReader& records, Temp
                            std::to_string(r.logits.size()) + " logits, the others " + std::to_string(s.classes));
     s.classes = r.logits.size();
     s.by_name["msp"].push_back(msp(r.logits));
-    s.by_name["mcm"].push_back(mcm(r.logits, scale, t.mcm));
+    if (scale) s.by_name["mcm"].push_back(mcm(r.logits, *scale, t.mcm));
     s.by_name["max_logit"].push_back(max_logit(r.logits));
     s.by_name["energy"].push_back(energy(r.logits, t.energy));
   });
@@ -113,6 +119,7 @@ class OodDetection final : public roz::Metric {
                              std::to_string(id->second.classes));
       roz::ConditionSummary row{c.info, {}};
       for (const std::string name : kScoreNames) {
+        if (!ood.by_name.count(name) || !id->second.by_name.count(name)) continue;  // MCM of a classifier
         const std::vector<double>&in = id->second.by_name.at(name), &away = ood.by_name.at(name);
         row.values.push_back(value("auroc_" + name, auroc(in, away), roz::Unit::fraction));
         row.values.push_back(value("fpr95_" + name, fpr_at_95_tpr(in, away), roz::Unit::fraction));

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "roz/error.hpp"
@@ -21,7 +22,9 @@ std::optional<std::int64_t> int_attribute(const torch::jit::Module& module, cons
 
 }  // namespace
 
-torch::jit::ExtraFilesMap conventions_request() { return {{kConventionsFile, ""}}; }
+torch::jit::ExtraFilesMap conventions_request() {
+  return {{kConventionsFile, ""}};
+}
 
 ArchiveConventions read_conventions(const std::string& path, const torch::jit::Module& module,
                                     const torch::jit::ExtraFilesMap& extra) {
@@ -56,6 +59,9 @@ ArchiveConventions read_conventions(const std::string& path, const torch::jit::M
     field("interpolation", c.interpolation, [](const std::string& s) { return parse_interpolation(s).has_value(); });
     field("tokenizer", c.tokenizer, [](const std::string& s) { return !s.empty(); });
     field("logit_scale", c.logit_scale, [](double v) { return v > 0 && v < 1e6; });
+    field("class_names", c.class_names, [](const std::vector<std::string>& names) {
+      return !names.empty() && std::none_of(names.begin(), names.end(), [](const std::string& n) { return n.empty(); });
+    });
     return c;
   }
   // OpenAI's released archives (torch.jit.trace of their CLIP): the attributes clip.load reads.
@@ -83,6 +89,7 @@ std::string write_conventions(const ArchiveConventions& c) {
   if (c.context_length) j["context_length"] = *c.context_length;
   if (c.tokenizer) j["tokenizer"] = *c.tokenizer;
   if (c.logit_scale) j["logit_scale"] = *c.logit_scale;
+  if (c.class_names) j["class_names"] = *c.class_names;
   return j.dump(2);
 }
 

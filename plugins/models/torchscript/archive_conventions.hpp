@@ -1,4 +1,5 @@
-// What a TorchScript CLIP archive says about itself: its preprocessing and text conventions.
+// What a TorchScript archive (a CLIP-style model or an image classifier) says about itself: its
+// preprocessing, its text conventions or its label set.
 //
 //   torch::jit::ExtraFilesMap extra = conventions_request();
 //   torch::jit::Module m = torch::jit::load(path, device, extra);
@@ -16,6 +17,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace roz::torchscript {
 
@@ -30,7 +32,10 @@ struct ArchiveConventions {
   std::optional<std::int64_t> context_length;
   std::optional<std::string> tokenizer;  // "clip_bpe" is the only one roz tokenizes with
   std::optional<double> logit_scale;     // the scale itself (not its log)
-  std::string source;                    // where the values came from, for messages ("roz.json", "OpenAI attributes")
+  // An image classifier's label set (tools/export_classifier.py): forward(images) returns one logit per
+  // name, in this order, and the archive needs no text tower. Absent: a CLIP-style dual encoder.
+  std::optional<std::vector<std::string>> class_names;
+  std::string source;  // where the values came from, for messages ("roz.json", "OpenAI attributes")
 };
 
 torch::jit::ExtraFilesMap conventions_request();

@@ -1,5 +1,8 @@
-// Any TorchScript module exposing encode_image(x) and encode_text(tokens) as a CLIP-style model.
-// Normalisation (mean/std) happens here, so attacks work on [0,1] pixels and gradients reach them.
+// Any TorchScript module exposing encode_image(x) and encode_text(tokens) as a CLIP-style model, or an
+// image classifier: forward(x) -> logits over the label set its roz.json names (class_names), with
+// encode_image(x) -> features when it has one (tools/export_classifier.py exports torchvision and timm
+// models so). Normalisation (mean/std) happens here, so attacks work on [0,1] pixels and gradients
+// reach them.
 #include <c10/core/GradMode.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/script.h>
@@ -38,8 +41,7 @@ int patch_traced_constants(torch::jit::Module& module, bool to_cpu, bool to_floa
     for (const torch::jit::Method& method : sub.get_methods()) {
       visit_nodes(method.graph()->block(), [&](torch::jit::Node* node) {
         if (to_cpu && node->kind() == c10::prim::Constant && node->hasAttribute(value) &&
-            node->output()->type()->kind() == c10::TypeKind::DeviceObjType &&
-            node->s(value).rfind("cuda", 0) == 0) {
+            node->output()->type()->kind() == c10::TypeKind::DeviceObjType && node->s(value).rfind("cuda", 0) == 0) {
           node->s_(value, "cpu");
           ++patched;
         }
@@ -100,10 +102,16 @@ class TorchScriptModel final : public roz::Model {
     } catch (const std::exception& e) {
       throw roz::DataError("torchscript: cannot load '" + path_ + "': " + torch_reason(e));
     }
-    for (const char* method : {"encode_image", "encode_text"})
-      if (!module_.find_method(method))
-        throw roz::DataError("torchscript: '" + path_ + "' has no method '" + std::string(method) + "'");
     archive_ = roz::torchscript::read_conventions(path_, module_, extra);
+    // A classifier's features are its encode_image when it has one, else its logits.
+    image_method_ = classifier() && !module_.find_method("encode_image") ? "forward" : "encode_image";
+    for (const char* method :
+         classifier() ? std::vector<const char*>{"forward"} : std::vector<const char*>{"encode_image", "encode_text"})
+      if (!module_.find_method(method))
+        throw roz::DataError("torchscript: '" + path_ + "' has no method '" + std::string(method) + "'" +
+                             (classifier() ? " (its " + std::string(roz::torchscript::kConventionsFile) +
+                                                 " names class_names: an image classifier)"
+                                           : ""));
     int patched = patch_traced_constants(module_, device_.is_cpu(), dtype_ == at::kFloat);
     if (patched > 0)
       context.log(roz::LogLevel::info, "torchscript: " + path_ + ": rewrote " + std::to_string(patched) +
@@ -140,10 +148,25 @@ class TorchScriptModel final : public roz::Model {
       throw roz::DataError("torchscript: encode_image expects [N,3," + std::to_string(r) + "," + std::to_string(r) +
                            "] images, got " + shape(images));
     at::Tensor x = ((images.to(device_, at::kFloat) - mean_) / std_).to(dtype_);
-    return module_.run_method("encode_image", x).toTensor().to(at::kFloat);
+    return module_.run_method(image_method_, x).toTensor().to(at::kFloat);
+  }
+
+  std::vector<std::string> class_names() const override {
+    return archive_.class_names.value_or(std::vector<std::string>{});
+  }
+
+  at::Tensor classify(const at::Tensor& images) override {
+    if (!classifier()) return roz::Model::classify(images);
+    const std::int64_t r = preprocessing_.resolution;
+    if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != r || images.size(3) != r)
+      throw roz::DataError("torchscript: classify expects [N,3," + std::to_string(r) + "," + std::to_string(r) +
+                           "] images, got " + shape(images));
+    at::Tensor x = ((images.to(device_, at::kFloat) - mean_) / std_).to(dtype_);
+    return module_.forward({x}).toTensor().to(at::kFloat);
   }
 
   at::Tensor tokenize(const std::vector<std::string>& texts) override {
+    if (classifier()) return roz::Model::tokenize(texts);
     // CLIP's BPE, zero-padded to the context length (clip.tokenize with truncate=True).
     const auto n = static_cast<std::int64_t>(texts.size());
     at::Tensor tokens = torch::zeros({n, context_length_}, torch::kLong);
@@ -157,10 +180,11 @@ class TorchScriptModel final : public roz::Model {
   }
 
   at::Tensor encode_text(const at::Tensor& tokens) override {
+    if (classifier()) return roz::Model::encode_text(tokens);
     return module_.run_method("encode_text", tokens.to(device_)).toTensor().to(at::kFloat);
   }
 
-  double logit_scale() const override { return logit_scale_; }
+  double logit_scale() const override { return classifier() ? roz::Model::logit_scale() : logit_scale_; }
 
   std::vector<roz::ModelParameter> trainable_parameters() override {
     std::vector<roz::ModelParameter> out;
@@ -182,9 +206,11 @@ class TorchScriptModel final : public roz::Model {
     resolved.std = preprocessing_.std;
     resolved.resize = preprocessing_.resize > 0 ? std::optional<std::int64_t>(preprocessing_.resize) : std::nullopt;
     resolved.interpolation = std::string(roz::to_string(preprocessing_.interpolation));
-    resolved.context_length = context_length_;
-    resolved.tokenizer = resolved.tokenizer.value_or("clip_bpe");
-    resolved.logit_scale = logit_scale_;
+    if (!classifier()) {
+      resolved.context_length = context_length_;
+      resolved.tokenizer = resolved.tokenizer.value_or("clip_bpe");
+      resolved.logit_scale = logit_scale_;
+    }
     module_.save(path, {{roz::torchscript::kConventionsFile, roz::torchscript::write_conventions(resolved)}});
   }
 
@@ -205,6 +231,8 @@ class TorchScriptModel final : public roz::Model {
   std::string content_hash() const override { return hash_; }
 
  private:
+  bool classifier() const { return archive_.class_names.has_value(); }
+
   static std::string shape(const at::Tensor& t) {
     std::string out = "[";
     for (int64_t i = 0; i < t.dim(); ++i) out += (i ? "," : "") + std::to_string(t.size(i));
@@ -220,7 +248,8 @@ class TorchScriptModel final : public roz::Model {
                                              archived + " from " + archive_.source);
     };
     // An integer parameter (0: not given) or else the archive's value; none when neither has one.
-    auto given_or_archived = [&](const char* name, std::optional<std::int64_t> archived) -> std::optional<std::int64_t> {
+    auto given_or_archived = [&](const char* name,
+                                 std::optional<std::int64_t> archived) -> std::optional<std::int64_t> {
       const std::int64_t given = params.get_int(name);
       if (given <= 0) return archived;
       warn_if_differs(name, archived && *archived != given, std::to_string(archived.value_or(0)));
@@ -270,6 +299,10 @@ class TorchScriptModel final : public roz::Model {
       preprocessing_.interpolation = *roz::parse_interpolation(*archive_.interpolation);
     }
 
+    if (classifier()) {
+      check_label_set();
+      return;  // no text tower: no logit scale or context length
+    }
     std::optional<double> archived_scale = archive_.logit_scale;
     if (module_.hasattr("logit_scale") && module_.attr("logit_scale").isTensor())  // CLIP stores the log scale
       archived_scale = std::exp(module_.attr("logit_scale").toTensor().to(torch::kFloat).item<double>());
@@ -295,12 +328,31 @@ class TorchScriptModel final : public roz::Model {
     c10::NoGradGuard no_grad;
     const std::int64_t r = preprocessing_.resolution;
     try {
-      embedding_dim_ = module_.run_method("encode_image", torch::zeros({1, 3, r, r}, device_).to(dtype_)).toTensor().size(1);
+      embedding_dim_ =
+          module_.run_method(image_method_, torch::zeros({1, 3, r, r}, device_).to(dtype_)).toTensor().size(1);
     } catch (const std::exception& e) {
       throw roz::ParamError("torchscript: '" + path_ + "' records no input resolution and does not take " +
-                            std::to_string(r) + "x" + std::to_string(r) + " images: set resolution= (TorchScript: " +
-                            torch_reason(e) + ")");
+                            std::to_string(r) + "x" + std::to_string(r) +
+                            " images: set resolution= (TorchScript: " + torch_reason(e) + ")");
     }
+  }
+
+  // One blank image through forward: one logit per class name, or the archive and its roz.json disagree.
+  void check_label_set() {
+    c10::NoGradGuard no_grad;
+    const std::int64_t r = preprocessing_.resolution;
+    at::Tensor logits;
+    try {
+      logits = module_.forward({torch::zeros({1, 3, r, r}, device_).to(dtype_)}).toTensor();
+    } catch (const std::exception& e) {
+      throw roz::DataError("torchscript: '" + path_ + "': forward fails on a blank " + std::to_string(r) + "x" +
+                           std::to_string(r) + " image: " + torch_reason(e));
+    }
+    const auto classes = static_cast<std::int64_t>(archive_.class_names->size());
+    if (logits.dim() != 2 || logits.size(0) != 1 || logits.size(1) != classes)
+      throw roz::DataError("torchscript: '" + path_ + "': forward returns logits of shape " + shape(logits) +
+                           ", but its " + roz::torchscript::kConventionsFile + " names " + std::to_string(classes) +
+                           " class_names (expected [1," + std::to_string(classes) + "])");
   }
 
   void probe_context_length() {
@@ -309,14 +361,15 @@ class TorchScriptModel final : public roz::Model {
       module_.run_method("encode_text", tokenize({""}).to(device_));
     } catch (const std::exception& e) {
       throw roz::ParamError("torchscript: '" + path_ + "' records no context length and does not take " +
-                            std::to_string(context_length_) + " tokens: set context_length= (TorchScript: " +
-                            torch_reason(e) + ")");
+                            std::to_string(context_length_) +
+                            " tokens: set context_length= (TorchScript: " + torch_reason(e) + ")");
     }
   }
 
   std::string path_;
   std::string hash_;
   roz::torchscript::ArchiveConventions archive_;
+  std::string image_method_ = "encode_image";
   torch::jit::Module module_;
   at::Device device_ = at::kCPU;
   at::ScalarType dtype_ = at::kFloat;
@@ -333,26 +386,27 @@ roz::PluginDescriptor describe() {
       .kind = roz::PluginKind::model,
       .version = "0.1.0",
       .license = "Apache-2.0",
-      .description = "TorchScript archive exposing encode_image and encode_text (CLIP-style dual encoder)",
-      .params = {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
-                 roz::param::integer(
-                     "resolution", 0, 0, 4096,
-                     "input side after resize + center crop; 0: the archive's (224 when it records none)"),
-                 roz::param::integer(
-                     "resize", 0, 0, 8192,
-                     "shorter side before the centre crop; 0: the archive's (else resolution, as CLIP)"),
-                 roz::param::choice(
-                     "interpolation", "", {"", "bicubic", "bilinear"},
-                     "resize filter (PIL's, antialiased); empty: the archive's (bicubic when it records none)"),
-                 roz::param::real_list("mean", {}, "per-channel mean (RGB, [0,1] units); empty: the archive's"),
-                 roz::param::real_list("std", {}, "per-channel std (RGB, [0,1] units); empty: the archive's"),
-                 roz::param::string("device", "", "cpu, cuda or cuda:N; empty: the run's --device"),
-                 roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
-                 roz::param::real("logit_scale", 0.0, 0.0, 1e6,
-                                  "0: the archive's (exp of its logit_scale attribute; 100 when it has none)"),
-                 roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
-                 roz::param::integer("context_length", 0, 0, 4096,
-                                     "text tokens per prompt; 0: the archive's (CLIP's 77 when it records none)")},
+      .description =
+          "TorchScript archive: a CLIP-style dual encoder (encode_image, encode_text) or an image "
+          "classifier (forward -> logits over the class_names its roz.json records)",
+      .params =
+          {roz::param::required(roz::param::string("path", "", "TorchScript archive (.pt)")),
+           roz::param::integer("resolution", 0, 0, 4096,
+                               "input side after resize + center crop; 0: the archive's (224 when it records none)"),
+           roz::param::integer("resize", 0, 0, 8192,
+                               "shorter side before the centre crop; 0: the archive's (else resolution, as CLIP)"),
+           roz::param::choice(
+               "interpolation", "", {"", "bicubic", "bilinear"},
+               "resize filter (PIL's, antialiased); empty: the archive's (bicubic when it records none)"),
+           roz::param::real_list("mean", {}, "per-channel mean (RGB, [0,1] units); empty: the archive's"),
+           roz::param::real_list("std", {}, "per-channel std (RGB, [0,1] units); empty: the archive's"),
+           roz::param::string("device", "", "cpu, cuda or cuda:N; empty: the run's --device"),
+           roz::param::choice("dtype", "float32", {"float32", "float16"}, "weights and activations type"),
+           roz::param::real("logit_scale", 0.0, 0.0, 1e6,
+                            "dual encoders; 0: the archive's (exp of its logit_scale attribute; 100 when it has none)"),
+           roz::param::integer("embedding_dim", 0, 0, 1 << 20, "0: found by encoding one blank image"),
+           roz::param::integer("context_length", 0, 0, 4096,
+                               "text tokens per prompt; 0: the archive's (CLIP's 77 when it records none)")},
       .capabilities = 0,
       .create = roz::factory<TorchScriptModel>(),
   };

@@ -33,6 +33,7 @@ inline constexpr char severity[] = "severity";        // its ImageNet-C level, 1
 inline constexpr char attack[] = "attack";            // the attack plugin's name
 inline constexpr char eps[] = "eps";                  // its budget, [0,1] pixel units
 inline constexpr char logit_scale[] = "logit_scale";  // the zero-shot head's: logits = logit_scale * cosine
+inline constexpr char head[] = "head";                // how the logits were made: one of protocol::head
 inline constexpr char perturbation_group[] = "perturbation_group";  // compared per sample (embedding stability)
 inline constexpr char label[] = "label";                            // the condition as the run config wrote it
 inline constexpr char baseline[] = "baseline";                      // a summary row's baseline (corruption error)
@@ -43,6 +44,13 @@ inline constexpr char label_space[] = "label_space";
 // How the model's input was made, e.g. "resize 224 bicubic, crop 224" (roz/preprocessing.hpp).
 inline constexpr char preprocessing[] = "preprocessing";
 }  // namespace attribute
+
+// attribute::head: what scores the images.
+namespace head {
+inline constexpr char prompts[] = "prompts";                // zero-shot: the class prompts' ensemble (logit_scale set)
+inline constexpr char support_images[] = "support_images";  // zero-shot: prototypes of support images (logit_scale set)
+inline constexpr char label_set[] = "label_set";            // an image classifier's logits of the dataset's classes
+}  // namespace head
 
 // Parameters the host sets on plugins that declare them.
 namespace parameter {

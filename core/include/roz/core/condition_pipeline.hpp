@@ -1,5 +1,6 @@
 // One evaluation condition run through the image pipeline, batch by batch: decode -> corruption ->
-// [0,1] tensor -> attack -> model -> zero-shot head -> per-sample records. `roz eval` feeds the
+// [0,1] tensor -> attack -> model -> head (zero-shot, or an image classifier's label set) -> per-sample
+// records. `roz eval` feeds the
 // records to metric accumulators; `roz run` stores them (and resumes from what is stored).
 #pragma once
 
@@ -64,8 +65,10 @@ struct BatchOutcome {
 class ConditionPipeline {
  public:
   // `on_unreadable` gets a message naming each undecodable file once.
+  // `classifier` is a ZeroShotClassifier over the model or, for an image classifier, a
+  // LabelSetClassifier (no prompt attacks then).
   ConditionPipeline(PluginHost& host, const datasets::Dataset& dataset, std::shared_ptr<Model> model,
-                    std::shared_ptr<ZeroShotClassifier> classifier, PromptSet prompts, PipelineSettings settings,
+                    std::shared_ptr<Classifier> classifier, PromptSet prompts, PipelineSettings settings,
                     std::function<void(const std::string&)> on_unreadable);
 
   // Runs the condition on `samples` in batches of settings.batch_size, in order, calling `on_batch`
@@ -88,7 +91,7 @@ class ConditionPipeline {
   PluginHost& host_;
   const datasets::Dataset& dataset_;
   std::shared_ptr<Model> model_;
-  std::shared_ptr<ZeroShotClassifier> classifier_;
+  std::shared_ptr<Classifier> classifier_;
   PromptSet prompts_;
   PipelineSettings settings_;
   std::function<void(const std::string&)> on_unreadable_;

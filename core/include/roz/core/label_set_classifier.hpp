@@ -15,8 +15,12 @@ namespace roz::core {
 
 class LabelSetClassifier final : public Classifier {
  public:
-  // Throws Error naming the model's missing classes when a dataset class is not among its labels.
-  LabelSetClassifier(std::shared_ptr<Model> model, const std::vector<std::string>& dataset_classes);
+  // The dataset's classes by position when they are the model's list or were taken from it (`source`:
+  // the list a manifest's class file gave, `source_indices`: each class's position there; a name
+  // may appear twice in such a list, as 'missile' in CLIP's ImageNet names), else by name. Throws
+  // Error naming the missing classes, or a name the model's list holds twice.
+  LabelSetClassifier(std::shared_ptr<Model> model, const std::vector<std::string>& dataset_classes,
+                     const std::vector<std::string>& source = {}, const std::vector<std::int64_t>& source_indices = {});
   at::Tensor logits(const at::Tensor& images) override;
   std::int64_t num_classes() const override { return static_cast<std::int64_t>(columns_.size()); }
   Model& model() override { return *model_; }

@@ -30,10 +30,11 @@ struct RunOptions {
 
 struct RunResult {
   std::filesystem::path database;
-  int cells = 0;   // in this shard
-  int ran = 0;     // computed (wholly or the rest of a resumed one)
-  int reused = 0;  // already finished in the store
-  int failed = 0;  // stored as failed (keep_going)
+  int cells = 0;           // in this shard
+  int ran = 0;             // computed (wholly or the rest of a resumed one)
+  int reused = 0;          // already finished in the store
+  int failed = 0;          // stored as failed (keep_going)
+  int not_applicable = 0;  // text attacks on image classifiers (no prompts to attack): not stored
 };
 
 // DIR/results.db, or DIR/results.shard-I-of-N.db for one shard of several (roz merge joins them).

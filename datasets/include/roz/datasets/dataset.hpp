@@ -32,15 +32,31 @@ class Dataset {
   const std::vector<std::string>& class_names() const { return class_names_; }
   const std::vector<std::string>& templates() const { return templates_; }
   const std::vector<SampleInfo>& samples() const { return samples_; }
+  // The list the class names were taken from (a manifest's class file, e.g. ImageNet's 1000 names)
+  // and each class's position in it: an image classifier over that list keeps those logits even
+  // where a name appears twice (CLIP's ImageNet names have two 'missile's and two 'sunglasses').
+  // Empty when the classes are the dataset's own.
+  const std::vector<std::string>& class_source() const { return class_source_; }
+  const std::vector<std::int64_t>& class_source_indices() const { return class_source_indices_; }
 
-  // CV_8UC3 RGB at the stored size. Thread-safe. Throws DataError naming the file (and record).
-  virtual cv::Mat load(const SampleInfo& sample) const = 0;
+  // CV_8UC3 RGB at the stored size, less the border the dataset crops (set_border_crop). Thread-safe.
+  // Throws DataError naming the file (and record). Readers implement load_.
+  cv::Mat load(const SampleInfo& sample) const;
   // Where a sample comes from, for messages: a path, or FILE#INDEX.
   virtual std::string source(const SampleInfo& sample) const = 0;
 
   void set_name(std::string name) { name_ = std::move(name); }
   void set_class_names(std::vector<std::string> names) { class_names_ = std::move(names); }
+  void set_class_source(std::vector<std::string> source, std::vector<std::int64_t> indices) {
+    class_source_ = std::move(source);
+    class_source_indices_ = std::move(indices);
+  }
   void set_templates(std::vector<std::string> templates) { templates_ = std::move(templates); }
+  // Pixels cut from every side of every image as it loads, before any resize: ObjectNet's release
+  // has a thin border that imagenet-testbed crops (2 px, PIL's ImageOps.crop). An image too small
+  // for it is a DataError naming the file.
+  void set_border_crop(int pixels) { border_crop_ = pixels; }
+  int border_crop() const { return border_crop_; }
   // Relabels every sample from its raw class: the labels it is correct for (first = its label), or
   // nothing to drop it (a class outside the evaluated subset). Returns the number dropped.
   std::size_t relabel(const std::function<std::optional<std::vector<std::int64_t>>(const SampleInfo&)>& labels_of);
@@ -48,6 +64,8 @@ class Dataset {
   std::size_t annotate(const std::string& key, const std::map<std::string, std::string>& values);
 
  protected:
+  // The image as stored: CV_8UC3 RGB. Thread-safe.
+  virtual cv::Mat load_(const SampleInfo& sample) const = 0;
   // Class names "0".."max_label", for readers whose files store label numbers only.
   void name_classes_by_number(std::int64_t max_label);
 
@@ -55,6 +73,11 @@ class Dataset {
   std::vector<std::string> class_names_;
   std::vector<std::string> templates_;
   std::vector<SampleInfo> samples_;
+
+ private:
+  std::vector<std::string> class_source_;
+  std::vector<std::int64_t> class_source_indices_;
+  int border_crop_ = 0;
 };
 
 // The first `per_class` samples of every class (all when 0), and the rest, in dataset order.

@@ -11,8 +11,10 @@
 // class_keys: absent (folders in sorted order / stored label numbers are the classes), `index` (raw
 // classes are head class numbers, e.g. ImageNet-V2's folders), {file: F[, subset: S]} (line i is the
 // raw class of head class i), or {json: F[, key: K]} (raw class -> list of head classes that count as
-// correct, e.g. ObjectNet -> ImageNet; K selects a nested object). A multi-label sample counts its
-// labels' classes together. Samples whose raw class is not mapped are not evaluated.
+// correct, e.g. ObjectNet -> ImageNet; K selects a nested object; `head: mapped` keeps only the classes
+// some raw class maps to, imagenet-testbed's class_sublist). A multi-label sample counts its labels'
+// classes together. Samples whose raw class is not mapped are not evaluated.
+// border_crop: N cuts N pixels from every side of every image before the model's resize (ObjectNet).
 #pragma once
 
 #include <filesystem>
