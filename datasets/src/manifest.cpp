@@ -274,6 +274,19 @@ class ManifestReader {
       });
       if (dataset.samples().empty()) fail("class_keys", "no stored class matches a key: nothing to evaluate");
     }
+    // Groups of a json map (its keys in order; a class no key names is a group of its own).
+    if (mapping && mapping.IsMap() && mapping["json"]) {
+      std::vector<std::int64_t> groups(names.size(), -1);
+      std::int64_t group = 0;
+      for (const auto& [raw, labels] : keys) {
+        for (std::int64_t l : labels)
+          if (groups[static_cast<std::size_t>(l)] < 0) groups[static_cast<std::size_t>(l)] = group;
+        ++group;
+      }
+      for (std::int64_t& g : groups)
+        if (g < 0) g = group++;
+      dataset.set_class_groups(std::move(groups));
+    }
     dataset.set_class_names(std::move(names));
     if (!source.first.empty()) dataset.set_class_source(std::move(source.first), std::move(source.second));
   }

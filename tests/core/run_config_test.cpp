@@ -109,8 +109,22 @@ datasets:
                              "in_distribution: s}]")
                 .find("key 'datasets[2].in_distribution': 's' is not the name of an in_distribution dataset"),
             std::string::npos);
-  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: s, role: shift, in_distribution: a}]")
-                .find("key 'datasets[1].in_distribution': only a dataset with role ood"),
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a, in_distribution: a}]")
+                .find("key 'datasets[0].in_distribution': names the in_distribution dataset an ood set"),
+            std::string::npos);
+  // A shift is of the in_distribution dataset it names, else of the run's only one, else of none.
+  const core::RunConfig shifts = core::parse_run_config(
+      "models: [m]\ndatasets: [{name: a}, {name: b}, {name: s, role: shift, in_distribution: b}, "
+      "{name: t, role: shift}]\n",
+      "run.yaml");
+  EXPECT_EQ(shifts.datasets[2].in_distribution, "b");
+  EXPECT_EQ(shifts.datasets[3].in_distribution, "");
+  EXPECT_EQ(core::parse_run_config("models: [m]\ndatasets: [{name: a}, {name: s, role: shift}]\n", "run.yaml")
+                .datasets[1]
+                .in_distribution,
+            "a");
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: s, role: shift, in_distribution: x}]")
+                .find("key 'datasets[1].in_distribution': 'x' is not the name of an in_distribution dataset"),
             std::string::npos);
   EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: o, role: ood, support_per_class: 5}]")
                 .find("key 'datasets[1].support_per_class': an ood dataset is scored with its in_distribution "

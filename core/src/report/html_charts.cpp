@@ -106,22 +106,23 @@ std::string dataset_charts(const Results& d, const std::string& dataset) {
 }
 
 std::string effective_robustness_charts(const Results& d) {
-  std::map<std::string, std::optional<double>> id_accuracy;
-  for (const StoredCondition& c : d.conditions)
-    if (c.info.kind == protocol::kind::clean &&
-        attribute(c, protocol::attribute::role) == protocol::role::in_distribution)
-      id_accuracy[c.info.model] = top1(d, c);
+  // The accuracies effective_robustness related (in-distribution top-1 restricted to the shift's
+  // classes, pm-0 for the video sets): its id_top1 and shift_top1 per (dataset, model).
+  std::map<std::string, std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>> used;
+  for (const StoredSummary& r : d.rows)
+    if (r.scope == "across_models" && r.metric.rfind("effective_robustness", 0) == 0) {
+      if (r.value.name == "id_top1") used[r.info.dataset][r.info.model].first = r.value.value;
+      if (r.value.name == "shift_top1") used[r.info.dataset][r.info.model].second = r.value.value;
+    }
   std::ostringstream out;
   std::map<std::string, svg::Series> by_dataset;
-  for (const StoredCondition& c : d.conditions) {
-    const std::optional<double> acc = top1(d, c);
-    if (c.info.kind != protocol::kind::clean || attribute(c, protocol::attribute::role) != protocol::role::shift ||
-        !acc || !id_accuracy[c.info.model])
-      continue;
-    svg::Series& s = by_dataset[c.info.dataset];
-    s.name = "models";
-    s.points.emplace_back(*id_accuracy[c.info.model], *acc);
-  }
+  for (const auto& [dataset, models] : used)
+    for (const auto& [model, accuracies] : models)
+      if (accuracies.first && accuracies.second) {
+        svg::Series& s = by_dataset[dataset];
+        s.name = "models";
+        s.points.emplace_back(*accuracies.first, *accuracies.second);
+      }
   for (const auto& [dataset, series] : by_dataset) {
     std::optional<std::pair<double, double>> fit;
     std::optional<double> slope, intercept;

@@ -59,8 +59,9 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
     if (field == "in_distribution") d.in_distribution = r.scalar(entry.second, path);
   }
   if (!kRoles.count(d.role)) r.fail(key + ".role", "'" + d.role + "' is not in_distribution, shift or ood");
-  if (!d.in_distribution.empty() && d.role != protocol::role::ood)
-    r.fail(key + ".in_distribution", "only a dataset with role ood is scored with another dataset's head");
+  if (!d.in_distribution.empty() && d.role == protocol::role::in_distribution)
+    r.fail(key + ".in_distribution",
+           "names the in_distribution dataset an ood set is scored with or a shift is of; this one is one");
   if (d.support_per_class > 0 && d.role == protocol::role::ood)
     r.fail(key + ".support_per_class",
            "an ood dataset is scored with its in_distribution dataset's head, not with "
@@ -68,16 +69,20 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   return d;
 }
 
-// Each ood dataset's in_distribution dataset: the one it names, else the run's only one.
+// Each ood dataset's in_distribution dataset (whose head scores it) and each shift's (whose accuracy
+// effective robustness compares it with): the one it names, else the run's only one. A shift in a run
+// with several and naming none keeps none.
 void resolve_in_distribution(const ConfigReader& r, std::vector<RunDataset>& datasets) {
   std::vector<std::string> candidates;
   for (const RunDataset& d : datasets)
     if (d.role == protocol::role::in_distribution) candidates.push_back(d.name);
   for (std::size_t i = 0; i < datasets.size(); ++i) {
     RunDataset& d = datasets[i];
-    if (d.role != protocol::role::ood) continue;
+    if (d.role == protocol::role::in_distribution) continue;
     const std::string key = "datasets[" + std::to_string(i) + "]";
-    if (d.in_distribution.empty()) {
+    if (d.in_distribution.empty() && d.role == protocol::role::shift) {
+      if (candidates.size() == 1) d.in_distribution = candidates.front();
+    } else if (d.in_distribution.empty()) {
       if (candidates.size() != 1)
         r.fail(key + ".in_distribution",
                candidates.empty()
@@ -121,8 +126,8 @@ RunConfig parse_run_config(const std::string& yaml, const std::string& source) {
   const YAML::Node root = r.load(yaml);
   static const std::set<std::string> kKeys = {
       "models", "datasets",   "corruptions",          "attacks",    "metrics",   "templates",
-      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap", "overlap", "device",
-      "precision"};
+      "seed",   "batch_size", "prompt_attack_points", "embeddings", "bootstrap", "overlap",
+      "device", "precision"};
   RunConfig c;
   c.source = source;
   c.text = yaml;

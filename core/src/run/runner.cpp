@@ -110,6 +110,39 @@ std::vector<SampleInfo> evaluated_samples(const datasets::Dataset& dataset, cons
   return samples;
 }
 
+std::string join_numbers(const std::vector<std::int64_t>& values) {
+  std::string out;
+  for (std::int64_t v : values) out += (out.empty() ? "" : ",") + std::to_string(v);
+  return out;
+}
+
+// The in-distribution head column of each class of `shift`: by position in the class file both took
+// their names from (CLIP's ImageNet names hold twins), else by name. Empty when some class is not
+// among the in-distribution classes (or is ambiguous there).
+std::vector<std::int64_t> id_columns(const datasets::Dataset& shift, const datasets::Dataset& id) {
+  std::vector<std::int64_t> out;
+  if (!shift.class_source().empty() && shift.class_source() == id.class_source()) {
+    std::map<std::int64_t, std::int64_t> column;  // position in the class file -> in-distribution column
+    for (std::size_t c = 0; c < id.class_source_indices().size(); ++c)
+      column[id.class_source_indices()[c]] = static_cast<std::int64_t>(c);
+    for (std::int64_t position : shift.class_source_indices()) {
+      auto it = column.find(position);
+      if (it == column.end()) return {};
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  std::map<std::string, std::vector<std::int64_t>> column;
+  for (std::size_t c = 0; c < id.class_names().size(); ++c)
+    column[id.class_names()[c]].push_back(static_cast<std::int64_t>(c));
+  for (const std::string& name : shift.class_names()) {
+    auto it = column.find(name);
+    if (it == column.end() || it->second.size() != 1) return {};
+    out.push_back(it->second.front());
+  }
+  return out;
+}
+
 // A model loaded with the head over one dataset's classes, kept while consecutive cells use it.
 struct Session {
   std::size_t model = SIZE_MAX, head_dataset = SIZE_MAX;
@@ -169,6 +202,7 @@ class BenchmarkRun {
           s.accepted.clear();
         }
     }
+    for (std::size_t i = 0; i < config_.datasets.size(); ++i) shift_attributes_.push_back(shift_attributes(i));
     for (const Spec& s : config_.metrics) host_.resolve(PluginKind::metric, s);
     if (!config_.overlap.index.empty()) {
       overlap::read_manifest(config_.overlap.index);  // exists and is an index
@@ -186,6 +220,31 @@ class BenchmarkRun {
           cells_.push_back(
               {m, d, protocol::kind::attack, c.spec, host_.resolve(PluginKind::attack, c.spec).spec, c.limit});
       }
+  }
+
+  // What effective robustness needs of a shift dataset (protocol.hpp): the in_distribution dataset it is
+  // a shift of, its classes' columns there unless they are the same classes, its class groups.
+  std::map<std::string, std::string> shift_attributes(std::size_t d) const {
+    const RunDataset& shift = config_.datasets[d];
+    std::map<std::string, std::string> out;
+    if (shift.role != protocol::role::shift) return out;
+    if (!datasets_[d]->class_groups().empty())
+      out[protocol::attribute::class_groups] = join_numbers(datasets_[d]->class_groups());
+    if (shift.in_distribution.empty()) return out;
+    out[protocol::attribute::in_distribution] = shift.in_distribution;
+    for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+      if (config_.datasets[i].name != shift.in_distribution) continue;
+      if (datasets_[i]->class_names() == datasets_[d]->class_names()) return out;
+      const std::vector<std::int64_t> columns = id_columns(*datasets_[d], *datasets_[i]);
+      if (columns.empty())
+        spdlog::warn(
+            "shift '{}': some of its classes are not classes of '{}': effective robustness compares it "
+            "with '{}''s accuracy over all its classes",
+            shift.name, shift.in_distribution, shift.in_distribution);
+      else
+        out[protocol::attribute::id_classes] = join_numbers(columns);
+    }
+    return out;
   }
 
   // The dataset whose head scores dataset `d`'s images: an OOD set's in_distribution dataset (named
@@ -329,6 +388,7 @@ class BenchmarkRun {
     if (auto* zero_shot = dynamic_cast<const ZeroShotClassifier*>(session_.classifier.get()))
       base.attributes[protocol::attribute::logit_scale] = format_number(zero_shot->head().logit_scale());
     base.attributes[protocol::attribute::preprocessing] = describe(session_.loaded->preprocessing());
+    base.attributes.insert(shift_attributes_[cell.dataset].begin(), shift_attributes_[cell.dataset].end());
     Condition condition =
         cell.kind == protocol::kind::clean ? clean_condition(base)
         : cell.kind == protocol::kind::corruption
@@ -435,6 +495,7 @@ class BenchmarkRun {
   std::vector<std::unique_ptr<datasets::Dataset>> datasets_;
   std::vector<std::vector<SampleInfo>> samples_;
   std::vector<std::size_t> head_dataset_;  // per dataset: whose head scores it (head_dataset)
+  std::vector<std::map<std::string, std::string>> shift_attributes_;  // per dataset (shift_attributes)
   std::optional<ResolvedPlugin> overlap_model_;
   std::vector<Cell> cells_;
   Session session_;

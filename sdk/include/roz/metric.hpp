@@ -86,7 +86,8 @@ class Metric : public Plugin {
   // kAcrossConditions: the conditions of one model on one dataset family.
   virtual std::vector<ConditionSummary> across_conditions(const std::vector<ConditionSummary>& conditions,
                                                           const RecordReader& records);
-  // kAcrossModels: one entry per model, each the summaries of its conditions.
+  // kAcrossModels: one entry per model, each the summaries of its conditions. A metric with both
+  // scopes has its across_conditions called for every model before its across_models.
   virtual std::vector<ConditionSummary> across_models(const std::vector<std::vector<ConditionSummary>>& models);
 };
 

@@ -43,6 +43,15 @@ inline constexpr char baseline[] = "baseline";                      // a summary
 inline constexpr char label_space[] = "label_space";
 // How the model's input was made, e.g. "resize 224 bicubic, crop 224" (roz/preprocessing.hpp).
 inline constexpr char preprocessing[] = "preprocessing";
+// On a shift dataset's conditions: the in_distribution dataset it is a shift of (effective robustness
+// takes that dataset's accuracy as its x) and, when its classes are a subset of that dataset's, the
+// in-distribution head column of each of its classes, comma-separated ("3,17,...": imagenet-testbed
+// restricts in-distribution accuracy to a shift's classes).
+inline constexpr char in_distribution[] = "in_distribution";
+inline constexpr char id_classes[] = "id_classes";
+// The group of each head class where several count as one label (ObjectNet's ImageNet classes per
+// ObjectNet class, the video sets'), comma-separated; absent when every class is its own.
+inline constexpr char class_groups[] = "class_groups";
 }  // namespace attribute
 
 // attribute::head: what scores the images.

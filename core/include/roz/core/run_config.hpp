@@ -52,7 +52,9 @@ struct RunDataset {
   std::size_t support_per_class = 0;
   // role ood: the in_distribution dataset (its `name`) whose head scores these images, so that MSP
   // and the other OOD scores compare confidences over the same classes (its labels are unused).
-  // Filled by parse_run_config: the run's one in_distribution dataset unless the config names one.
+  // role shift: the in_distribution dataset it is a shift of (effective robustness's x axis).
+  // Filled by parse_run_config: the run's one in_distribution dataset unless the config names one
+  // (a shift in a run of several that names none has none).
   std::string in_distribution;
 };
 
@@ -80,7 +82,7 @@ struct RunConfig {
   std::vector<std::string> templates;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 64;
-  std::string device = "cpu";  // where models run ("cpu", "cuda", "cuda:N"); roz run --device overrides it
+  std::string device = "cpu";             // where models run ("cpu", "cuda", "cuda:N"); roz run --device overrides it
   Precision precision = Precision::fp32;  // of model forward passes; roz run --precision overrides it
   std::size_t prompt_attack_points = 256;
   bool embeddings = false;

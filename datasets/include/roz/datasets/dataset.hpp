@@ -38,6 +38,10 @@ class Dataset {
   // Empty when the classes are the dataset's own.
   const std::vector<std::string>& class_source() const { return class_source_; }
   const std::vector<std::int64_t>& class_source_indices() const { return class_source_indices_; }
+  // Per head class, the stored class it counts for when a map gives several head classes one stored
+  // class (ObjectNet's ImageNet classes per ObjectNet folder); empty when each head class is its own.
+  const std::vector<std::int64_t>& class_groups() const { return class_groups_; }
+  void set_class_groups(std::vector<std::int64_t> groups) { class_groups_ = std::move(groups); }
 
   // CV_8UC3 RGB at the stored size, less the border the dataset crops (set_border_crop). Thread-safe.
   // Throws DataError naming the file (and record). Readers implement load_.
@@ -77,6 +81,7 @@ class Dataset {
  private:
   std::vector<std::string> class_source_;
   std::vector<std::int64_t> class_source_indices_;
+  std::vector<std::int64_t> class_groups_;
   int border_crop_ = 0;
 };
 
