@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs RoZ's Debian dependencies (skipping those already present), the project venv (.venv: the
-# pinned torch wheel whose LibTorch roz links, and the Python reference tools, tools/requirements.txt;
+# pinned torch wheel whose LibTorch roz links, and the Python reference tools, tools/requirements.txt
+# and tools/requirements-nodeps.txt (installed without their declared dependencies);
 # reused while the requirements are unchanged) and configures build/ with CMake + Ninja.
 # Usage: tools/setup.sh [--no-configure]
 # ROZ_PYTHON=/path/to/python builds against that Python's own PyTorch instead of the venv's.
@@ -37,11 +38,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ -z "${ROZ_PYTHON:-}" ]]; then
   ROZ_PYTHON="$ROOT/.venv/bin/python3"
   stamp="$ROOT/.venv/roz-requirements.sha256"
-  want=$(sha256sum "$ROOT/tools/requirements.txt" | cut -d' ' -f1)
+  want=$(cat "$ROOT/tools/requirements.txt" "$ROOT/tools/requirements-nodeps.txt" | sha256sum | cut -d' ' -f1)
   if [[ ! -x "$ROZ_PYTHON" || "$(cat "$stamp" 2> /dev/null)" != "$want" ]]; then
     echo "setup: installing the project venv (.venv) from tools/requirements.txt" >&2
     [[ -x "$ROZ_PYTHON" ]] || python3 -m venv "$ROOT/.venv"
     "$ROZ_PYTHON" -m pip install -q --disable-pip-version-check -r "$ROOT/tools/requirements.txt"
+    "$ROZ_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -r "$ROOT/tools/requirements-nodeps.txt"
     echo "$want" > "$stamp"
   fi
 fi

@@ -123,6 +123,15 @@ datasets:
                 .datasets[1]
                 .in_distribution,
             "a");
+  // corruption_input: imagenet_c or nothing.
+  EXPECT_EQ(
+      core::parse_run_config("models: [m]\ndatasets: [{name: imagenet, corruption_input: imagenet_c}]\n", "run.yaml")
+          .datasets[0]
+          .corruption_input,
+      "imagenet_c");
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a, corruption_input: cifar_c}]")
+                .find("key 'datasets[0].corruption_input': 'cifar_c' is not imagenet_c"),
+            std::string::npos);
   EXPECT_NE(run_config_error("models: [m]\ndatasets: [{name: a}, {name: s, role: shift, in_distribution: x}]")
                 .find("key 'datasets[1].in_distribution': 'x' is not the name of an in_distribution dataset"),
             std::string::npos);

@@ -100,10 +100,16 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
   }
   const auto batch_size = static_cast<std::size_t>(settings_.batch_size);
   BatchStages stages;
-  if (condition.corruption) stages.transform = [&](LoadedBatch& b) { corrupt(condition, b); };
+  const bool own_input = condition.corruption && settings_.corruption_input;
+  if (condition.corruption)
+    stages.transform = [&](LoadedBatch& b) {
+      corrupt(condition, b);
+      if (own_input)
+        for (cv::Mat& image : b.images) image = resize_center_crop(image, preprocessing_);
+    };
   stages.device = host_.device();
-  BatchLoader batches(dataset_, samples, preprocessing_, batch_size, std::max(1, settings_.decode_threads),
-                      on_unreadable_, std::move(stages));
+  BatchLoader batches(dataset_, samples, own_input ? *settings_.corruption_input : preprocessing_, batch_size,
+                      std::max(1, settings_.decode_threads), on_unreadable_, std::move(stages));
   std::size_t first = 0;  // the loader takes the samples in consecutive chunks of batch_size
   const bool own_label_space = !condition.info.attributes.count(protocol::attribute::label_space);
   for (LoadedBatch batch; batches.next(batch); first += batch_size) {

@@ -50,13 +50,18 @@ RunDataset dataset(const ConfigReader& r, const YAML::Node& node, const std::str
   for (const auto& entry : node) {
     const std::string field = r.key_of(entry.first, key), path = key + "." + field;
     r.check_known(path, {key + ".name", key + ".role", key + ".per_class", key + ".limit", key + ".support_per_class",
-                         key + ".in_distribution"});
+                         key + ".in_distribution", key + ".corruption_input"});
     if (field == "name") d.name = r.scalar(entry.second, path);
     if (field == "role") d.role = r.scalar(entry.second, path);
     if (field == "per_class") d.per_class = r.number<std::size_t>(entry.second, path);
     if (field == "limit") d.limit = r.number<std::size_t>(entry.second, path);
     if (field == "support_per_class") d.support_per_class = r.number<std::size_t>(entry.second, path);
     if (field == "in_distribution") d.in_distribution = r.scalar(entry.second, path);
+    if (field == "corruption_input") {
+      d.corruption_input = r.scalar(entry.second, path);
+      if (d.corruption_input != protocol::corruption_input::imagenet_c)
+        r.fail(path, "'" + d.corruption_input + "' is not imagenet_c (leave it out to corrupt the model's input)");
+    }
   }
   if (!kRoles.count(d.role)) r.fail(key + ".role", "'" + d.role + "' is not in_distribution, shift or ood");
   if (!d.in_distribution.empty() && d.role == protocol::role::in_distribution)

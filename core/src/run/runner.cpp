@@ -110,6 +110,10 @@ std::vector<SampleInfo> evaluated_samples(const datasets::Dataset& dataset, cons
   return samples;
 }
 
+// How ImageNet-C's images were made before corrupting (hendrycks/robustness, ImageNet-C/create_c:
+// torchvision's Resize(256) + CenterCrop(224) of the PIL image, bilinear by default).
+constexpr Preprocessing kImageNetCInput{.resolution = 224, .resize = 256, .interpolation = Interpolation::bilinear};
+
 std::string join_numbers(const std::vector<std::int64_t>& values) {
   std::string out;
   for (std::int64_t v : values) out += (out.empty() ? "" : ",") + std::to_string(v);
@@ -389,6 +393,8 @@ class BenchmarkRun {
       base.attributes[protocol::attribute::logit_scale] = format_number(zero_shot->head().logit_scale());
     base.attributes[protocol::attribute::preprocessing] = describe(session_.loaded->preprocessing());
     base.attributes.insert(shift_attributes_[cell.dataset].begin(), shift_attributes_[cell.dataset].end());
+    if (cell.kind == protocol::kind::corruption && !config_.datasets[cell.dataset].corruption_input.empty())
+      base.attributes[protocol::attribute::corruption_input] = config_.datasets[cell.dataset].corruption_input;
     Condition condition =
         cell.kind == protocol::kind::clean ? clean_condition(base)
         : cell.kind == protocol::kind::corruption
@@ -439,8 +445,14 @@ class BenchmarkRun {
     if (!recorded.empty())
       spdlog::info("{}: resuming, {} of {} images stored", stage, recorded.size(), cell_samples.size());
 
-    PipelineSettings settings{config_.seed, config_.batch_size, o_.decode_threads, config_.prompt_attack_points,
-                              config_.embeddings};
+    PipelineSettings settings{config_.seed,
+                              config_.batch_size,
+                              o_.decode_threads,
+                              config_.prompt_attack_points,
+                              config_.embeddings,
+                              config_.datasets[cell.dataset].corruption_input == protocol::corruption_input::imagenet_c
+                                  ? std::optional<Preprocessing>(kImageNetCInput)
+                                  : std::nullopt};
     ConditionPipeline pipeline(host_, *datasets_[cell.dataset], session_.loaded, session_.classifier, session_.prompts,
                                settings, [](const std::string& message) { spdlog::warn("skipping {}", message); });
     std::optional<PromptAttackSummary> prompt_attack;

@@ -47,8 +47,12 @@ std::vector<ModelErrors> collect_errors(const std::vector<roz::ConditionSummary>
       throw roz::DataError("corruption_error: " + label(*previous->second) + " and " + label(c.info) + " are both " +
                            name + " at severity " + std::to_string(severity));
     auto [at, added] = index.emplace(c.info.dataset, out.size());
-    if (added) out.push_back({c.info.model, c.info.dataset, std::nullopt, {}});
-    out[at->second].corruptions[name][severity] = error_of(c);
+    if (added) out.push_back({c.info.model, c.info.dataset, std::nullopt, {}, c.info.num_classes, true});
+    ModelErrors& m = out[at->second];
+    m.corruptions[name][severity] = error_of(c);
+    auto input = c.info.attributes.find(roz::protocol::attribute::corruption_input);
+    m.imagenet_c_input = m.imagenet_c_input && input != c.info.attributes.end() &&
+                         input->second == roz::protocol::corruption_input::imagenet_c;
   }
   for (const auto& c : conditions)
     if (auto at = index.find(c.info.dataset);

@@ -16,6 +16,8 @@ struct ModelErrors {
   std::string model, dataset;
   std::optional<double> clean_error;                                  // none without a clean condition of the dataset
   std::map<std::string, std::map<std::int64_t, double>> corruptions;  // name -> severity -> error
+  std::int64_t num_classes = 0;                                       // of its corruption conditions
+  bool imagenet_c_input = true;  // every corruption applied to ImageNet-C's input (attribute corruption_input)
 };
 
 // One entry per dataset with corruption conditions (kind corruption, attributes corruption and

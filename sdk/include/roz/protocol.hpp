@@ -52,7 +52,16 @@ inline constexpr char id_classes[] = "id_classes";
 // The group of each head class where several count as one label (ObjectNet's ImageNet classes per
 // ObjectNet class, the video sets'), comma-separated; absent when every class is its own.
 inline constexpr char class_groups[] = "class_groups";
+// On a corruption condition: what the corruption was applied to when not the model's input.
+// "imagenet_c": ImageNet-C's own input (Resize 256 + CenterCrop 224, bilinear, as hendrycks/robustness
+// made ImageNet-C), corrupted, then the model's resize; the AlexNet-normalised CE needs it.
+inline constexpr char corruption_input[] = "corruption_input";
 }  // namespace attribute
+
+// attribute::corruption_input: what a corruption was applied to, when not the model's input.
+namespace corruption_input {
+inline constexpr char imagenet_c[] = "imagenet_c";  // Resize 256 + CenterCrop 224 (bilinear), as ImageNet-C
+}  // namespace corruption_input
 
 // attribute::head: what scores the images.
 namespace head {

@@ -16,6 +16,7 @@
 #include "roz/core/prompt_attack_summary.hpp"
 #include "roz/datasets/dataset.hpp"
 #include "roz/metric.hpp"
+#include "roz/preprocessing.hpp"
 #include "roz/spec.hpp"
 
 namespace roz {
@@ -51,6 +52,10 @@ struct PipelineSettings {
   int decode_threads = 1;
   std::size_t prompt_attack_points = 256;
   bool keep_embeddings = false;  // fill SampleRecord::embedding (normalised)
+  // When set, a corruption is applied to the image made with this preprocessing (ImageNet-C's), and
+  // the model's preprocessing then resizes the corrupted image; clean and attack conditions keep the
+  // model's own input.
+  std::optional<Preprocessing> corruption_input;
 };
 
 // What one batch produced.

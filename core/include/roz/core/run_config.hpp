@@ -50,6 +50,10 @@ struct RunDataset {
   // > 0: the head is the class prototypes of the first K images of each class (those are then not
   // evaluated) instead of the prompt ensemble; text-prompt attacks then have no prompts to attack.
   std::size_t support_per_class = 0;
+  // "imagenet_c": corruptions are applied as ImageNet-C was made (Resize 256 + CenterCrop 224, then
+  // corrupted, then the model's resize), the input AlexNet's published CE was measured on; empty: to
+  // the model's own input.
+  std::string corruption_input;
   // role ood: the in_distribution dataset (its `name`) whose head scores these images, so that MSP
   // and the other OOD scores compare confidences over the same classes (its labels are unused).
   // role shift: the in_distribution dataset it is a shift of (effective robustness's x axis).
