@@ -14,6 +14,8 @@
 #include "roz/attack.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
+#include "roz/core/results_store.hpp"
+#include "roz/core/runner.hpp"
 #include "roz/datasets/manifest.hpp"
 #include "roz/error.hpp"
 #include "roz/model.hpp"
@@ -72,7 +74,8 @@ TEST_F(TextAttacks, ChangeAtMostKWordsAndLowerAccuracyDeterministicallyWithoutTo
     }
   }
   std::vector<ModelParameter> after = model_->trainable_parameters();
-  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(at::equal(before[i], after[i].tensor)) << "the model changed";
+  for (std::size_t i = 0; i < before.size(); ++i)
+    EXPECT_TRUE(at::equal(before[i], after[i].tensor)) << "the model changed";
 }
 
 TEST_F(TextAttacks, MoreWordsAreNotWeaker) {
@@ -183,6 +186,43 @@ TEST(TextAttackEvaluation, RunsThroughTheEvaluatorAndMultimodalIsTheStrongest) {
   o.attacks = {parse_spec("word_substitution")};
   o.support_per_class = 5;
   EXPECT_THROW(core::evaluate(host, o), Error) << "a prototype head has no prompts to attack";
+}
+
+// MMCoA's protocol: the image attack targets the clean prompts' head, so with a deterministic PGD its
+// perturbations are PGD's alone, per image; `multimodal` attacks the images against the attacked head
+// and perturbs them otherwise. Both score the images with the attacked prompts' head.
+TEST(TextAttackEvaluation, MmcoaAttacksTheImagesAgainstTheCleanPromptsHead) {
+  core::PluginHost host(test::builtin_registry(), 0, 1);
+  core::EvalOptions o;
+  o.model = parse_spec("mini_clip");
+  o.dataset = "fashion-mnist";
+  o.per_class = 6;
+  o.prompt_attack_points = 30;
+  o.out = test::fresh_dir("mmcoa");
+  const std::string image = "pgd:eps=2/255,steps=5,random_start=false";
+  for (const std::string& spec : {image, "mmcoa:text=(word_substitution:k=1,substitutes=10),image=(" + image + ")",
+                                  "multimodal:text=(word_substitution:k=1,substitutes=10),image=(" + image + ")"})
+    o.attacks.push_back(parse_spec(spec));
+  const core::Results r = core::evaluate(host, o);
+  ASSERT_EQ(r.conditions.size(), 4u);
+  core::ResultsStore store(core::shard_database(o.out, 0, 1));
+  auto l2 = [&](std::size_t i) {
+    std::map<std::string, double> out;
+    store.records().read(r.conditions[i].id,
+                         [&](const SampleRecord& rec) { out[rec.sample_id] = rec.perturbation_l2.value_or(-1); });
+    return out;
+  };
+  const std::map<std::string, double> pgd = l2(1), mmcoa = l2(2), multimodal = l2(3);
+  ASSERT_EQ(pgd.size(), 60u);
+  int same = 0, different = 0;
+  for (const auto& [id, norm] : pgd) {
+    same += std::abs(mmcoa.at(id) - norm) < 1e-6;
+    different += std::abs(multimodal.at(id) - norm) > 1e-6;
+  }
+  EXPECT_EQ(same, 60) << "MMCoA's image perturbations are PGD's against the clean head";
+  EXPECT_GT(different, 0) << "multimodal's are computed against the attacked head";
+  EXPECT_TRUE(r.conditions[2].prompt_attack.has_value());
+  EXPECT_EQ(r.conditions[2].info.kind, "text_attack");
 }
 
 }  // namespace

@@ -7,12 +7,13 @@ The model is tests/fixtures' Fashion-MNIST CNN (a TorchScript image classifier, 
 tools' convention) and stores each attacked prediction; torchattacks attacks the same pixels on the same
 archive wrapped with its normalisation. Settings are each tool's equivalent: FGSM; PGD with 10 steps of
 2/255 from the clean image (random_start off in both: deterministic); APGD-CE, 20 steps, one run from a
-random start (each tool's own random numbers); Square, 300 queries, p_init 0.8, margin loss, one run
-(each tool's own random squares). Checked: the attacked prediction of each image agrees on >= 99% of the
-images for FGSM, PGD and APGD-CE; Square is a random search whose outcome on a borderline image depends
-on its random squares: torchattacks agrees with itself under another seed on only about 98.5% of these
-images, so roz must agree with it at least as well as it agrees with itself (seeds 1 and 2, less 0.5
-points); and roz's robust accuracy is within 2 points of torchattacks' for every attack.
+random start (each tool's own random numbers); Square at eps 4/255, 1,000 queries, p_init 0.8, margin
+loss, one run (each tool's own random squares). Square is a random search: on a borderline image its
+outcome depends on the squares it draws, so at 8/255 and 300 queries torchattacks agrees with itself
+under another seed on only 98.2-98.8% of these images; at 4/255 and 1,000 queries on 99.4-99.8%, the
+setting where a per-image comparison measures the implementation rather than the dice. Checked: the
+attacked prediction of each image agrees on >= 99% of the images for every attack, and roz's robust
+accuracy is within 2 points of torchattacks'.
 
 Usage: torchattacks_parity.py ROZ FIXTURE_DIR
 """
@@ -32,6 +33,7 @@ from make_classifier_models import idx  # noqa: E402  (the fixture's IDX reader)
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 EPS = 8 / 255
+SQUARE_EPS = 4 / 255  # see the docstring
 CONFIG = """seed: 11
 batch_size: 100
 models: ["torchscript:path={archive}"]
@@ -41,7 +43,7 @@ attacks:
   - {{name: fgsm, eps: 8/255}}
   - {{name: pgd, eps: 8/255, steps: 10, step_size: 2/255, random_start: false}}
   - {{name: apgd_ce, eps: 8/255, steps: 20}}
-  - {{name: square, eps: 8/255, queries: 300, p_init: 0.8}}
+  - {{name: square, eps: 4/255, queries: 1000, p_init: 0.8}}
 metrics: [accuracy]
 bootstrap: 0
 """
@@ -86,8 +88,8 @@ def main():
             "fgsm": torchattacks.FGSM(model, eps=EPS),
             "pgd": torchattacks.PGD(model, eps=EPS, alpha=2 / 255, steps=10, random_start=False),
             "apgd_ce": torchattacks.APGD(model, norm="Linf", eps=EPS, steps=20, n_restarts=1, loss="ce", seed=0),
-            "square": torchattacks.Square(model, norm="Linf", eps=EPS, n_queries=300, n_restarts=1, p_init=0.8,
-                                          loss="margin", resc_schedule=True, seed=0),
+            "square": torchattacks.Square(model, norm="Linf", eps=SQUARE_EPS, n_queries=1000, n_restarts=1,
+                                          p_init=0.8, loss="margin", resc_schedule=True, seed=0),
         }
         failures = []
         for name, attack in references.items():
@@ -96,21 +98,12 @@ def main():
                 failures.append("%s: other images than the clean condition's" % name)
                 continue
             adversarial = attack(x, y)
-            if (adversarial - x).abs().max() > EPS + 1e-6:
+            if (adversarial - x).abs().max() > (SQUARE_EPS if name == "square" else EPS) + 1e-6:
                 failures.append("%s: torchattacks went past eps" % name)
             with torch.no_grad():
                 want = model(adversarial).argmax(1).numpy()
             agree = (got == want).mean()
             required = 0.99
-            if name == "square":  # torchattacks against itself: the agreement a random search allows
-                with torch.no_grad():
-                    others = [model(torchattacks.Square(model, norm="Linf", eps=EPS, n_queries=300, n_restarts=1,
-                                                        p_init=0.8, loss="margin", resc_schedule=True,
-                                                        seed=seed)(x, y)).argmax(1).numpy() for seed in (1, 2)]
-                self_agreement = min((o == want).mean() for o in others)
-                required = self_agreement - 0.005
-                print("square: torchattacks agrees with itself under seeds 1 and 2 on %.1f%% (at least)"
-                      % (100 * self_agreement))
             roz_robust, ref_robust = (got == labels).mean(), (want == labels).mean()
             print("%-8s predictions agree on %5.1f%% of %d images; robust top-1 roz %.3f, torchattacks %.3f"
                   % (name, 100 * agree, len(ids), roz_robust, ref_robust))

@@ -41,7 +41,7 @@ void copy_attribute(const std::string& resolved_spec, const std::string& key, Co
 Condition clean_condition(ConditionInfo base) {
   base.condition = protocol::kind::clean;
   base.kind = protocol::kind::clean;
-  return {std::move(base), "", nullptr, nullptr, false, false};
+  return {std::move(base), "", nullptr, nullptr, false, false, false};
 }
 
 Condition corruption_condition(PluginHost& host, const Spec& spec, ConditionInfo base) {
@@ -51,7 +51,7 @@ Condition corruption_condition(PluginHost& host, const Spec& spec, ConditionInfo
   base.attributes[protocol::attribute::corruption] = p.descriptor().name;
   base.attributes[protocol::attribute::perturbation_group] = p.descriptor().name;
   copy_attribute(p.spec, protocol::parameter::severity, base);
-  return {std::move(base), p.descriptor().version, host.create_corruption(p), nullptr, false, false};
+  return {std::move(base), p.descriptor().version, host.create_corruption(p), nullptr, false, false, false};
 }
 
 Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo base, bool prompt_head) {
@@ -70,9 +70,13 @@ Condition attack_condition(PluginHost& host, const Spec& spec, ConditionInfo bas
   if (!prompts || (capabilities & kImageAttackCapabilities) != 0)
     base.attributes[protocol::attribute::perturbation_group] = p.descriptor().name;
   copy_attribute(p.spec, protocol::parameter::eps, base);
-  return {std::move(base), p.descriptor().version,
-          nullptr,         host.create_attack(p),
-          prompts,         (capabilities & kImageAttackCapabilities) != 0};
+  return {std::move(base),
+          p.descriptor().version,
+          nullptr,
+          host.create_attack(p),
+          prompts,
+          (capabilities & kImageAttackCapabilities) != 0,
+          prompts && (capabilities & kImagesAgainstCleanPrompts) != 0};
 }
 
 ConditionPipeline::ConditionPipeline(PluginHost& host, const datasets::Dataset& dataset, std::shared_ptr<Model> model,
@@ -147,7 +151,9 @@ void ConditionPipeline::run(Condition& condition, const std::vector<SampleInfo>&
       }
       if (condition.attacks_images) {
         AttackBatch attack_batch{images, at::tensor(labels, at::kLong).to(images.device()), seeds, &prompts_};
-        AttackResult result = condition.attack->perturb(*classifier, attack_batch);
+        // MMCoA attacks the images against the clean prompts' head and scores them with the attacked one.
+        AttackResult result = condition.attack->perturb(
+            condition.images_against_clean_prompts ? *classifier_ : *classifier, attack_batch);
         images = result.images.detach();
         out.gradient_evaluations += result.gradient_evaluations;
         out.queries += result.queries;

@@ -7,6 +7,7 @@
 namespace roz::builtin {
 
 PluginDescriptor describe_char_edit();
+PluginDescriptor describe_mmcoa();
 PluginDescriptor describe_multimodal();
 PluginDescriptor describe_word_substitution();
 

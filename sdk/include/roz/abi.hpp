@@ -5,7 +5,7 @@
 #include <vector>
 
 #define ROZ_ABI_MAJOR 4  // what each major changed: sdk/CHANGELOG.md
-#define ROZ_ABI_MINOR 0
+#define ROZ_ABI_MINOR 1
 
 #define ROZ_STRINGIFY_(x) #x
 #define ROZ_STRINGIFY(x) ROZ_STRINGIFY_(x)

@@ -29,6 +29,9 @@ enum Capability : std::uint32_t {
   kNeedsScoresOnly = 1u << 1,   // black-box, score-based
   kNeedsSourceModel = 1u << 2,  // transfer
   kAttacksText = 1u << 3,       // perturbs the class prompts
+  // with kAttacksText: the image attack targets the head of the clean prompts (MMCoA's protocol),
+  // the images are then scored with the attacked prompts' head (ABI 4.1)
+  kImagesAgainstCleanPrompts = 1u << 4,
   // corruptions
   kDeterministic = 1u << 8,  // output depends on the image alone, not on the seed
   // metrics: the scopes implemented
@@ -41,8 +44,7 @@ std::vector<std::string> capability_names(std::uint32_t capabilities);
 
 class Plugin;
 
-using PluginFactory =
-    std::function<std::unique_ptr<Plugin>(const Params& params, const PluginContext& context)>;
+using PluginFactory = std::function<std::unique_ptr<Plugin>(const Params& params, const PluginContext& context)>;
 
 // The usual factory: constructs T from (params, context), or from params alone.
 template <class T>

@@ -36,8 +36,9 @@ struct Condition {
   std::string plugin_version;  // of the corruption or attack; empty for clean
   std::shared_ptr<Corruption> corruption;
   std::shared_ptr<Attack> attack;
-  bool attacks_prompts = false;  // declares kAttacksText: the head is rebuilt from attacked prompts
-  bool attacks_images = false;   // perturbs images (white-box, score-based or transfer)
+  bool attacks_prompts = false;               // declares kAttacksText: the head is rebuilt from attacked prompts
+  bool attacks_images = false;                // perturbs images (white-box, score-based or transfer)
+  bool images_against_clean_prompts = false;  // declares kImagesAgainstCleanPrompts (MMCoA)
 };
 
 // The clean condition, and conditions from corruption and attack specs (resolved, created, with

@@ -1,8 +1,11 @@
-// multimodal: a text-prompt attack and an image attack together. The host first attacks the class
-// prompts with `text`, rebuilds the zero-shot head from the attacked prompts, then runs `image`
-// (PGD by default) against that attacked head, so the image perturbation is computed for, and
-// evaluated on, the attacked prompts.
-//   multimodal:text=(word_substitution:k=1),image=(pgd:eps=1/255,steps=10)
+// multimodal and mmcoa: a text-prompt attack and an image attack together. The host first attacks the
+// class prompts with `text` and rebuilds the zero-shot head from the attacked prompts; the images are
+// scored with that attacked head. The image attack (`image`, PGD by default) targets
+//   multimodal: the attacked head, so the image perturbation is computed for the attacked prompts;
+//   mmcoa:      the clean prompts' head (kImagesAgainstCleanPrompts), the multimodal co-attack protocol
+//               of Zhou et al. 2024 ("Revisiting the adversarial robustness of vision language models:
+//               a multimodal perspective", MMCoA): each modality is attacked on its own, then combined.
+//   mmcoa:text=(word_substitution:k=1),image=(pgd:eps=1/255,steps=10)
 #include "roz/error.hpp"
 #include "roz/spec.hpp"
 #include "roz/support/attacks/attack_plugin.hpp"
@@ -46,4 +49,14 @@ roz::PluginDescriptor roz::builtin::describe_multimodal() {
       {nested("text", "word_substitution", "text-prompt attack, e.g. (word_substitution:k=1)"),
        nested("image", "pgd:eps=1/255", "image attack run against the attacked head, e.g. (pgd:eps=1/255)")},
       roz::kAttacksText | roz::kNeedsGradients, roz::factory<Multimodal>());
+}
+
+roz::PluginDescriptor roz::builtin::describe_mmcoa() {
+  return roz::attacks::attack_descriptor(
+      "mmcoa",
+      "MMCoA's multimodal co-attack (Zhou et al. 2024): the image attack against the clean prompts' head, the "
+      "prompts attacked by a text attack, the attacked images scored with the attacked prompts' head",
+      {nested("text", "word_substitution", "text-prompt attack, e.g. (word_substitution:k=1)"),
+       nested("image", "pgd:eps=1/255", "image attack run against the clean prompts' head, e.g. (pgd:eps=1/255)")},
+      roz::kAttacksText | roz::kNeedsGradients | roz::kImagesAgainstCleanPrompts, roz::factory<Multimodal>());
 }
