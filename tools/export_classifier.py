@@ -28,6 +28,8 @@ import sys
 
 import torch
 
+import archive_check
+
 IMAGENET_CLASSES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "datasets", "manifests",
                                 "imagenet", "classes.txt")
 
@@ -136,12 +138,8 @@ def export(model, wrapper, resolution, resize, mean, std, interpolation, class_n
         got = loaded(other)
         with torch.no_grad():
             want = model(other)
-        err = (got.detach() - want).abs().max().item()
-        if err > 1e-4 * max(1.0, want.abs().max().item()):
-            sys.exit("check failed: the archive's logits differ from the model's by %g" % err)
-        (grad,) = torch.autograd.grad(got.logsumexp(1).sum(), other)
-        if not torch.isfinite(grad).all() or grad.abs().sum() == 0:
-            sys.exit("check failed: the archive's input gradient is zero or not finite")
+        archive_check.check_close(got, want, "logits")
+        archive_check.check_input_gradient(got.logsumexp(1).sum(), other, "logits")
     return conventions
 
 

@@ -20,6 +20,8 @@ import sys
 
 import torch
 
+import archive_check
+
 
 class Exported(torch.nn.Module):
     """The two towers behind the method names roz calls, plus the log logit scale."""
@@ -113,16 +115,9 @@ def export(wrapper, resolution, mean, std, context, interpolation, out, source, 
         with torch.no_grad():
             want_image, want_text = wrapper.encode_image(other), wrapper.encode_text(text)
             got_text = loaded.encode_text(text)
-        for got, want, what in [(got_image, want_image, "encode_image"), (got_text, want_text, "encode_text")]:
-            err = (got.detach() - want).abs().max().item()
-            if err > 1e-4 * max(1.0, want.abs().max().item()):
-                sys.exit("check failed: %s differs by %g" % (what, err))
-        try:  # white-box attacks and fine-tuning need gradients with respect to the input pixels
-            (grad,) = torch.autograd.grad(got_image.pow(2).sum(), other)
-        except RuntimeError as e:
-            sys.exit("check failed: the archive's encode_image has no input gradient: %s" % str(e).splitlines()[0])
-        if not torch.isfinite(grad).all() or grad.abs().sum() == 0:
-            sys.exit("check failed: the archive's encode_image input gradient is zero or not finite")
+        archive_check.check_close(got_image, want_image, "encode_image")
+        archive_check.check_close(got_text, want_text, "encode_text")
+        archive_check.check_input_gradient(got_image.pow(2).sum(), other, "encode_image")
     return conventions
 
 

@@ -11,6 +11,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   python3-venv libfaiss-dev libopenblas0-openmp
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libjpeg-dev
+  libopencv-video-dev  # ECC image alignment: the overlap audit's copy verification
   libspdlog-dev libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
   libicu-dev zlib1g-dev dataset-fashion-mnist
   libopenmpi-dev openmpi-bin  # sharded overlap search over MPI ranks

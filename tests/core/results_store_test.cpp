@@ -10,6 +10,7 @@
 #include <string>
 
 #include "roz/core/condition_pipeline.hpp"
+#include "roz/core/overlap_audit.hpp"
 #include "roz/core/results_store.hpp"
 #include "roz/error.hpp"
 #include "test_env.hpp"
@@ -248,8 +249,34 @@ TEST(ResultsStore, AFailedConditionKeepsItsRecordsAndItsError) {
   fs::remove_all(dir);
 }
 
-// A store written by schema 1 (before conditions had an error column) is upgraded, through schema 2,
-// when opened writable and refused, with the way out, when opened read-only.
+// An audit stored before copy verification (schema 3: cosine thresholds `exact` and `near`) reads
+// as decided by the nearest cosine at `near`, without verification, and says so.
+TEST(ResultsStore, AnAuditOfBeforeVerificationReadsAsDecidedByItsCosine) {
+  const fs::path dir = fresh_dir("roz_store_old_audit_test");
+  {
+    core::ResultsStore store(dir / "results.db");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / "results.db").c_str(), &db), SQLITE_OK);
+    const char* old =
+        R"(INSERT INTO overlap_audits VALUES('fashion-mnist', '{"dataset": "fashion-mnist", "index": "i", )"
+        R"("factory": "Flat", "index_vectors": 6, "model": "pixels", "model_hash": "h", "k": 5, "exact": 0.99, )"
+        R"("near": 0.95, "search": "s", "samples": 1, "ranks": 1, "class_names": ["a"], "seconds": 1}');)"
+        "INSERT INTO overlap_neighbours VALUES('fashion-mnist', 's0', 0, 'f', 0, 0.96, 3, 'n3', 'g', '', 0, NULL);";
+    EXPECT_EQ(sqlite3_exec(db, old, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  core::ResultsStore store(dir / "results.db", core::ResultsStore::Access::read_only);
+  const core::OverlapAudit a = store.audits().all().at(0);
+  EXPECT_EQ(a.decision.embedding, 0.95);
+  EXPECT_FALSE(a.decision.verification.has_value());
+  EXPECT_NE(a.decision.basis.find("before copy verification"), std::string::npos) << a.decision.basis;
+  const std::vector<core::OverlapSample> samples = store.audits().samples("fashion-mnist");
+  EXPECT_EQ(core::copy_status(samples.at(0), a.decision), "embedding");
+  fs::remove_all(dir);
+}
+
+// A store written by schema 1 (before conditions had an error column) is upgraded, through schemas 2
+// and 3, when opened writable and refused, with the way out, when opened read-only.
 TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
   const fs::path dir = fresh_dir("roz_store_schema_test");
   const fs::path file = dir / "results.db";
@@ -280,20 +307,20 @@ TEST(ResultsStore, ASchemaOneStoreIsUpgradedWhenWritable) {
   }
   try {
     core::ResultsStore store(file, core::ResultsStore::Access::read_only);
-    FAIL() << "a schema-1 store was read as schema 3";
+    FAIL() << "a schema-1 store was read as schema 4";
   } catch (const DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("schema version 1, this roz writes 3 (open it writable once to upgrade it)"),
+    EXPECT_NE(std::string(e.what()).find("schema version 1, this roz writes 4 (open it writable once to upgrade it)"),
               std::string::npos)
         << e.what();
   }
   core::ResultsStore store(file);
-  EXPECT_EQ(store.meta("schema_version"), "3");
+  EXPECT_EQ(store.meta("schema_version"), "4");
   const std::vector<core::StoredCondition> conditions = store.conditions().all();
   ASSERT_EQ(conditions.size(), 1u);
   EXPECT_EQ(conditions[0].samples, 1);
   EXPECT_EQ(conditions[0].error, "");
   EXPECT_EQ(store.records().sample_ids(conditions[0].id), (std::set<std::string>{"s0"}));
-  store.add_batch(conditions[0].id, batch_of(1, 1), 0.1);  // written in schema 3's columns
+  store.add_batch(conditions[0].id, batch_of(1, 1), 0.1);  // written in schema 4's columns
   EXPECT_EQ(store.records().sample_ids(conditions[0].id).size(), 2u);
   fs::remove_all(dir);
 }

@@ -156,22 +156,25 @@ TEST(RunConfig, ReadsTheOverlapAudit) {
   core::RunConfig c = core::parse_run_config(R"(
 models: [mini_clip]
 datasets: [fashion-mnist]
-overlap: {index: runs/index, model: "pixels:size=16", k: 3, near: 0.9, nprobe: 8}
+overlap: {index: runs/index, model: "pixels:size=16", k: 3, threshold: 0.9, nprobe: 8}
 )",
                                              "run.yaml");
   EXPECT_EQ(c.overlap.index, "runs/index");
   EXPECT_EQ(c.overlap.model.to_string(), "pixels:size=16");
   EXPECT_EQ(c.overlap.k, 3);
-  EXPECT_DOUBLE_EQ(c.overlap.thresholds.near, 0.9);
-  EXPECT_DOUBLE_EQ(c.overlap.thresholds.exact, overlap::DuplicateThresholds{}.exact);
+  EXPECT_EQ(c.overlap.threshold, 0.9);
+  EXPECT_FALSE(c.overlap.verify_threshold.has_value()) << "unset: the index's calibration decides";
   EXPECT_EQ(c.overlap.search.nprobe, 8);
   EXPECT_TRUE(core::parse_run_config("models: [m]\ndatasets: [d]", "run.yaml").overlap.index.empty());
   EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {model: pixels}")
                 .find("key 'overlap': expected a map with 'index'"),
             std::string::npos);
-  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.99, exact: 0.9}")
-                .find("key 'overlap.near'"),
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, verify_threshold: 1.5}")
+                .find("key 'overlap.verify_threshold': expected a similarity in [-1, 1]"),
             std::string::npos);
+  EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, near: 0.95}").find("key 'overlap.near'"),
+            std::string::npos)
+      << "the thresholds of before calibration are not silently ignored";
   EXPECT_NE(run_config_error("models: [m]\ndatasets: [d]\noverlap: {index: i, nprob: 3}")
                 .find("key 'overlap.nprob': unknown key"),
             std::string::npos);

@@ -1,4 +1,5 @@
 // roz overlap build | audit | dedup: the data-overlap / contamination audit (docs/overlap.md).
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -8,10 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/csv.hpp"
+#include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/overlap_audit.hpp"
+#include "roz/core/overlap_calibration.hpp"
 #include "roz/core/plugin_host.hpp"
 #include "roz/core/progress.hpp"
 #include "roz/core/registry.hpp"
@@ -91,83 +93,172 @@ void add_build(CLI::App& overlap_app, std::vector<Command>& commands) {
                       }});
 }
 
+// The evaluation images an audit or a calibration queries with, as `roz run` picks them.
+struct QueryOptions {
+  std::string model, dataset;
+  std::size_t per_class = 0, limit = 0;
+};
+
+void add_query_options(CLI::App* cmd, QueryOptions& q) {
+  cmd->add_option("--model", q.model, "model spec: the one the index embeddings came from")->required();
+  cmd->add_option("--dataset", q.dataset, "ImageFolder root, manifest file or manifest name")->required();
+  cmd->add_option("--per-class", q.per_class, "the first N images of every class in file order (as roz run)");
+  cmd->add_option("--limit", q.limit, "at most N images, the first in file order");
+}
+
+// Opens the dataset (kept in `dataset`) and the model; the queries point into the dataset.
+core::AuditQueries open_queries(core::PluginHost& host, const QueryOptions& q,
+                                std::unique_ptr<datasets::Dataset>& dataset) {
+  core::AuditQueries queries;
+  dataset = datasets::open_dataset(q.dataset, core::dataset_manifest_dirs());
+  queries.dataset = dataset.get();
+  queries.samples = dataset->samples();
+  if (q.per_class > 0) queries.samples = datasets::split_per_class(queries.samples, q.per_class).first;
+  if (q.limit > 0 && queries.samples.size() > q.limit) queries.samples.resize(q.limit);
+  const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec(q.model));
+  queries.model_spec = model.spec;
+  queries.model = host.create_model(model);
+  return queries;
+}
+
+void add_calibrate(CLI::App& overlap_app, const GlobalOptions& global, std::vector<Command>& commands) {
+  struct Args {
+    core::CalibrationSettings settings;
+    QueryOptions queries;
+    bool check = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = overlap_app.add_subcommand(
+      "calibrate",
+      "plant edited copies of evaluation images among an index's vectors and choose the audit's "
+      "thresholds for a target precision (written to INDEX/calibration.json)");
+  cmd->add_option("--index", a->settings.index, "index directory (roz overlap build)")->required();
+  add_query_options(cmd, a->queries);
+  cmd->add_option("--copies", a->settings.copies, "evaluation images given a planted copy (as many more get none)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", a->settings.seed, "seed of the sample and of the edits")->capture_default_str();
+  cmd->add_option("--target-precision", a->settings.target_precision, "precision the thresholds must reach")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--k", a->settings.k, "neighbours per image (as the audit)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  add_search_options(cmd, a->settings.search);
+  cmd->add_flag("--check", a->check,
+                "measure the index's calibrated thresholds on this seed's copies instead of writing new ones");
+  commands.push_back(
+      {cmd, [&global, a] {
+         core::Registry registry = core::Registry::discover(search_path(global));
+         core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(), global.precision_or_fp32());
+         std::unique_ptr<datasets::Dataset> dataset;
+         const core::AuditQueries queries = open_queries(host, a->queries, dataset);
+         const fs::path file = core::calibration_path(a->settings.index);
+         core::CopyDecision calibrated;
+         if (a->check) {
+           core::AuditSettings audit;
+           audit.index = a->settings.index;
+           calibrated = core::copy_decision(audit, queries.model->content_hash());
+           a->settings.check = &calibrated;
+         }
+         const core::OverlapCalibration c = core::calibrate_overlap(host, a->settings, queries);
+         if (c.checked) {
+           spdlog::info("{}: on seed {} ({} planted copies of '{}'): precision {:.4f}, recall {:.4f}", calibrated.basis,
+                        c.seed, c.copies, c.dataset, c.checked->precision, c.checked->recall);
+           return 0;
+         }
+         core::write_calibration(file, c);
+         auto stage = [](const core::StageCalibration& s) {
+           return s.threshold ? fmt::format("threshold {:.4f}: precision {:.4f}, recall {:.4f}", *s.threshold,
+                                            s.precision, s.recall)
+                              : std::string("no threshold reaches the target precision");
+         };
+         spdlog::info("{} planted copies of '{}' among {} vectors, {} queries, seed {}", c.copies, c.dataset,
+                      c.index_vectors, c.queries, c.seed);
+         spdlog::info("  embedding stage: {}", stage(c.embedding));
+         spdlog::info("  verification: {}", c.verification_note.empty() ? stage(c.verification) : c.verification_note);
+         for (const auto& [kind, recall] : c.recall_by_edit)
+           spdlog::info("  {}: {:.1f}% of its copies found", kind, 100 * recall);
+         if (c.copies_outside_top_k > 0)
+           spdlog::info("  {} copies ranked below the k nearest (raise --k)", c.copies_outside_top_k);
+         std::cout << "calibration: " << file.string() << "\n";
+         return 0;
+       }});
+}
+
 void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<Command>& commands) {
   struct Args {
     core::AuditSettings settings;
-    std::string model, dataset, out;
-    std::size_t per_class = 0, limit = 0;
+    QueryOptions queries;
+    std::string out;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = overlap_app.add_subcommand(
       "audit", "find an evaluation set's nearest pre-training neighbours (mpirun -n N splits the index shards)");
   cmd->add_option("--index", a->settings.index, "index directory (roz overlap build)")->required();
-  cmd->add_option("--model", a->model, "model spec: the one the index embeddings came from")->required();
-  cmd->add_option("--dataset", a->dataset, "ImageFolder root, manifest file or manifest name")->required();
-  cmd->add_option("--per-class", a->per_class, "audit the first N images of every class (as roz run)");
-  cmd->add_option("--limit", a->limit, "audit at most N images");
+  add_query_options(cmd, a->queries);
   cmd->add_option("--k", a->settings.k, "neighbours kept per image")->capture_default_str()->check(CLI::PositiveNumber);
-  add_threshold_options(cmd, a->settings.thresholds);
+  cmd->add_option("--threshold", a->settings.threshold,
+                  "cosine at which a neighbour without a readable image is a copy (default: the index's calibration)")
+      ->check(CLI::Range(-1.0, 1.0));
+  cmd->add_option("--verify-threshold", a->settings.verify_threshold,
+                  "pixel similarity at which a verified neighbour is a copy (default: the index's calibration)")
+      ->check(CLI::Range(-1.0, 1.0));
   add_search_options(cmd, a->settings.search);
-  cmd->add_option("--pairs", a->settings.pairs, "closest pairs shown in the report")->capture_default_str();
+  cmd->add_option("--pairs", a->settings.pairs, "closest unflagged pairs shown beside the copies")
+      ->capture_default_str();
   cmd->add_option("--out", a->out, "directory of the results store (a roz run --out: its report splits by overlap)")
       ->required();
-  commands.push_back({cmd, [&global, a] {
-                        check_thresholds(a->settings.thresholds);
-                        overlap::World world;
-                        core::Registry registry = core::Registry::discover(search_path(global));
-                        core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(),
-                              global.precision_or_fp32());
-                        std::unique_ptr<datasets::Dataset> dataset;
-                        std::unique_ptr<core::ResultsStore> store;
-                        core::AuditQueries queries;
-                        std::string error;
-                        if (world.root()) {
-                          try {
-                            dataset = datasets::open_dataset(a->dataset, core::dataset_manifest_dirs());
-                            queries.dataset = dataset.get();
-                            queries.samples = dataset->samples();
-                            if (a->per_class > 0)
-                              queries.samples = datasets::split_per_class(queries.samples, a->per_class).first;
-                            if (a->limit > 0 && queries.samples.size() > a->limit) queries.samples.resize(a->limit);
-                            const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec(a->model));
-                            queries.model_spec = model.spec;
-                            queries.model = host.create_model(model);
-                            fs::create_directories(a->out);
-                            store = std::make_unique<core::ResultsStore>(fs::path(a->out) / "results.db");
-                          } catch (const std::exception& e) {
-                            error = e.what();
-                          }
-                        }
-                        if (const std::string first = world.first_error(error); !first.empty()) throw Error(first);
-                        const core::AuditResult r = core::audit_overlap(
-                            host, a->settings, world.root() ? &queries : nullptr, store.get(), &world);
-                        if (!world.root()) return 0;
-                        const core::OverlapAudit& audit = r.audit;
-                        spdlog::info(
-                            "{}: {} images against {} vectors ('{}', {} rank(s)) in {:.1f} s: {} exact "
-                            "({:.2f}%), {} near ({:.2f}%) duplicates; stored in {}",
-                            audit.dataset, audit.samples, audit.index_vectors, audit.factory, audit.ranks,
-                            audit.seconds, r.exact, 100.0 * r.exact / audit.samples, r.near,
-                            100.0 * r.near / audit.samples, store->file().string());
-                        // Per class, and every sample's nearest neighbour as CSV.
-                        const fs::path csv = fs::path(a->out) / ("overlap-" + audit.dataset + ".csv");
-                        std::ofstream out(csv);
-                        out << "sample_id,label,class,similarity,neighbour_id,neighbour_source,neighbour_label\n";
-                        const std::vector<core::OverlapSample> samples = store->audits().samples(audit.dataset);
-                        for (const core::OverlapSample& s : samples) {
-                          const core::OverlapNeighbour& n = s.neighbours.front();
-                          const std::string kind = core::overlap_class(s, audit.thresholds);
-                          out << csv_field(s.sample_id) << "," << s.label << "," << kind << "," << n.similarity << ","
-                              << csv_field(n.id) << "," << csv_field(n.source) << ","
-                              << (n.label ? std::to_string(*n.label) : std::string()) << "\n";
-                        }
-                        for (const auto& [label, counts] : core::count_overlap(samples, audit.thresholds).per_class) {
-                          spdlog::info("  {}: {} of {} overlapping ({:.1f}%)", core::class_name(audit, label),
-                                       counts.first, counts.second, 100.0 * counts.first / counts.second);
-                        }
-                        std::cout << "overlap: " << csv.string() << "\n";
-                        return 0;
-                      }});
+  commands.push_back(
+      {cmd, [&global, a] {
+         overlap::World world;
+         core::Registry registry = core::Registry::discover(search_path(global));
+         core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(), global.precision_or_fp32());
+         std::unique_ptr<datasets::Dataset> dataset;
+         std::unique_ptr<core::ResultsStore> store;
+         core::AuditQueries queries;
+         std::string error;
+         if (world.root()) {
+           try {
+             queries = open_queries(host, a->queries, dataset);
+             fs::create_directories(a->out);
+             store = std::make_unique<core::ResultsStore>(fs::path(a->out) / "results.db");
+           } catch (const std::exception& e) {
+             error = e.what();
+           }
+         }
+         if (const std::string first = world.first_error(error); !first.empty()) throw Error(first);
+         const core::AuditResult r =
+             core::audit_overlap(host, a->settings, world.root() ? &queries : nullptr, store.get(), &world);
+         if (!world.root()) return 0;
+         const core::OverlapAudit& audit = r.audit;
+         spdlog::info(
+             "{}: {} images against {} vectors ('{}', {} rank(s)) in {:.1f} s: {} copies verified "
+             "({:.2f}%), {} by embedding alone ({:.2f}%), {} candidates rejected by verification; "
+             "stored in {}",
+             audit.dataset, audit.samples, audit.index_vectors, audit.factory, audit.ranks, audit.seconds,
+             r.counts.verified, 100.0 * r.counts.verified / audit.samples, r.counts.embedding,
+             100.0 * r.counts.embedding / audit.samples, r.counts.rejected, store->file().string());
+         // Per class, and every sample's nearest neighbour as CSV.
+         const fs::path csv = fs::path(a->out) / ("overlap-" + audit.dataset + ".csv");
+         std::ofstream out(csv);
+         out << "sample_id,label,status,similarity,verification,neighbour_id,neighbour_source,"
+                "neighbour_label\n";
+         const std::vector<core::OverlapSample> samples = store->audits().samples(audit.dataset);
+         for (const core::OverlapSample& s : samples) {
+           const core::OverlapNeighbour& n = s.neighbours.front();
+           out << csv_field(s.sample_id) << "," << s.label << "," << core::copy_status(s, audit.decision) << ","
+               << n.similarity << "," << (n.verification ? fmt::format("{}", *n.verification) : std::string()) << ","
+               << csv_field(n.id) << "," << csv_field(n.source) << ","
+               << (n.label ? std::to_string(*n.label) : std::string()) << "\n";
+         }
+         for (const auto& [label, counts] : r.counts.per_class) {
+           spdlog::info("  {}: {} of {} copied ({:.1f}%)", core::class_name(audit, label), counts.first, counts.second,
+                        100.0 * counts.first / counts.second);
+         }
+         std::cout << "overlap: " << csv.string() << "\n";
+         return 0;
+       }});
 }
 
 void add_dedup(CLI::App& overlap_app, std::vector<Command>& commands) {
@@ -257,6 +348,7 @@ void add_overlap_commands(CLI::App& app, const GlobalOptions& global, std::vecto
   CLI::App* overlap_app = app.add_subcommand("overlap", "data-overlap / contamination audit with FAISS");
   overlap_app->require_subcommand(1);
   add_build(*overlap_app, commands);
+  add_calibrate(*overlap_app, global, commands);
   add_audit(*overlap_app, global, commands);
   add_dedup(*overlap_app, commands);
 }

@@ -145,14 +145,14 @@ class ReportBuilder {
     }
   }
 
-  // Per audited dataset, which samples' nearest pre-training neighbour is a duplicate (overlap)
-  // and which audited ones are not (clean).
+  // Per audited dataset, which samples have a copy in the pre-training set (overlap: verified on
+  // the pixels, or by the embedding where no image could be read) and which audited ones do not (clean).
   void read_audits() {
     for (const OverlapAudit& a : store_.audits().all()) {
       const std::vector<OverlapSample> samples = store_.audits().samples(a.dataset);
       for (const OverlapSample& s : samples)
-        overlapping_[a.dataset][s.sample_id] = overlap_class(s, a.thresholds) != "none";
-      results_.audits.push_back({a, count_overlap(samples, a.thresholds)});
+        overlapping_[a.dataset][s.sample_id] = copy_status(s, a.decision) != "none";
+      results_.audits.push_back({a, count_overlap(samples, a.decision)});
       results_.pairs[a.dataset] = store_.audits().pairs(a.dataset);
     }
   }
@@ -239,7 +239,7 @@ class ReportBuilder {
   Results results_;
   std::vector<LoadedMetric> metrics_;
   std::map<std::string, std::map<std::string, bool>> overlapping_;  // dataset -> sample id -> overlaps
-  std::vector<ConditionSummary> per_condition_;  // per finished condition, in order
+  std::vector<ConditionSummary> per_condition_;                     // per finished condition, in order
 };
 
 }  // namespace

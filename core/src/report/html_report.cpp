@@ -96,18 +96,25 @@ std::string audit_summary(const AuditedDataset& audited) {
   const OverlapAudit& a = audited.audit;
   const OverlapCounts& c = audited.counts;
   std::ostringstream out;
-  out << "<h2>Contamination audit: " << svg::escape(a.dataset) << "</h2><p>" << a.samples << " images against <code>"
-      << svg::escape(a.index) << "</code> (<code>" << svg::escape(a.factory) << "</code>, " << a.index_vectors
-      << " vectors), embedded by <code>" << svg::escape(a.model) << "</code>; k = " << a.k << ", "
-      << svg::escape(a.search) << ", " << a.ranks << " rank(s). Exact duplicates (cosine &ge; "
-      << format_number(a.thresholds.exact) << "): <b>" << c.exact << "</b> (" << percent(c.exact, a.samples)
-      << "); near duplicates (&ge; " << format_number(a.thresholds.near) << "): <b>" << c.near << "</b> ("
-      << percent(c.near, a.samples) << ").</p>";
+  out << "<h2>Contamination audit: " << svg::escape(a.dataset) << "</h2><p>" << svg::escape(audit_text(a, c)) << "</p>";
   std::vector<std::pair<std::string, double>> bars;
   for (const auto& [label, counts] : c.per_class)
     bars.emplace_back(class_name(a, label), static_cast<double>(counts.first) / static_cast<double>(counts.second));
-  out << svg::bar_chart({"overlap rate per class", {"overlapping", 0, 1, svg::Scale::linear, true}, {}, 760, 120},
-                        bars);
+  out << svg::bar_chart({"copy rate per class", {"copied", 0, 1, svg::Scale::linear, true}, {}, 760, 120}, bars);
+  if (a.calibration) {
+    std::vector<svg::Series> curves;
+    for (const auto& [name, stage] :
+         {std::pair{"embedding", &a.calibration->embedding}, std::pair{"verification", &a.calibration->verification}}) {
+      svg::Series series{std::string(name) + " stage", {}, name == std::string("embedding")};
+      for (const CurvePoint& p : stage->curve) series.points.emplace_back(p.recall, p.precision);
+      if (!series.points.empty()) curves.push_back(std::move(series));
+    }
+    out << svg::line_chart({"calibration: precision against recall of " + std::to_string(a.calibration->copies) +
+                                " planted copies (each point a threshold)",
+                            {"recall", 0, 1, svg::Scale::linear, true},
+                            {"precision", 0, 1, svg::Scale::linear, true}},
+                           curves);
+  }
   return out.str();
 }
 
@@ -140,15 +147,17 @@ const std::vector<OverlapPair>& pairs_of(const Results& d, const std::string& da
 
 std::string closest_pairs(const Results& d, const OverlapAudit& a) {
   std::ostringstream out;
-  out << "<h3>Closest pairs (evaluation image, nearest pre-training item)</h3><div class=\"grid\">";
+  out << "<h3>Copies found (evaluation image | pre-training image), then the closest pairs not flagged</h3>"
+         "<div class=\"grid\">";
   for (const OverlapPair& p : pairs_of(d, a.dataset)) {
     out << "<figure style=\"margin:4px\">";
     for (const auto* png : {&p.query_png, &p.neighbour_png})
       if (!png->empty()) out << "<img alt=\"\" src=\"data:image/png;base64," << base64(*png) << "\"> ";
-    out << "<figcaption style=\"font-size:10px\">" << fixed(p.similarity, 4) << " "
-        << svg::escape(overlap_class(p.similarity, a.thresholds)) << "<br>" << svg::escape(p.sample_id) << "<br>"
-        << svg::escape(p.neighbour_id) << (p.neighbour_caption.empty() ? "" : "<br>" + svg::escape(p.neighbour_caption))
-        << "</figcaption></figure>";
+    out << "<figcaption style=\"font-size:10px\">" << svg::escape(p.status == "none" ? "not a copy" : p.status)
+        << "<br>cosine " << fixed(p.similarity, 4) << ", pixels "
+        << (p.verification ? fixed(*p.verification, 4) : std::string("not read")) << "<br>" << svg::escape(p.sample_id)
+        << "<br>" << svg::escape(p.neighbour_id)
+        << (p.neighbour_caption.empty() ? "" : "<br>" + svg::escape(p.neighbour_caption)) << "</figcaption></figure>";
   }
   out << "</div>";
   return out.str();
@@ -173,9 +182,9 @@ std::string html_scope_table(const Results& d, const std::string& scope, const s
 std::string html_report(const Results& d) {
   std::ostringstream out;
   out << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>RoZ report</title><style>" << kStyle
-      << "</style></head><body><h1>RoZ report</h1><p>seed " << svg::escape(run_meta(d, "seed"))
-      << ", roz " << svg::escape(run_meta(d, "roz_version")) << ", config <code>"
-      << svg::escape(run_meta(d, "config_source")) << "</code></p>";
+      << "</style></head><body><h1>RoZ report</h1><p>seed " << svg::escape(run_meta(d, "seed")) << ", roz "
+      << svg::escape(run_meta(d, "roz_version")) << ", config <code>" << svg::escape(run_meta(d, "config_source"))
+      << "</code></p>";
   if (!d.warnings.empty()) {
     out << "<h2>Warnings</h2><ul>";
     for (const std::string& w : d.warnings) out << "<li>" << svg::escape(w) << "</li>";

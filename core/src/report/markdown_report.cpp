@@ -44,15 +44,11 @@ std::string markdown_overlap_section(const Results& d, const AuditedDataset& aud
   const OverlapCounts& c = audited.counts;
   std::ostringstream out;
   out << "\n## Contamination audit: " << a.dataset << "\n\n"
-      << a.samples << " images against `" << a.index << "` (`" << a.factory << "`, " << a.index_vectors
-      << " vectors), embedded by `" << a.model << "`; k = " << a.k << ", " << a.search << ". Exact duplicates "
-      << "(cosine >= " << a.thresholds.exact << "): " << c.exact << " (" << percent(c.exact, a.samples)
-      << "); near duplicates (>= " << a.thresholds.near << "): " << c.near << " (" << percent(c.near, a.samples)
-      << ").\n\n| class | overlapping | of | rate |\n|---|---:|---:|---:|\n";
+      << audit_text(a, c) << "\n\n| class | copied | of | rate |\n|---|---:|---:|---:|\n";
   for (const auto& [label, counts] : c.per_class)
     out << "| " << class_name(a, label) << " | " << counts.first << " | " << counts.second << " | "
         << percent(counts.first, counts.second) << " |\n";
-  out << "\nEvery metric on all samples, on the overlapping and on the clean subset (clean - all is the "
+  out << "\nEvery metric on all samples, on the copied (overlapping) and on the clean subset (clean - all is the "
          "correction):\n\n| model | condition | metric | all | overlapping | clean | clean - all |\n"
          "|---|---|---|---:|---:|---:|---:|\n";
   for (const SplitValue& v : split_values(d, a.dataset, false))
@@ -66,8 +62,8 @@ std::string markdown_overlap_section(const Results& d, const AuditedDataset& aud
 
 std::string markdown_report(const Results& d) {
   std::ostringstream out;
-  out << "# RoZ report\n\nResults store `" << d.store.string() << "`, seed "
-      << run_meta(d, "seed") << ", roz " << run_meta(d, "roz_version")
+  out << "# RoZ report\n\nResults store `" << d.store.string() << "`, seed " << run_meta(d, "seed") << ", roz "
+      << run_meta(d, "roz_version")
       << ". Shares in %, bootstrap 95% intervals in brackets; every value is in `summary.csv`.\n";
   for (const auto& group : model_dataset_groups(d)) {
     out << "\n## " << group.front()->info.dataset << " — " << model_name(group.front()->info.model) << "\n\nmodel `"

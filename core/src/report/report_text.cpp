@@ -50,4 +50,33 @@ std::string split_difference(const SplitValue& v) {
   return diff.value.value > 0 ? "+" + text : text;
 }
 
+std::string audit_text(const OverlapAudit& a, const OverlapCounts& c) {
+  std::ostringstream out;
+  out << a.samples << " images against " << a.index << " (" << a.factory << ", " << a.index_vectors
+      << " vectors), embedded by " << a.model << "; k = " << a.k << ", " << a.search << ", " << a.ranks
+      << " rank(s). Copies: " << c.verified << " verified on the pixels (" << percent(c.verified, a.samples) << "), "
+      << c.embedding << " by the embedding alone, their pre-training image not readable ("
+      << percent(c.embedding, a.samples) << ").";
+  if (a.decision.embedding)
+    out << " Candidates (nearest cosine >= " << fixed(*a.decision.embedding, 4) << "): " << c.candidates
+        << ", of which verification rejected " << c.rejected << ".";
+  out << " Verification: "
+      << (a.decision.verification
+              ? "aligned grey correlation (copy_similarity) >= " + fixed(*a.decision.verification, 4)
+              : std::string("none, the embedding stage decides"))
+      << "; thresholds " << a.decision.basis << ".";
+  if (a.calibration && a.calibration->verification.threshold)
+    out << " At the calibration: precision " << fixed(a.calibration->verification.precision, 4) << ", recall "
+        << fixed(a.calibration->verification.recall, 4) << " of the planted copies.";
+  if (a.calibration && !a.calibration->verification_note.empty())
+    out << " No verification was possible: " << a.calibration->verification_note << ".";
+  if (a.unreadable_neighbours > 0) {
+    out << " " << a.unreadable_neighbours << " pre-training image(s) could not be read and were not verified";
+    for (std::size_t i = 0; i < a.unreadable_examples.size(); ++i)
+      out << (i == 0 ? ": " : "; ") << a.unreadable_examples[i];
+    out << ".";
+  }
+  return out.str();
+}
+
 }  // namespace roz::core

@@ -21,6 +21,10 @@ std::string percent(std::int64_t part, std::int64_t whole);
 // A cell of the contamination split (empty when the subset has no value), and clean minus all.
 std::string split_cell(const StoredSummary* r);
 std::string split_difference(const SplitValue& v);
+// What an audit found and how it decided, in plain sentences (the HTML escapes them): copies verified
+// on the pixels and by embedding alone, candidates and how many verification rejected, the thresholds
+// and where they come from, unreadable pre-training images.
+std::string audit_text(const OverlapAudit& audit, const OverlapCounts& counts);
 // For a condition scored in another dataset's label space (an OOD set), the sentence saying so that
 // heads its group; empty otherwise.
 std::string label_space_note(const StoredCondition& c);

@@ -107,20 +107,22 @@ RunOverlap overlap_section(const ConfigReader& r, const YAML::Node& node) {
   RunOverlap o;
   for (const auto& entry : node) {
     const std::string field = r.key_of(entry.first, "overlap"), path = "overlap." + field;
-    r.check_known(path, {"overlap.index", "overlap.model", "overlap.k", "overlap.near", "overlap.exact",
+    r.check_known(path, {"overlap.index", "overlap.model", "overlap.k", "overlap.threshold", "overlap.verify_threshold",
                          "overlap.nprobe", "overlap.ef_search", "overlap.k_factor", "overlap.pairs"});
     if (field == "index") o.index = r.scalar(entry.second, path);
     if (field == "model") o.model = r.spec(entry.second, path);
     if (field == "k") o.k = r.number<std::int64_t>(entry.second, path);
-    if (field == "near") o.thresholds.near = r.number<double>(entry.second, path);
-    if (field == "exact") o.thresholds.exact = r.number<double>(entry.second, path);
+    if (field == "threshold") o.threshold = r.number<double>(entry.second, path);
+    if (field == "verify_threshold") o.verify_threshold = r.number<double>(entry.second, path);
     if (field == "nprobe") o.search.nprobe = r.number<int>(entry.second, path);
     if (field == "ef_search") o.search.ef_search = r.number<int>(entry.second, path);
     if (field == "k_factor") o.search.k_factor = r.number<int>(entry.second, path);
     if (field == "pairs") o.pairs = r.number<std::size_t>(entry.second, path);
   }
   if (o.k < 1) r.fail("overlap.k", "must be positive");
-  if (!o.thresholds.valid()) r.fail("overlap.near", "expected -1 < near <= exact <= 1");
+  for (const auto& [name, value] :
+       {std::pair{"overlap.threshold", o.threshold}, {"overlap.verify_threshold", o.verify_threshold}})
+    if (value && !(*value >= -1 && *value <= 1)) r.fail(name, "expected a similarity in [-1, 1]");
   return o;
 }
 

@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 
 #include "roz/core/batch_loader.hpp"
+#include "roz/core/class_match.hpp"
 #include "roz/core/condition_pipeline.hpp"
 #include "roz/core/dataset_lookup.hpp"
 #include "roz/core/guard.hpp"
@@ -124,27 +125,9 @@ std::string join_numbers(const std::vector<std::int64_t>& values) {
 // their names from (CLIP's ImageNet names hold twins), else by name. Empty when some class is not
 // among the in-distribution classes (or is ambiguous there).
 std::vector<std::int64_t> id_columns(const datasets::Dataset& shift, const datasets::Dataset& id) {
-  std::vector<std::int64_t> out;
-  if (!shift.class_source().empty() && shift.class_source() == id.class_source()) {
-    std::map<std::int64_t, std::int64_t> column;  // position in the class file -> in-distribution column
-    for (std::size_t c = 0; c < id.class_source_indices().size(); ++c)
-      column[id.class_source_indices()[c]] = static_cast<std::int64_t>(c);
-    for (std::int64_t position : shift.class_source_indices()) {
-      auto it = column.find(position);
-      if (it == column.end()) return {};
-      out.push_back(it->second);
-    }
-    return out;
-  }
-  std::map<std::string, std::vector<std::int64_t>> column;
-  for (std::size_t c = 0; c < id.class_names().size(); ++c)
-    column[id.class_names()[c]].push_back(static_cast<std::int64_t>(c));
-  for (const std::string& name : shift.class_names()) {
-    auto it = column.find(name);
-    if (it == column.end() || it->second.size() != 1) return {};
-    out.push_back(it->second.front());
-  }
-  return out;
+  const ClassMatch m = match_classes({shift.class_names(), shift.class_source(), shift.class_source_indices()},
+                                     {id.class_names(), id.class_source(), id.class_source_indices()});
+  return m.complete() ? m.columns : std::vector<std::int64_t>{};
 }
 
 // A model loaded with the head over one dataset's classes, kept while consecutive cells use it.
@@ -492,11 +475,12 @@ class BenchmarkRun {
         continue;
       }
       if (!model) model = host_.create_model(*overlap_model_);
-      AuditSettings settings{ov.index, ov.k, ov.thresholds, ov.search, config_.batch_size, ov.pairs};
+      AuditSettings settings{ov.index,           ov.k,    ov.threshold, ov.verify_threshold, ov.search,
+                             config_.batch_size, ov.pairs};
       AuditQueries queries{datasets_[d].get(), samples_[d], model, overlap_model_->spec};
       const AuditResult r = audit_overlap(host_, settings, &queries, &store, nullptr);
-      spdlog::info("overlap audit of {}: {} images, {} exact and {} near duplicates in '{}'", r.audit.dataset,
-                   r.audit.samples, r.exact, r.near, r.audit.index);
+      spdlog::info("overlap audit of {}: {} images, {} copies verified and {} by embedding alone in '{}'",
+                   r.audit.dataset, r.audit.samples, r.counts.verified, r.counts.embedding, r.audit.index);
     }
   }
 

@@ -5,7 +5,7 @@
 
 namespace roz::core {
 
-inline constexpr const char* kSchemaVersion = "3";
+inline constexpr const char* kSchemaVersion = "4";
 
 // Created first: it says which schema the other tables are in.
 inline constexpr const char* kMetaSchema =
@@ -30,10 +30,10 @@ CREATE TABLE IF NOT EXISTS overlap_audits(dataset TEXT PRIMARY KEY, audit TEXT N
 CREATE TABLE IF NOT EXISTS overlap_neighbours(
   dataset TEXT NOT NULL, sample_id TEXT NOT NULL, label INTEGER, source TEXT, rank INTEGER NOT NULL,
   similarity REAL NOT NULL, vector INTEGER, neighbour_id TEXT, neighbour_source TEXT, neighbour_caption TEXT,
-  neighbour_label INTEGER, PRIMARY KEY(dataset, sample_id, rank));
+  neighbour_label INTEGER, verification REAL, PRIMARY KEY(dataset, sample_id, rank));
 CREATE TABLE IF NOT EXISTS overlap_pairs(
   dataset TEXT NOT NULL, position INTEGER NOT NULL, sample_id TEXT, neighbour_id TEXT, neighbour_caption TEXT,
-  similarity REAL, query_png BLOB, neighbour_png BLOB, PRIMARY KEY(dataset, position));
+  similarity REAL, query_png BLOB, neighbour_png BLOB, verification REAL, status TEXT, PRIMARY KEY(dataset, position));
 )sql";
 
 // From schema 1 to 2: conditions gained the error of a failed one; records lost the columns that
@@ -47,11 +47,28 @@ inline constexpr const char* kUpgradeFrom1 =
 // `roz report` recomputes them from the records.
 inline constexpr const char* kUpgradeFrom2 = "ALTER TABLE summaries ADD COLUMN unit TEXT;";
 
+// From schema 3 to 4: the audit verifies copies on the pixels; a neighbour and a shown pair keep the
+// verification score, a pair its sample's status. Older audits read as decided by cosine alone. A
+// store that never held an audit may lack the tables: they are made as schema 3 had them first.
+inline constexpr const char* kUpgradeFrom3 = R"sql(
+CREATE TABLE IF NOT EXISTS overlap_neighbours(
+  dataset TEXT NOT NULL, sample_id TEXT NOT NULL, label INTEGER, source TEXT, rank INTEGER NOT NULL,
+  similarity REAL NOT NULL, vector INTEGER, neighbour_id TEXT, neighbour_source TEXT, neighbour_caption TEXT,
+  neighbour_label INTEGER, PRIMARY KEY(dataset, sample_id, rank));
+CREATE TABLE IF NOT EXISTS overlap_pairs(
+  dataset TEXT NOT NULL, position INTEGER NOT NULL, sample_id TEXT, neighbour_id TEXT, neighbour_caption TEXT,
+  similarity REAL, query_png BLOB, neighbour_png BLOB, PRIMARY KEY(dataset, position));
+ALTER TABLE overlap_neighbours ADD COLUMN verification REAL;
+ALTER TABLE overlap_pairs ADD COLUMN verification REAL;
+ALTER TABLE overlap_pairs ADD COLUMN status TEXT;
+)sql";
+
 struct SchemaUpgrade {
   const char* from;
   const char* to;
   const char* sql;
 };
-inline constexpr SchemaUpgrade kUpgrades[] = {{"1", "2", kUpgradeFrom1}, {"2", "3", kUpgradeFrom2}};
+inline constexpr SchemaUpgrade kUpgrades[] = {
+    {"1", "2", kUpgradeFrom1}, {"2", "3", kUpgradeFrom2}, {"3", "4", kUpgradeFrom3}};
 
 }  // namespace roz::core

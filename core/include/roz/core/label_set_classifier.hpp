@@ -15,7 +15,7 @@ namespace roz::core {
 
 class LabelSetClassifier final : public Classifier {
  public:
-  // The dataset's classes by position when they are the model's list or were taken from it (`source`:
+  // The dataset's classes matched to the model's list by class_match.hpp's rule (`source`:
   // the list a manifest's class file gave, `source_indices`: each class's position there; a name
   // may appear twice in such a list, as 'missile' in CLIP's ImageNet names), else by name. Throws
   // Error naming the missing classes, or a name the model's list holds twice.

@@ -1,13 +1,16 @@
-// `roz overlap audit` (and the overlap step of `roz run`): the evaluation set embedded with the
-// model the index was built from, its k nearest pre-training neighbours found over the index
-// shards (split over MPI ranks when there are several), and every sample's neighbours, its
-// duplicate class and the closest pairs as thumbnails stored in the results store, where the report
-// splits every metric into overlapping and clean subsets.
+// `roz overlap audit` (and the overlap step of `roz run`), in two stages: the evaluation set embedded
+// with the model the index was built from and its k nearest pre-training neighbours found over the
+// index shards (split over MPI ranks when there are several); then each neighbour whose image can be
+// read verified on the pixels (copy_verification.hpp). The thresholds come from the index's
+// calibration (overlap_calibration.hpp) unless given. Every sample's neighbours, its copy status and
+// the flagged pairs as thumbnails go to the results store, where the report splits every metric into
+// the copied and the clean subsets.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,10 +34,11 @@ class ResultsStore;
 struct AuditSettings {
   std::filesystem::path index;
   std::int64_t k = 5;
-  DuplicateThresholds thresholds;
+  // Override the calibration's thresholds; without a calibration `threshold` is required.
+  std::optional<double> threshold, verify_threshold;
   overlap::SearchParams search;
   std::int64_t batch_size = 256;
-  std::size_t pairs = 16;  // closest pairs kept as thumbnails for the report
+  std::size_t pairs = 16;  // closest unflagged pairs shown beside the flagged ones (all of those, up to 500)
 };
 
 // The evaluation side of an audit, on rank 0 only.
@@ -47,8 +51,21 @@ struct AuditQueries {
 
 struct AuditResult {
   OverlapAudit audit;
-  std::int64_t exact = 0, near = 0;
+  OverlapCounts counts;
 };
+
+// The decision an audit of `index` makes with embeddings of model `model_hash`: the index's
+// calibration, each threshold replaced by the settings' when given. Throws Error for an index without
+// a calibration when no threshold is given, or a calibration made with another model.
+CopyDecision copy_decision(const AuditSettings& settings, const std::string& model_hash,
+                           std::optional<OverlapCalibration>* calibration = nullptr);
+
+// DataError unless `model` made the index's embeddings (same hash, same dimension).
+void check_index_model(const overlap::IndexManifest& manifest, const std::filesystem::path& index, Model& model,
+                       const std::string& model_spec);
+
+// nprobe=..,efSearch=..,k_factor=.. with the defaults filled in.
+std::string search_text(const overlap::SearchParams& params);
 
 // Collective over `world` (nullptr: this process alone). Rank 0 passes `queries` and `store`, the
 // other ranks nullptr; every rank searches its share of the shards. Throws on every rank when any

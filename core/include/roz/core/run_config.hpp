@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,8 @@ struct RunOverlap {
   std::string index;  // empty: no audit
   Spec model = parse_spec("pixels");
   std::int64_t k = 5;
-  overlap::DuplicateThresholds thresholds;
+  // Override the index's calibration (roz overlap calibrate); `threshold` is required without one.
+  std::optional<double> threshold, verify_threshold;
   overlap::SearchParams search;
   std::size_t pairs = 16;
 };
