@@ -48,7 +48,7 @@ struct CurvePoint {
 struct StageCalibration {
   std::optional<double> threshold;  // below the lowest score reaching the target precision (sweep); none when none does
   double precision = 0, recall = 0;  // at that threshold
-  std::vector<CurvePoint> curve;     // highest threshold first, at most 200 points
+  std::vector<CurvePoint> curve;     // highest threshold first, thinned evenly to about 200 points
   std::int64_t positives = 0, negatives = 0;
 };
 
