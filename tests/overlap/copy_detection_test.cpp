@@ -62,46 +62,53 @@ TEST(CopySimilarity, DoesNotDependOnWhichSideIsTheCopyBeyondAlignment) {
   EXPECT_GT(core::copy_similarity(cifar.images[0], brighter), 0.99) << "a gain and an offset do not change it";
 }
 
-// A pre-training set (`background`, indexed with the pixels embedding) and the evaluation images.
+// A pre-training set (`background`, indexed with the model's embedding) and the evaluation images.
 struct Audited {
   fs::path index;
   std::unique_ptr<datasets::Dataset> queries;
+  std::string model = "pixels";
 };
 
 Audited index_background(core::PluginHost& host, const std::string& tag, const std::string& background,
-                         std::size_t limit, const std::string& queries) {
+                         std::size_t limit, const std::string& queries, const std::string& model = "pixels") {
   const fs::path work = test::fresh_dir("roz_copy_detection_" + tag);
-  core::EmbedOptions embed{parse_spec("pixels"), background, work / "background.npy", {}, limit, 256};
+  core::EmbedOptions embed{parse_spec(model), background, work / "background.npy", {}, limit, 256};
   core::embed_dataset(host, embed);
   overlap::BuildOptions build;
   build.embeddings = {work / "background.npy"};
   build.out = work / "index";
   overlap::build_index(build);
-  return {build.out, datasets::open_dataset(queries, {ROZ_TEST_SOURCE_DIR "/datasets/manifests"})};
+  return {build.out, datasets::open_dataset(queries, {ROZ_TEST_SOURCE_DIR "/datasets/manifests"}), model};
 }
 
-core::AuditQueries queries_of(core::PluginHost& host, const datasets::Dataset& dataset) {
+core::AuditQueries queries_of(core::PluginHost& host, const datasets::Dataset& dataset,
+                              const std::string& model_spec = "pixels") {
   core::AuditQueries q;
   q.dataset = &dataset;
   q.samples = dataset.samples();
-  const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec("pixels"));
+  const core::ResolvedPlugin model = host.resolve(PluginKind::model, parse_spec(model_spec));
   q.model_spec = model.spec;
   q.model = host.create_model(model);
   return q;
 }
 
-// Thresholds from seed 1, measured on the copies of seed 2.
-core::CurvePoint calibrated_then_checked(core::PluginHost& host, const Audited& a, std::int64_t copies) {
-  const core::AuditQueries queries = queries_of(host, *a.queries);
+// Thresholds from seed 1, measured on the copies of seed 2; `deciding` is the stage the calibration
+// chose for readable pairs.
+core::CurvePoint calibrated_then_checked(core::PluginHost& host, const Audited& a, std::int64_t copies,
+                                         const std::string& deciding = "verification") {
+  const core::AuditQueries queries = queries_of(host, *a.queries, a.model);
   core::CalibrationSettings settings;
   settings.index = a.index;
   settings.copies = copies;
   settings.seed = 1;
-  core::write_calibration(core::calibration_path(a.index), core::calibrate_overlap(host, settings, queries));
+  const core::OverlapCalibration calibration = core::calibrate_overlap(host, settings, queries);
+  EXPECT_EQ(calibration.decided_by, deciding) << "embedding recall " << calibration.embedding.recall
+                                              << ", verification recall " << calibration.verification.recall;
+  core::write_calibration(core::calibration_path(a.index), calibration);
   core::AuditSettings audit;
   audit.index = a.index;
   const core::CopyDecision decision = core::copy_decision(audit, queries.model->content_hash());
-  EXPECT_TRUE(decision.verification.has_value());
+  EXPECT_EQ(decision.verification.has_value(), deciding == "verification");
   settings.seed = 2;
   settings.check = &decision;
   const core::OverlapCalibration checked = core::calibrate_overlap(host, settings, queries);
@@ -142,14 +149,16 @@ TEST(CopyDetection, ImagenetSamplePhotosReachRecall95AtPrecision99OnAnotherSeed)
 }
 
 // Fashion-MNIST test images against the first 10,000 training images: centred grey products on
-// black, many nearly alike at 28 x 28. The pixels embedding and the pixel verification do not reach
-// the target here (issue 19: a trained copy-detection descriptor); this pins what they measure so
-// that it cannot get worse unnoticed: docs/overlap.md has the figures.
-TEST(CopyDetection, FashionMnistAgainstItsTrainingImagesKeepsItsMeasuredRecallAtPrecision99) {
+// black, many nearly alike at 28 x 28. No pixel measure separates copies from look-alikes here (the
+// pixel verification finds 0.31 of the copies at precision 0.99); the copy_detector descriptor,
+// trained SSCD-style on the training images, finds twice as many and so decides every pair. Still
+// short of the issue's target (recall 0.95): this pins what it measures so that it cannot get worse
+// unnoticed; docs/overlap.md has the figures.
+TEST(CopyDetection, FashionMnistCopiesAreDecidedByTheTrainedDescriptorAtItsMeasuredRecall) {
   core::PluginHost host(test::builtin_registry(), 0, 2);
-  const Audited a = index_background(host, "fashion", "fashion-mnist-train", 10000, "fashion-mnist");
-  const core::CurvePoint p = calibrated_then_checked(host, a, 100);
-  EXPECT_GE(p.recall, 0.30) << "precision " << p.precision;  // measured 0.33 at precision 1.0
+  const Audited a = index_background(host, "fashion", "fashion-mnist-train", 10000, "fashion-mnist", "copy_detector");
+  const core::CurvePoint p = calibrated_then_checked(host, a, 100, "embedding");
+  EXPECT_GE(p.recall, 0.58) << "precision " << p.precision;  // measured 0.62 at precision 1.0
   EXPECT_GE(p.precision, 0.99) << "recall " << p.recall;
 }
 
@@ -177,12 +186,36 @@ TEST(CopyDetection, TheAuditDecidesWithTheIndexsCalibrationOrRefuses) {
   c.model_hash = hash;
   c.embedding.threshold = 0.99;
   c.verification.threshold = 0.9;
+  c.decided_by = "verification";
   core::write_calibration(core::calibration_path(a.index), c);
   settings.threshold.reset();
   const core::CopyDecision d = core::copy_decision(settings, hash);
   EXPECT_EQ(d.verification, 0.9);
   EXPECT_EQ(d.embedding, 0.99);
+  EXPECT_FALSE(d.normalisation.enabled());
   EXPECT_NE(d.basis.find("calibration.json"), std::string::npos) << d.basis;
+
+  // A calibration where the descriptor found more copies: it decides every pair, on its own scores.
+  c.decided_by = "embedding";
+  c.normalisation = {1, 1.0};
+  core::write_calibration(core::calibration_path(a.index), c);
+  const core::CopyDecision by_descriptor = core::copy_decision(settings, hash);
+  EXPECT_FALSE(by_descriptor.verification.has_value());
+  EXPECT_EQ(by_descriptor.embedding, 0.99);
+  EXPECT_EQ(by_descriptor.normalisation.neighbour, 1);
+  EXPECT_NE(by_descriptor.basis.find("1st nearest other evaluation image"), std::string::npos) << by_descriptor.basis;
+  core::OverlapNeighbour readable;
+  readable.similarity = 0.995;
+  readable.verification = 0.1;  // the pixels would say no; the descriptor decides
+  EXPECT_TRUE(core::is_copy(readable, by_descriptor));
+  settings.normalisation = core::ScoreNormalisation{};  // raw cosines against thresholds measured on normalised ones
+  try {
+    core::copy_decision(settings, hash);
+    ADD_FAILURE() << "a score normalisation other than the calibration's was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("score normalisation"), std::string::npos) << e.what();
+  }
+  settings.normalisation.reset();
   try {
     core::copy_decision(settings, "another-hash");
     ADD_FAILURE() << "a calibration of another model was accepted";

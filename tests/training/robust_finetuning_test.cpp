@@ -13,9 +13,6 @@
 #include <opencv2/core.hpp>
 
 #include "parameter_roles.hpp"  // plugins/models/torchscript
-#include "training/captions.hpp"  // core/src, through roz_core_internal
-#include "training/objective.hpp"
-#include "training/perturbation_sampler.hpp"
 #include "roz/core/dataset_lookup.hpp"
 #include "roz/core/evaluator.hpp"
 #include "roz/core/image_pipeline.hpp"
@@ -25,6 +22,9 @@
 #include "roz/error.hpp"
 #include "roz/model.hpp"
 #include "test_env.hpp"
+#include "training/captions.hpp"  // core/src, through roz_core_internal
+#include "training/objective.hpp"
+#include "training/perturbation_sampler.hpp"
 
 namespace roz {
 namespace {
@@ -147,7 +147,7 @@ TEST(RobustFinetuning, PerturbationLossIsItsDefinition) {
   std::shared_ptr<Model> model = host.create_model(plugin);
   model->set_training(false);
   auto data = datasets::open_dataset("fashion-mnist", core::dataset_manifest_dirs());
-  core::Captions captions(*model, {data->class_names(), data->templates()});
+  core::Captions captions(model.get(), {data->class_names(), data->templates()});
   core::TrainOptions o;
   o.objective = "perturbation";
   o.perturbation = "jpeg_compression:quality=20";  // no range: every image gets the same

@@ -48,6 +48,25 @@ void add_search_options(CLI::App* cmd, overlap::SearchParams& p) {
       "re-ranked candidates per neighbour, RFlat (default " + std::to_string(overlap::kDefaultKFactor) + ")");
 }
 
+// SSCD's score normalisation of the embedding stage (core/score_normalisation.hpp).
+struct ScoreNormOptions {
+  std::optional<std::int64_t> neighbour;
+  double beta = 1.0;
+  std::optional<core::ScoreNormalisation> given() const {
+    if (!neighbour) return std::nullopt;
+    return core::ScoreNormalisation{*neighbour, beta};
+  }
+};
+
+void add_score_norm_options(CLI::App* cmd, ScoreNormOptions& o, const std::string& when) {
+  cmd->add_option("--score-norm", o.neighbour,
+                  "embedding scores: cosine minus beta x the cosine of the image's N-th nearest other evaluation "
+                  "image (SSCD's normalisation; 0: the raw cosine" +
+                      when + ")")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--score-norm-beta", o.beta, "beta of --score-norm")->capture_default_str();
+}
+
 void check_thresholds(const overlap::DuplicateThresholds& t) {
   if (!t.valid())
     throw Error("--near " + std::to_string(t.near) + " / --exact " + std::to_string(t.exact) +
@@ -125,6 +144,7 @@ void add_calibrate(CLI::App& overlap_app, const GlobalOptions& global, std::vect
   struct Args {
     core::CalibrationSettings settings;
     QueryOptions queries;
+    ScoreNormOptions score_norm;
     bool check = false;
   };
   auto a = std::make_shared<Args>();
@@ -145,6 +165,7 @@ void add_calibrate(CLI::App& overlap_app, const GlobalOptions& global, std::vect
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   add_search_options(cmd, a->settings.search);
+  add_score_norm_options(cmd, a->score_norm, ", the default");
   cmd->add_flag("--check", a->check,
                 "measure the index's calibrated thresholds on this seed's copies instead of writing new ones");
   commands.push_back(
@@ -154,6 +175,7 @@ void add_calibrate(CLI::App& overlap_app, const GlobalOptions& global, std::vect
          std::unique_ptr<datasets::Dataset> dataset;
          const core::AuditQueries queries = open_queries(host, a->queries, dataset);
          const fs::path file = core::calibration_path(a->settings.index);
+         a->settings.normalisation = a->score_norm.given().value_or(core::ScoreNormalisation{});
          core::CopyDecision calibrated;
          if (a->check) {
            core::AuditSettings audit;
@@ -177,6 +199,8 @@ void add_calibrate(CLI::App& overlap_app, const GlobalOptions& global, std::vect
                       c.index_vectors, c.queries, c.seed);
          spdlog::info("  embedding stage: {}", stage(c.embedding));
          spdlog::info("  verification: {}", c.verification_note.empty() ? stage(c.verification) : c.verification_note);
+         spdlog::info("  embedding scores: {}; readable pairs decided by {}", c.normalisation.score_name(),
+                      c.decided_by);
          for (const auto& [kind, recall] : c.recall_by_edit)
            spdlog::info("  {}: {:.1f}% of its copies found", kind, 100 * recall);
          if (c.copies_outside_top_k > 0)
@@ -190,6 +214,7 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
   struct Args {
     core::AuditSettings settings;
     QueryOptions queries;
+    ScoreNormOptions score_norm;
     std::string out;
   };
   auto a = std::make_shared<Args>();
@@ -205,6 +230,7 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
                   "pixel similarity at which a verified neighbour is a copy (default: the index's calibration)")
       ->check(CLI::Range(-1.0, 1.0));
   add_search_options(cmd, a->settings.search);
+  add_score_norm_options(cmd, a->score_norm, "; default: the calibration's");
   cmd->add_option("--pairs", a->settings.pairs, "closest unflagged pairs shown beside the copies")
       ->capture_default_str();
   cmd->add_option("--out", a->out, "directory of the results store (a roz run --out: its report splits by overlap)")
@@ -212,6 +238,7 @@ void add_audit(CLI::App& overlap_app, const GlobalOptions& global, std::vector<C
   commands.push_back(
       {cmd, [&global, a] {
          overlap::World world;
+         a->settings.normalisation = a->score_norm.given();
          core::Registry registry = core::Registry::discover(search_path(global));
          core::PluginHost host(registry, 0, global.threads, global.device_or_cpu(), global.precision_or_fp32());
          std::unique_ptr<datasets::Dataset> dataset;

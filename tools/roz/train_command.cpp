@@ -83,7 +83,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   cmd->add_option("--config", *config, "YAML with the same keys as the flags")->check(CLI::ExistingFile);
   b->add<std::string>("model", "model spec, e.g. mini_clip (fine-tune) or mini_clip:weights=random,seed=0",
                       [](O& o, const std::string& v) { o.model = parse_spec(v); });
-  b->add<std::string>("objective", "contrastive (CLIP), adversarial or perturbation (robust fine-tuning)",
+  b->add<std::string>("objective",
+                      "contrastive (CLIP), adversarial or perturbation (robust fine-tuning), copy_detection (SSCD)",
                       [](O& o, const std::string& v) { o.objective = v; });
   b->add<std::string>("adversarial", "adversarial: the attacked modalities, image | text | both",
                       [](O& o, const std::string& v) { o.adversarial = v; });
@@ -101,6 +102,10 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<C
                       [](O& o, const std::string& v) { o.perturbation = v; });
   b->add<double>("lambda", "perturbation: weight of the pull to the frozen original (1)",
                  [](O& o, const double& v) { o.lambda = v; });
+  b->add<double>("temperature", "copy_detection: InfoNCE temperature (0.05)",
+                 [](O& o, const double& v) { o.temperature = v; });
+  b->add<double>("entropy_weight", "copy_detection: weight of the KoLeo entropy term (30)",
+                 [](O& o, const double& v) { o.entropy_weight = v; });
   b->add<std::string>("trainable", "all | image | text | projection | last:N (image tower's last N blocks)",
                       [](O& o, const std::string& v) { o.trainable = v; });
   b->add<std::string>("dataset", "training dataset (default fashion-mnist-train)",
@@ -140,7 +145,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<C
                           throw Error("roz train: no model (give --model or 'model' in --config)");
                         core::Registry registry = core::Registry::discover(search_path(global));
                         core::PluginHost host(registry, o.seed, global.threads, global.device_or_cpu(),
-                              global.precision_or_fp32());
+                                              global.precision_or_fp32());
                         core::TrainReport r = core::train(host, o);
                         spdlog::info("trained weights: {} (configuration: {}.json)", r.out.string(), r.out.string());
                         return 0;

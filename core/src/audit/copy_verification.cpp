@@ -72,8 +72,9 @@ double copy_similarity(const cv::Mat& query_rgb, const cv::Mat& candidate_rgb) {
   cv::warpAffine(candidate_blurred, aligned, warp, query.size(), cv::INTER_LINEAR + cv::WARP_INVERSE_MAP);
   cv::warpAffine(cv::Mat(candidate.size(), CV_8U, cv::Scalar(255)), covered, warp, query.size(),
                  cv::INTER_NEAREST + cv::WARP_INVERSE_MAP);
-  cv::erode(covered, covered, cv::Mat());  // the interpolated rim
-  if (cv::countNonZero(covered) < side * side / 2) return correlation(query_blurred, candidate_blurred, cv::Mat());
+  cv::erode(covered, covered, cv::Mat());           // the interpolated rim
+  if (cv::countNonZero(covered) < side * side / 2)  // too little overlap to judge: unaligned, every pixel
+    return correlation(query_blurred, candidate_blurred, cv::Mat(query.size(), CV_8U, cv::Scalar(255)));
   return correlation(query_blurred, aligned, covered);
 }
 

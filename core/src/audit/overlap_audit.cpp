@@ -75,8 +75,14 @@ CopyDecision copy_decision(const AuditSettings& settings, const std::string& mod
       throw Error("overlap calibration '" + file.string() + "' was made with model '" + c.model + "' (hash " +
                   c.model_hash + "), the audit's model has hash " + model_hash +
                   ": run roz overlap calibrate again with this model");
-    d.verification = c.verification.threshold;
+    if (settings.normalisation && (settings.normalisation->neighbour != c.normalisation.neighbour ||
+                                   settings.normalisation->beta != c.normalisation.beta))
+      throw Error("overlap calibration '" + file.string() + "' measured its thresholds on scores '" +
+                  c.normalisation.score_name() + "', the audit asks for '" + settings.normalisation->score_name() +
+                  "': run roz overlap calibrate again with the same score normalisation");
+    d.verification = c.decided_by == "verification" ? c.verification.threshold : std::nullopt;
     d.embedding = c.embedding.threshold;
+    d.normalisation = c.normalisation;
     d.basis = fmt::format("calibrated on {} planted copies of '{}' (seed {}, target precision {}): {}", c.copies,
                           c.dataset, c.seed, c.target_precision, file.string());
     if (calibration) *calibration = std::move(c);
@@ -84,6 +90,7 @@ CopyDecision copy_decision(const AuditSettings& settings, const std::string& mod
     throw Error("overlap index '" + settings.index.string() +
                 "' has no calibration (calibration.json): run roz overlap calibrate on it, or give --threshold");
   } else {
+    d.normalisation = settings.normalisation.value_or(ScoreNormalisation{});
     d.basis = "thresholds given, not calibrated";
   }
   if (settings.threshold) d.embedding = settings.threshold;
@@ -91,6 +98,7 @@ CopyDecision copy_decision(const AuditSettings& settings, const std::string& mod
   if (settings.threshold || settings.verify_threshold)
     d.basis += fmt::format("; given: embedding {}, verification {}", threshold_text(d.embedding),
                            threshold_text(d.verification));
+  if (d.normalisation.enabled()) d.basis += "; embedding scores: " + d.normalisation.score_name();
   return d;
 }
 
@@ -102,14 +110,14 @@ std::string class_name(const OverlapAudit& audit, std::int64_t label) {
 
 bool is_copy(const OverlapNeighbour& n, const CopyDecision& decision) {
   if (n.verification && decision.verification) return *n.verification >= *decision.verification;
-  return !n.verification && decision.embedding && n.similarity >= *decision.embedding;
+  return decision.embedding && n.similarity >= *decision.embedding;
 }
 
 std::string copy_status(const OverlapSample& sample, const CopyDecision& decision) {
   std::string status = "none";
   for (const OverlapNeighbour& n : sample.neighbours) {
     if (!is_copy(n, decision)) continue;
-    if (n.verification) return "verified";
+    if (n.verification && decision.verification) return "verified";
     status = "embedding";
   }
   return status;
@@ -145,6 +153,7 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
   std::vector<float> rows;
   std::vector<datasets::SampleInfo> embedded;
   std::int64_t count = 0, dim = 0;
+  std::vector<double> offsets;  // the score normalisation's, per embedded sample
   CopyDecision decision;
   std::optional<OverlapCalibration> calibration;
   std::string error;
@@ -166,6 +175,7 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
       count = static_cast<std::int64_t>(embedded.size());
       if (count == 0)
         throw DataError("overlap audit: dataset '" + queries->dataset->name() + "' has no readable image");
+      offsets = background_offsets(rows.data(), count, dim, decision.normalisation);
     }
   } catch (const std::exception& e) {
     error = e.what();
@@ -235,7 +245,7 @@ AuditResult audit_overlap(PluginHost& host, const AuditSettings& settings, const
       auto it = origins.find(id);
       if (it == origins.end()) it = origins.emplace(id, index->origin(id)).first;
       const overlap::RowInfo& info = it->second.info;
-      OverlapNeighbour n{found.similarity_at(static_cast<std::int64_t>(q), r),
+      OverlapNeighbour n{found.similarity_at(static_cast<std::int64_t>(q), r) - offsets[q],
                          id,
                          info.id,
                          info.source,

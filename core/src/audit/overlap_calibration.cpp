@@ -126,6 +126,8 @@ std::string calibration_text(const OverlapCalibration& c) {
                   {"search", c.search},
                   {"target_precision", c.target_precision},
                   {"edits", copy_edit_kinds()},
+                  {"score_normalisation", {{"neighbour", c.normalisation.neighbour}, {"beta", c.normalisation.beta}}},
+                  {"decided_by", c.decided_by},
                   {"embedding", stage_json(c.embedding)},
                   {"verification", stage_json(c.verification)},
                   {"unverifiable_pairs", c.unverifiable_pairs},
@@ -164,6 +166,14 @@ OverlapCalibration parse_calibration(const std::string& text, const std::string&
     c.target_precision = j.at("target_precision");
     c.embedding = stage_from(j.at("embedding"));
     c.verification = stage_from(j.at("verification"));
+    // Files from before score normalisation and the choice of stage: raw cosines, verification first.
+    if (j.contains("score_normalisation")) {
+      c.normalisation.neighbour = j.at("score_normalisation").at("neighbour");
+      c.normalisation.beta = j.at("score_normalisation").at("beta");
+    }
+    c.decided_by = j.value("decided_by", c.verification.threshold ? "verification" : "embedding");
+    if (c.decided_by != "verification" && c.decided_by != "embedding")
+      throw DataError(what + ": decided_by '" + c.decided_by + "': expected verification or embedding");
     c.unverifiable_pairs = j.at("unverifiable_pairs");
     c.verification_note = j.at("verification_note");
     c.recall_by_edit = j.at("recall_by_edit").get<std::map<std::string, double>>();
@@ -213,6 +223,18 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
       std::min<std::size_t>(static_cast<std::size_t>(settings.copies), embedded.size() / 2);
   if (embedded.size() < 2)
     throw DataError("overlap calibrate: dataset '" + dataset.name() + "' has fewer than two readable images");
+  // The normalisation's background is every evaluation image, as in the audit, not just the sample.
+  std::vector<double> offsets(embedded.size(), 0.0);
+  if (settings.normalisation.enabled()) {
+    std::vector<float> all_rows;
+    std::vector<datasets::SampleInfo> all;
+    embed_samples(host, *queries.model, dataset, queries.samples, settings.batch_size, collect(all_rows, all), skip);
+    const std::vector<double> all_offsets =
+        background_offsets(all_rows.data(), static_cast<std::int64_t>(all.size()), dim, settings.normalisation);
+    std::map<std::string, double> by_id;
+    for (std::size_t i = 0; i < all.size(); ++i) by_id[all[i].id] = all_offsets[i];
+    for (std::size_t q = 0; q < embedded.size(); ++q) offsets[q] = by_id.at(embedded[q].id);
+  }
 
   PlantedCopies copies;
   std::vector<std::string> edit_kind(planted_count);
@@ -239,12 +261,13 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
   for (std::int64_t q = 0; q < n; ++q) {
     auto& list = candidates[static_cast<std::size_t>(q)];
     for (std::int64_t r = 0; r < settings.k; ++r)
-      if (found.id_at(q, r) >= 0) list.push_back({found.similarity_at(q, r), found.id_at(q, r)});
+      if (found.id_at(q, r) >= 0)
+        list.push_back({found.similarity_at(q, r) - offsets[static_cast<std::size_t>(q)], found.id_at(q, r)});
     if (static_cast<std::size_t>(q) >= planted_count) continue;
     const float* a = rows.data() + q * dim;
     const float* b = copy_rows.data() + q * dim;
     const double copy_similarity_ = std::inner_product(a, a + dim, b, 0.0);
-    list.push_back({copy_similarity_, -1});
+    list.push_back({copy_similarity_ - offsets[static_cast<std::size_t>(q)], -1});
     std::stable_sort(list.begin(), list.end(),
                      [](const Candidate& x, const Candidate& y) { return x.similarity > y.similarity; });
     if (static_cast<std::int64_t>(list.size()) > settings.k) {
@@ -294,6 +317,7 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
   c.seed = settings.seed;
   c.search = search_text(settings.search);
   c.target_precision = settings.target_precision;
+  c.normalisation = settings.normalisation;
   c.created_by = std::string("roz ") + ROZ_VERSION;
   c.unverifiable_pairs = unverifiable;
   c.copies_outside_top_k = outside;
@@ -306,16 +330,18 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
     c.verification_note = std::to_string(unverifiable) + " of " + std::to_string(background_pairs) +
                           " pre-training candidates have no readable image: the embedding stage decides alone";
   }
+  const bool verify =
+      c.verification.threshold && (!c.embedding.threshold || c.verification.recall >= c.embedding.recall);
+  c.decided_by = verify ? "verification" : "embedding";
 
-  // What the audit's decision finds of each edit: the copy verified, or by embedding when not calibrated.
+  // What the audit's decision finds of each edit: by the stage that decides.
   std::map<std::string, std::pair<int, int>> by_edit;
   for (std::size_t q = 0; q < planted_count; ++q) {
     bool found_copy = false;
     for (std::size_t r = 0; r < candidates[q].size(); ++r) {
       if (candidates[q][r].vector != -1) continue;
-      found_copy = c.verification.threshold
-                       ? verified[q][r] && *verified[q][r] >= *c.verification.threshold
-                       : c.embedding.threshold && candidates[q][r].similarity >= *c.embedding.threshold;
+      found_copy = verify ? verified[q][r] && *verified[q][r] >= *c.verification.threshold
+                          : c.embedding.threshold && candidates[q][r].similarity >= *c.embedding.threshold;
     }
     by_edit[edit_kind[q]].first += found_copy;
     ++by_edit[edit_kind[q]].second;

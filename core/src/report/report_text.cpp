@@ -55,19 +55,27 @@ std::string audit_text(const OverlapAudit& a, const OverlapCounts& c) {
   out << a.samples << " images against " << a.index << " (" << a.factory << ", " << a.index_vectors
       << " vectors), embedded by " << a.model << "; k = " << a.k << ", " << a.search << ", " << a.ranks
       << " rank(s). Copies: " << c.verified << " verified on the pixels (" << percent(c.verified, a.samples) << "), "
-      << c.embedding << " by the embedding alone, their pre-training image not readable ("
+      << c.embedding
+      << (a.decision.verification ? " by the embedding alone, their pre-training image not readable ("
+                                  : " by the embedding stage (")
       << percent(c.embedding, a.samples) << ").";
   if (a.decision.embedding)
-    out << " Candidates (nearest cosine >= " << fixed(*a.decision.embedding, 4) << "): " << c.candidates
-        << ", of which verification rejected " << c.rejected << ".";
+    out << " Candidates (nearest " << a.decision.normalisation.score_name() << " >= " << fixed(*a.decision.embedding, 4)
+        << "): " << c.candidates << ", of which verification rejected " << c.rejected << ".";
   out << " Verification: "
       << (a.decision.verification
               ? "aligned grey correlation (copy_similarity) >= " + fixed(*a.decision.verification, 4)
-              : std::string("none, the embedding stage decides"))
+              : std::string(a.calibration && a.calibration->verification.threshold
+                                ? "not used: at the calibration the embedding stage found more copies at the "
+                                  "target precision, so it decides"
+                                : "none, the embedding stage decides"))
       << "; thresholds " << a.decision.basis << ".";
-  if (a.calibration && a.calibration->verification.threshold)
-    out << " At the calibration: precision " << fixed(a.calibration->verification.precision, 4) << ", recall "
-        << fixed(a.calibration->verification.recall, 4) << " of the planted copies.";
+  if (a.calibration) {
+    const StageCalibration& deciding = a.decision.verification ? a.calibration->verification : a.calibration->embedding;
+    if (deciding.threshold)
+      out << " At the calibration: precision " << fixed(deciding.precision, 4) << ", recall "
+          << fixed(deciding.recall, 4) << " of the planted copies.";
+  }
   if (a.calibration && !a.calibration->verification_note.empty())
     out << " No verification was possible: " << a.calibration->verification_note << ".";
   if (a.unreadable_neighbours > 0) {

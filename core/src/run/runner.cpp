@@ -475,8 +475,14 @@ class BenchmarkRun {
         continue;
       }
       if (!model) model = host_.create_model(*overlap_model_);
-      AuditSettings settings{ov.index,           ov.k,    ov.threshold, ov.verify_threshold, ov.search,
-                             config_.batch_size, ov.pairs};
+      AuditSettings settings;
+      settings.index = ov.index;
+      settings.k = ov.k;
+      settings.threshold = ov.threshold;
+      settings.verify_threshold = ov.verify_threshold;
+      settings.search = ov.search;
+      settings.batch_size = config_.batch_size;
+      settings.pairs = ov.pairs;
       AuditQueries queries{datasets_[d].get(), samples_[d], model, overlap_model_->spec};
       const AuditResult r = audit_overlap(host_, settings, &queries, &store, nullptr);
       spdlog::info("overlap audit of {}: {} images, {} copies verified and {} by embedding alone in '{}'",

@@ -28,6 +28,8 @@ json audit_json(const OverlapAudit& a) {
           {"verification_threshold", optional_number(a.decision.verification)},
           {"embedding_threshold", optional_number(a.decision.embedding)},
           {"basis", a.decision.basis},
+          {"score_normalisation",
+           {{"neighbour", a.decision.normalisation.neighbour}, {"beta", a.decision.normalisation.beta}}},
           {"calibration", a.calibration ? json(calibration_text(*a.calibration)) : json(nullptr)},
           {"search", a.search},
           {"samples", a.samples},
@@ -49,14 +51,18 @@ OverlapAudit audit_from(const std::string& text) {
   a.model_hash = j.at("model_hash");
   a.k = j.at("k");
   if (j.contains("basis")) {
-    a.decision = {number_or_none(j.at("verification_threshold")), number_or_none(j.at("embedding_threshold")),
-                  j.at("basis")};
+    a.decision = {
+        number_or_none(j.at("verification_threshold")), number_or_none(j.at("embedding_threshold")), {}, j.at("basis")};
+    if (j.contains("score_normalisation"))  // absent before score normalisation: raw cosines
+      a.decision.normalisation = {j.at("score_normalisation").at("neighbour"), j.at("score_normalisation").at("beta")};
     if (!j.at("calibration").is_null())
       a.calibration = parse_calibration(j.at("calibration"), "the stored audit of '" + a.dataset + "'");
     a.unreadable_neighbours = j.at("unreadable_neighbours");
     a.unreadable_examples = j.at("unreadable_examples").get<std::vector<std::string>>();
   } else {  // stored before verification (schema 3): the nearest cosine decided at `near`
-    a.decision = {std::nullopt, j.at("near").get<double>(),
+    a.decision = {std::nullopt,
+                  j.at("near").get<double>(),
+                  {},
                   "audited before copy verification: nearest-neighbour cosine >= near"};
   }
   a.search = j.at("search");

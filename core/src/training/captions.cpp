@@ -6,10 +6,11 @@
 
 namespace roz::core {
 
-Captions::Captions(Model& model, PromptSet prompts) : prompts_(std::move(prompts)), texts_(class_prompts(prompts_)) {
+Captions::Captions(Model* model, PromptSet prompts) : prompts_(std::move(prompts)), texts_(class_prompts(prompts_)) {
+  if (model == nullptr) return;
   std::vector<std::string> flat;
   for (const auto& row : texts_) flat.insert(flat.end(), row.begin(), row.end());
-  tokens_ = model.tokenize(flat);
+  tokens_ = model->tokenize(flat);
 }
 
 const std::string& Captions::text(std::int64_t label, std::int64_t template_index) const {

@@ -18,7 +18,8 @@ namespace roz::core {
 
 class Captions {
  public:
-  Captions(Model& model, PromptSet prompts);
+  // Without a model (an objective that reads no text) there are texts but no tokens.
+  Captions(Model* model, PromptSet prompts);
 
   const PromptSet& prompts() const { return prompts_; }
   std::int64_t templates() const { return static_cast<std::int64_t>(prompts_.templates.size()); }

@@ -44,7 +44,13 @@ std::unique_ptr<TrainObjective> make_objective(const ObjectiveContext& context) 
   if (name == "contrastive") return std::make_unique<ContrastiveObjective>(context);
   if (name == "adversarial") return make_adversarial_objective(context);
   if (name == "perturbation") return make_perturbation_objective(context);
-  throw SpecError("roz train: objective '" + name + "': unknown (contrastive, adversarial, perturbation)");
+  if (name == "copy_detection") return make_copy_detection_objective(context);
+  throw SpecError("roz train: objective '" + name +
+                  "': unknown (contrastive, adversarial, perturbation, copy_detection)");
+}
+
+bool objective_uses_text(const std::string& objective) {
+  return objective != "copy_detection";
 }
 
 }  // namespace roz::core

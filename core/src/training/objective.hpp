@@ -48,5 +48,9 @@ std::unique_ptr<TrainObjective> make_objective(const ObjectiveContext& context);
 
 std::unique_ptr<TrainObjective> make_adversarial_objective(const ObjectiveContext& context);
 std::unique_ptr<TrainObjective> make_perturbation_objective(const ObjectiveContext& context);
+std::unique_ptr<TrainObjective> make_copy_detection_objective(const ObjectiveContext& context);
+
+// Whether the objective reads captions (and so needs a text tower).
+bool objective_uses_text(const std::string& objective);
 
 }  // namespace roz::core

@@ -1,7 +1,7 @@
 #include "roz/core/trainer.hpp"
 
-#include <c10/core/GradMode.h>
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <spdlog/spdlog.h>
 #include <torch/optim/adamw.h>
 #include <torch/serialize.h>
@@ -83,7 +83,11 @@ class Trainer {
     preprocessing_ = model_->preprocessing();
     templates_ = !o_.templates.empty() ? o_.templates : dataset_->templates();
     if (templates_.empty()) templates_ = {"a photo of a {}."};
-    captions_ = std::make_unique<Captions>(*model_, PromptSet{dataset_->class_names(), templates_});
+    if (!objective_uses_text(o_.objective) && !o_.eval_dataset.empty())
+      throw SpecError("roz train: objective " + o_.objective +
+                      " trains an image descriptor; --eval-dataset (zero-shot top-1) needs a text tower");
+    captions_ = std::make_unique<Captions>(objective_uses_text(o_.objective) ? model_.get() : nullptr,
+                                           PromptSet{dataset_->class_names(), templates_});
     build_optimizer();
     objective_ = make_objective(ObjectiveContext{host_, model_, plugin_, *captions_, log_scale_, o_});
 
@@ -117,11 +121,11 @@ class Trainer {
       report.epochs.push_back(stats);
     }
     write_atomically(o_.out, [&](const fs::path& p) { model_->save(p.string()); });
-    write_text_atomically(o_.out.string() + ".json", nlohmann::json{{"config", config_json()},
-                                                                    {"sha256", model_->content_hash()},
-                                                                    {"epochs", epochs_json(report)}}
-                                                         .dump(2) +
-                                                         "\n");
+    write_text_atomically(
+        o_.out.string() + ".json",
+        nlohmann::json{{"config", config_json()}, {"sha256", model_->content_hash()}, {"epochs", epochs_json(report)}}
+                .dump(2) +
+            "\n");
     return report;
   }
 
@@ -142,9 +146,10 @@ class Trainer {
       (p.tensor.dim() >= 2 ? decay : no_decay).push_back(p.tensor);  // no decay on biases, gains, the temperature
       trained_scalars_ += p.tensor.numel();
     }
-    // The temperature trains with everything else only; a model without one gets its own.
+    // The temperature trains with everything else only; a model without one gets its own, unless
+    // the objective reads no text (an image descriptor has no zero-shot temperature).
     log_scale_ = model_->learnable_log_logit_scale();
-    if (!log_scale_.defined()) {
+    if (!log_scale_.defined() && objective_uses_text(o_.objective)) {
       own_scale_ = at::full({}, std::log(model_->logit_scale()), at::TensorOptions(host_.device()));
       if (o_.trainable == "all" && o_.objective != "perturbation") {
         own_scale_.set_requires_grad(true);
@@ -177,6 +182,7 @@ class Trainer {
     const auto n = static_cast<size_t>(o_.batch_size);
     b.ids.resize(n);
     b.images.resize(n);
+    b.decoded.resize(n);
     b.labels.resize(n);
     b.templates.resize(n);
     b.seeds.resize(n);
@@ -184,7 +190,8 @@ class Trainer {
     parallel_for(n, host_.threads(), [&](size_t i) {
       const datasets::SampleInfo& s = samples_[order[static_cast<size_t>(step) * n + i]];
       b.ids[i] = s.id;
-      b.images[i] = resize_center_crop(dataset_->load(s), preprocessing_);
+      b.decoded[i] = dataset_->load(s);
+      b.images[i] = resize_center_crop(b.decoded[i], preprocessing_);
       b.labels[i] = s.label;
       b.templates[i] =
           static_cast<std::int64_t>(derive_seed(o_.seed, "caption-" + std::to_string(epoch), s.id) % templates);
@@ -219,7 +226,7 @@ class Trainer {
       optimizer_->zero_grad();  // after the objective: its attacks may have left gradients
       loss.backward();
       optimizer_->step();
-      {
+      if (log_scale_.defined()) {
         c10::NoGradGuard no_grad;
         log_scale_.clamp_(0.0, std::log(100.0));  // CLIP caps the scale at 100
       }

@@ -9,9 +9,9 @@
 #include "roz/clip_tokenizer.hpp"
 #include "roz/device.hpp"
 #include "roz/embed_file.hpp"
-#include "roz/hash.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"
+#include "roz/support/models/module_weights.hpp"
 
 #ifdef ROZ_MINI_CLIP_DEFAULT_WEIGHTS
 ROZ_EMBED_FILE(roz_mini_clip_weights, ROZ_MINI_CLIP_DEFAULT_WEIGHTS);
@@ -140,19 +140,11 @@ class MiniClip final : public roz::Model {
   }
 
   void save(const std::string& path) const override {
-    torch::serialize::OutputArchive archive;
-    net_->save(archive);
-    archive.write("config", c10::IValue(net_->config.to_string()));
-    archive.save_to(path);
+    roz::support::save_module_weights(*net_, net_->config.to_string(), path);
   }
 
   void load(const std::string& path) override {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, at::kCPU);  // saved from any device: mapped here, then moved to ours
-    c10::IValue config;
-    if (!archive.try_read("config", config) || !config.isString() || config.toStringRef() != net_->config.to_string())
-      throw roz::DataError("mini_clip: '" + path + "' holds another mini_clip architecture");
-    net_->load(archive);
+    roz::support::load_module_weights(*net_, net_->config.to_string(), path, "mini_clip");
     net_->to(device_);
     hash_ = weights_hash();
   }
@@ -162,26 +154,17 @@ class MiniClip final : public roz::Model {
   }
 
  private:
-  // SHA-256 of the architecture and every tensor's bytes: equal weights hash equally, whatever
-  // archive (with its zip metadata) they came from.
   std::string weights_hash() const {
-    std::string bytes = net_->config.to_string();
-    for (const auto& item : net_->named_parameters()) {
-      at::Tensor t = item.value().detach().to(at::kCPU, torch::kFloat).contiguous();
-      bytes += item.key();
-      bytes.append(static_cast<const char*>(t.data_ptr()), static_cast<size_t>(t.numel()) * sizeof(float));
-    }
-    return roz::sha256_hex(bytes);
+    return roz::support::module_weights_hash(*net_, net_->config.to_string());
   }
 
   template <class Load>
   void load_archive(Load&& load) {
     torch::serialize::InputArchive archive;
     load(archive);
-    c10::IValue config;
-    if (!archive.try_read("config", config) || !config.isString())
-      throw roz::DataError("mini_clip: the weights file has no mini_clip config");
-    net_ = Net(Config::from_string(config.toStringRef()));
+    const std::string config = roz::support::module_architecture(archive);
+    if (config.empty()) throw roz::DataError("mini_clip: the weights file has no mini_clip config");
+    net_ = Net(Config::from_string(config));
     net_->load(archive);
   }
 

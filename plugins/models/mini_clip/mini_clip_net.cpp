@@ -60,12 +60,13 @@ NetImpl::NetImpl(const Config& cfg) : config(cfg) {
   positional = register_parameter("positional", torch::randn({cfg.context_length, cfg.text_width}) * 0.01);
   nn::TransformerEncoderLayerOptions layer(cfg.text_width, cfg.text_heads);
   layer.dim_feedforward(2 * cfg.text_width).dropout(0.0);
-  text_encoder = register_module("text_encoder", nn::TransformerEncoder(nn::TransformerEncoderOptions(layer, cfg.text_layers)));
+  text_encoder =
+      register_module("text_encoder", nn::TransformerEncoder(nn::TransformerEncoderOptions(layer, cfg.text_layers)));
   ln_final = register_module("ln_final", nn::LayerNorm(nn::LayerNormOptions({cfg.text_width})));
   text_proj = register_module("text_proj", nn::Linear(cfg.text_width, cfg.embed_dim));
   log_logit_scale = register_parameter("log_logit_scale", torch::full({}, std::log(1.0 / 0.07)));
-  causal_mask = register_buffer(
-      "causal_mask", torch::full({cfg.context_length, cfg.context_length}, -INFINITY).triu(1));
+  causal_mask =
+      register_buffer("causal_mask", torch::full({cfg.context_length, cfg.context_length}, -INFINITY).triu(1));
   torch::nn::init::normal_(token_embedding->weight, 0.0, 0.02);
 }
 

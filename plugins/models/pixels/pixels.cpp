@@ -6,11 +6,11 @@
 // which is what a classifier should do and what a duplicate detector must not (docs/overlap.md).
 #include <ATen/ATen.h>
 
-#include "roz/support/descriptor.hpp"
 #include "roz/error.hpp"
 #include "roz/hash.hpp"
 #include "roz/model.hpp"
 #include "roz/plugin.hpp"
+#include "roz/support/descriptor.hpp"
 
 namespace {
 

@@ -36,6 +36,9 @@ struct AuditSettings {
   std::int64_t k = 5;
   // Override the calibration's thresholds; without a calibration `threshold` is required.
   std::optional<double> threshold, verify_threshold;
+  // The embedding stage's score without a calibration (with one, the calibration's; a different one
+  // given here is an error: its thresholds were measured on its scores).
+  std::optional<ScoreNormalisation> normalisation;
   overlap::SearchParams search;
   std::int64_t batch_size = 256;
   std::size_t pairs = 16;  // closest unflagged pairs shown beside the flagged ones (all of those, up to 500)
@@ -56,7 +59,8 @@ struct AuditResult {
 
 // The decision an audit of `index` makes with embeddings of model `model_hash`: the index's
 // calibration, each threshold replaced by the settings' when given. Throws Error for an index without
-// a calibration when no threshold is given, or a calibration made with another model.
+// a calibration when no threshold is given, a calibration made with another model, or a score
+// normalisation other than the calibration's.
 CopyDecision copy_decision(const AuditSettings& settings, const std::string& model_hash,
                            std::optional<OverlapCalibration>* calibration = nullptr);
 

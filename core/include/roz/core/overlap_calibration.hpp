@@ -6,7 +6,8 @@
 // is the query's planted copy, a negative otherwise, so a real copy of an evaluation image already in
 // the pre-training set counts against precision (the measured precision is a lower bound).
 // Per stage: precision and recall at every threshold, and the lowest threshold whose precision
-// reaches the target. Written to INDEX/calibration.json; the audit reads it.
+// reaches the target; the stage with more recall there decides readable pairs. Written to
+// INDEX/calibration.json; the audit reads it.
 //
 //   OverlapCalibration c = calibrate_overlap(host, settings, queries);  // then write_calibration
 //
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "roz/core/score_normalisation.hpp"
 #include "roz/overlap/sharded_index.hpp"
 
 namespace roz::core {
@@ -36,6 +38,8 @@ struct CalibrationSettings {
   std::int64_t k = 5;
   overlap::SearchParams search;
   std::int64_t batch_size = 256;
+  // The embedding stage's scores (score_normalisation.hpp); the background is every evaluation image.
+  ScoreNormalisation normalisation;
   // Also measure these thresholds (an earlier calibration's, on another seed): OverlapCalibration::checked.
   const CopyDecision* check = nullptr;
 };
@@ -60,6 +64,11 @@ struct OverlapCalibration {
   // embedding: cosine of the nearest-neighbour pairs; verification: copy_similarity of the pairs
   // whose pre-training image could be read (none when too few could: embeddings without images).
   StageCalibration embedding, verification;
+  ScoreNormalisation normalisation;  // what the embedding stage's scores were
+  // Which stage decides the pairs whose two images can be read: "verification" when it is calibrated
+  // and finds at least the embedding stage's recall at the target precision, else "embedding" (a
+  // descriptor trained for copy detection can beat the pixels on small, look-alike images).
+  std::string decided_by;
   std::int64_t unverifiable_pairs = 0;
   std::string verification_note;                 // why verification is not calibrated, when it is not
   std::map<std::string, double> recall_by_edit;  // copies found by the audit's decision, per edit kind

@@ -10,17 +10,21 @@
 #include <vector>
 
 #include "roz/core/overlap_calibration.hpp"
+#include "roz/core/score_normalisation.hpp"
 
 namespace roz::core {
 
 // How an audit decides that a pre-training neighbour is a copy of an evaluation sample.
 struct CopyDecision {
-  // copy_similarity at or above which a pair whose two images were read is a copy; none: no verification.
+  // copy_similarity at or above which a pair whose two images were read is a copy; none: the
+  // embedding stage decides every pair (no verification, or the calibration found the descriptor
+  // separates copies better than the pixels do).
   std::optional<double> verification;
-  // Cosine at or above which a pair without a readable pre-training image is a copy; none: such a
-  // pair is never one (the embedding stage alone did not reach the calibration's target precision).
+  // Score at or above which a pair verification does not decide is a copy; none: such a pair is
+  // never one (the embedding stage alone did not reach the calibration's target precision).
   std::optional<double> embedding;
-  std::string basis;  // where the thresholds come from, for the report
+  ScoreNormalisation normalisation;  // what the embedding stage's scores are (OverlapNeighbour::similarity)
+  std::string basis;                 // where the thresholds come from, for the report
 };
 
 struct OverlapAudit {
@@ -43,7 +47,7 @@ struct OverlapAudit {
 };
 
 struct OverlapNeighbour {
-  double similarity = 0;
+  double similarity = 0;     // the embedding stage's score: the cosine, normalised when the decision says so
   std::int64_t vector = -1;  // global id in the index
   std::string id, source, caption;
   std::optional<std::int64_t> label;
@@ -60,10 +64,11 @@ struct OverlapSample {
 // The audited dataset's name of a label (the number when it has none).
 std::string class_name(const OverlapAudit& audit, std::int64_t label);
 
-// Whether a neighbour is a copy: by its verification when it has one, else by its cosine.
+// Whether a neighbour is a copy: by its verification when it has one and the decision verifies, else
+// by its embedding score.
 bool is_copy(const OverlapNeighbour& neighbour, const CopyDecision& decision);
 // The sample's status: "verified" (a neighbour verified as a copy), "embedding" (a copy by the
-// embedding stage alone: its image could not be read), or "none".
+// embedding stage: its image could not be read, or the decision does not verify), or "none".
 std::string copy_status(const OverlapSample& sample, const CopyDecision& decision);
 
 // An audit's counts, and per label (copies, audited).

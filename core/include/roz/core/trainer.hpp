@@ -7,7 +7,10 @@
 //                  plugin), weighted;
 //   perturbation   perturbation-robust embeddings: cosine between the embeddings of an image and of
 //                  its perturbed copy (a corruption plugin with sampled parameters), plus cosine to
-//                  the frozen original model's embedding.
+//                  the frozen original model's embedding;
+//   copy_detection an image copy-detection descriptor (SSCD): InfoNCE between each image and its
+//                  copy made by the audit's copy edits, the batch's other images as negatives, plus
+//                  the KoLeo entropy term; needs no text tower.
 // Deterministic for a seed; checkpoints every epoch (and every N steps); resumes after an interruption.
 #pragma once
 
@@ -24,18 +27,22 @@ namespace roz::core {
 class PluginHost;
 
 struct TrainOptions {
-  Spec model;                          // e.g. mini_clip:weights=random,seed=0
-  std::string objective = "contrastive";  // contrastive | adversarial | perturbation
+  Spec model;                             // e.g. mini_clip:weights=random,seed=0
+  std::string objective = "contrastive";  // contrastive | adversarial | perturbation | copy_detection
   // adversarial: which modalities are attacked (image | text | both); the other term stays clean.
   std::string adversarial = "both";
   std::string image_attack = "pgd:eps=1/255,steps=10";  // an image attack plugin's spec
   std::string text_attack = "word_substitution:k=1";    // a text-prompt attack plugin's spec
-  double image_weight = 0.5;  // w_i, on the attacked-image terms
-  double text_weight = 0.5;   // w_t, on the attacked-caption terms
+  double image_weight = 0.5;                            // w_i, on the attacked-image terms
+  double text_weight = 0.5;                             // w_t, on the attacked-caption terms
   // perturbation: a corruption spec whose parameters may be ranges lo..hi, sampled per image,
   // e.g. jpeg_compression:quality=10..90; lambda weighs the pull to the frozen original.
   std::string perturbation = "jpeg_compression:quality=10..90";
   double lambda = 1.0;
+  // copy_detection: the fixed temperature of its InfoNCE and the weight of the entropy term (SSCD's
+  // 0.05 and 30).
+  double temperature = 0.05;
+  double entropy_weight = 30.0;
   // all | image | text | projection | last:N (the image tower's last N blocks and what follows them)
   std::string trainable = "all";
   std::string lr_schedule = "cosine";  // after warm-up: cosine | linear | constant
@@ -66,8 +73,8 @@ struct EpochStats {
 };
 
 struct TrainReport {
-  std::vector<EpochStats> epochs;  // the epochs this run trained (or finished, when resumed inside one)
-  std::int64_t resumed_from = 0;   // global step of the checkpoint resumed from (0: none)
+  std::vector<EpochStats> epochs;       // the epochs this run trained (or finished, when resumed inside one)
+  std::int64_t resumed_from = 0;        // global step of the checkpoint resumed from (0: none)
   std::int64_t trained_parameters = 0;  // scalars the optimiser updated
   std::filesystem::path out;
 };
