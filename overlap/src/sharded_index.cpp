@@ -58,7 +58,8 @@ ShardedIndex::ShardedIndex(const fs::path& index, const std::function<bool(std::
 
 ShardedIndex::~ShardedIndex() = default;
 
-Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& p) const {
+Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& p,
+                                double* faiss_seconds) const {
   Neighbours merged(n, k);
   std::vector<float> distances(static_cast<std::size_t>(n * k));
   std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(n * k));
@@ -67,8 +68,11 @@ Neighbours ShardedIndex::search(const float* queries, std::int64_t n, std::int64
     const std::string what = "searching overlap index shard '" + manifest_.shards[l->shard].file.string() + "'";
     faiss_call(what, [&] {
       apply_search_params(index, manifest_.factory, p);
+      const auto start = std::chrono::steady_clock::now();
       index->search(static_cast<faiss::Index::idx_t>(n), queries, static_cast<faiss::Index::idx_t>(k), distances.data(),
                     labels.data());
+      if (faiss_seconds)
+        *faiss_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     });
     Neighbours part(n, k);
     for (std::size_t i = 0; i < labels.size(); ++i)

@@ -96,6 +96,9 @@ assert params["quality"]["default"] is None and not params["quality"]["required"
 assert info["capabilities"] == ["deterministic"]
 PY
 "$roz" plugins info fgsm | grep -q "range \[0, 1\]" || fail "info text"
+# Column widths follow the content: the longest names keep two spaces before the next column.
+"$roz" plugins list | grep -Eq "^metric +effective_robustness  +[0-9]" || fail "plugins list runs a long name into the next column"
+"$roz" plugins info char_edit | grep -Eq "^    edits +string list  +" || fail "plugins info runs a long type into the next column"
 if "$roz" plugins info no_such_plugin 2> "$tmp/info.err"; then fail "unknown plugin accepted"; fi
 grep -q "no plugin named 'no_such_plugin'" "$tmp/info.err" || fail "unknown plugin message"
 

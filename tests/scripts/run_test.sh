@@ -12,6 +12,12 @@ count() { /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.arg
 
 "$roz" --threads 1 run "$config" --out "$tmp/straight" 2> "$tmp/straight.err" > "$tmp/straight.out" || { cat "$tmp/straight.err"; fail "uninterrupted run"; }
 grep -q "report.html" "$tmp/straight.out" || fail "roz run does not say where the report is"
+# The first run fills the prompt-head cache, a second reads it, --no-cache neither reads nor needs it.
+! grep -q "cache hit" "$tmp/straight.err" || fail "cache hit on the first run"
+"$roz" --threads 1 run "$config" --out "$tmp/cached" --no-report 2> "$tmp/cached.err" > /dev/null || fail "second run"
+grep -q "zero-shot head: cache hit" "$tmp/cached.err" || fail "a second run did not read the prompt-head cache"
+"$roz" --threads 1 run "$config" --out "$tmp/uncached" --no-report --no-cache 2> "$tmp/uncached.err" > /dev/null || fail "run --no-cache"
+! grep -q "cache hit" "$tmp/uncached.err" || fail "run --no-cache read the prompt-head cache"
 total=$(count "$tmp/straight/results.db")
 
 # Killed in the middle (inside the PGD condition), then resumed.

@@ -4,17 +4,18 @@
 # severities 1, 3 and 5, the typographic attack, FGSM and PGD at two budgets, a text-prompt attack and
 # the multimodal attack, with calibration and OOD metrics against MNIST digits. Every number is
 # computed by the plugins; nothing is canned. Then the contamination audit: the evaluated test images
-# against the 60,000 Fashion-MNIST training images, embedded by the `pixels` duplicate detector into a
-# Flat FAISS index, calibrated with 200 planted copies of test images (roz overlap calibrate), every
-# candidate verified on the pixels; the report splits every metric into copied and clean test images.
+# against the 60,000 Fashion-MNIST training images, embedded by the trained `copy_detector` descriptor
+# into a Flat FAISS index, calibrated with 200 planted copies of test images (roz overlap calibrate),
+# which also chooses the stage that decides (the descriptor, on these look-alike 28 px images); the
+# report splits every metric into copied and clean test images.
 # The report lands in BUILD/demo/.
 set -euo pipefail
 build=${1:-build}
 out="$build/demo"
 rm -rf "$out"
-"$build/bin/roz" embed --model pixels --dataset fashion-mnist-train --out "$out/overlap/train.npy"
+"$build/bin/roz" embed --model copy_detector --dataset fashion-mnist-train --out "$out/overlap/train.npy"
 "$build/bin/roz" overlap build --embeddings "$out/overlap/train.npy" --index Flat --out "$out/overlap/index"
-"$build/bin/roz" overlap calibrate --index "$out/overlap/index" --model pixels --dataset fashion-mnist --copies 200 --seed 1
+"$build/bin/roz" overlap calibrate --index "$out/overlap/index" --model copy_detector --dataset fashion-mnist --copies 200 --seed 1
 config=tools/demo/benchmark.yaml
 if [[ "$out" != build/demo ]]; then  # the config names the index under build/
   sed "s#build/demo/overlap/index#$out/overlap/index#" "$config" > "$out/benchmark.yaml"

@@ -21,7 +21,7 @@ void add_embed_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   cmd->add_option("--model", args->model, "model spec")->required();
   cmd->add_option("--dataset", args->dataset, "ImageFolder root, manifest file or manifest name")->required();
   cmd->add_option("--out", args->out, "output FILE.npy (ids go to FILE.ids.jsonl)")->required();
-  cmd->add_option("--limit", args->limit, "embed at most N images (0: all)");
+  cmd->add_option("--limit", args->limit, "embed the first N images in file order (0: all)");
   cmd->add_option("--captions", args->captions,
                   "JSONL/CSV of id and caption per sample: caption text embeddings to FILE.text.npy")
       ->check(CLI::ExistingFile);

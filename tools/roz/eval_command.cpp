@@ -190,8 +190,9 @@ void add_eval_command(CLI::App& app, const GlobalOptions& global, std::vector<Co
   eval->add_option("--template", args->templates, "prompt template with {} for the class name (repeatable)");
   eval->add_option("--support-per-class", args->support_per_class,
                    "build the head from the first K images of each class (class prototypes) instead of prompts");
-  eval->add_option("--per-class", args->per_class, "evaluate at most N images per class (0: all)");
-  eval->add_option("--limit", args->limit, "evaluate at most N images in all (0: all)");
+  eval->add_option("--per-class", args->per_class,
+                   "evaluate the first N images of every class in file order (0: all)");
+  eval->add_option("--limit", args->limit, "evaluate the first N images in file order (after --per-class; 0: all)");
   eval->add_option("--prompt-attack-points", args->prompt_attack_points,
                    "images a text-prompt attack edits the prompts on (balanced over classes; default 256)");
   eval->add_option("--seed", args->seed, "run seed; every per-sample seed derives from it");

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -63,15 +64,24 @@ int list(const GlobalOptions& global, bool as_json, const std::string& kind_filt
   if (as_json) {
     json out{{"plugins", json::array()}, {"errors", json::array()}};
     for (const auto* p : plugins) out["plugins"].push_back(plugin_json(*p, false));
-    for (const auto& f : registry.failures()) out["errors"].push_back({{"path", f.path.string()}, {"message", f.message}});
+    for (const auto& f : registry.failures())
+      out["errors"].push_back({{"path", f.path.string()}, {"message", f.message}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::cout << std::left << std::setw(12) << "KIND" << std::setw(20) << "NAME" << std::setw(10) << "VERSION"
-            << std::setw(6) << "ABI" << "PATH\n";
+  // Columns as wide as their longest cell plus two spaces: a long name never runs into the next.
+  std::vector<std::array<std::string, 5>> rows{{"KIND", "NAME", "VERSION", "ABI", "PATH"}};
   for (const auto* p : plugins)
-    std::cout << std::setw(12) << to_string(p->descriptor->kind) << std::setw(20) << p->descriptor->name
-              << std::setw(10) << p->descriptor->version << std::setw(6) << abi(*p) << p->path.string() << "\n";
+    rows.push_back({std::string(to_string(p->descriptor->kind)), p->descriptor->name, p->descriptor->version, abi(*p),
+                    p->path.string()});
+  std::array<std::size_t, 5> width{};
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size() + 2);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c + 1 < row.size(); ++c)
+      std::cout << std::left << std::setw(static_cast<int>(width[c])) << row[c];
+    std::cout << row.back() << "\n";
+  }
   return 0;
 }
 
@@ -102,13 +112,18 @@ int info(const GlobalOptions& global, const std::string& name, const std::string
     std::cout << "\n";
   }
   std::cout << "  parameters:\n";
-  std::size_t width = 12;  // the name column fits the longest name and two spaces
-  for (const ParamSpec& param : d.params) width = std::max(width, param.name.size() + 2);
+  std::size_t width = 12, type_width = 8;  // each column fits its longest cell and two spaces
   for (const ParamSpec& param : d.params) {
-    std::cout << "    " << std::left << std::setw(static_cast<int>(width)) << param.name << std::setw(12)
-              << to_string(param.type);
-    if (param.default_value) std::cout << "default " << format_param_value(*param.default_value);
-    else std::cout << (param.required ? "required" : "optional");
+    width = std::max(width, param.name.size() + 2);
+    type_width = std::max(type_width, to_string(param.type).size() + 2);
+  }
+  for (const ParamSpec& param : d.params) {
+    std::cout << "    " << std::left << std::setw(static_cast<int>(width)) << param.name
+              << std::setw(static_cast<int>(type_width)) << to_string(param.type);
+    if (param.default_value)
+      std::cout << "default " << format_param_value(*param.default_value);
+    else
+      std::cout << (param.required ? "required" : "optional");
     if (param.min || param.max)
       std::cout << ", range [" << (param.min ? format_number(*param.min) : "-inf") << ", "
                 << (param.max ? format_number(*param.max) : "inf") << "]";
@@ -140,8 +155,9 @@ void add_plugins_command(CLI::App& app, const GlobalOptions& global, std::vector
   info_cmd->add_option("name", *info_name, "plugin name")->required();
   info_cmd->add_option("--kind", *info_kind, "disambiguates plugins of different kinds with the same name");
   info_cmd->add_flag("--json", *info_json, "JSON on stdout (logs stay on stderr)");
-  commands.push_back(
-      {info_cmd, [&global, info_name, info_kind, info_json] { return info(global, *info_name, *info_kind, *info_json); }});
+  commands.push_back({info_cmd, [&global, info_name, info_kind, info_json] {
+                        return info(global, *info_name, *info_kind, *info_json);
+                      }});
 }
 
 }  // namespace roz::cli

@@ -41,7 +41,7 @@ core::ReportFiles report(core::PluginHost& host, core::ResultsStore& store, cons
 
 struct RunArgs {
   std::string config, out, shard = "0/1", cache_dir, report_to;
-  bool resume = false, no_report = false;
+  bool resume = false, no_report = false, no_cache = false;
   std::vector<std::string> databases;
 };
 
@@ -52,7 +52,9 @@ int run_command(const GlobalOptions& global, const RunArgs& args) {
   o.out = args.out;
   o.resume = args.resume;
   std::tie(o.shard, o.shards) = parse_shard(args.shard);
-  o.cache_dir = args.cache_dir.empty() ? core::HeadCache::default_directory() : fs::path(args.cache_dir);
+  o.cache_dir = args.no_cache            ? fs::path()
+                : args.cache_dir.empty() ? core::HeadCache::default_directory()
+                                         : fs::path(args.cache_dir);
   o.progress_bar = isatty(STDERR_FILENO) != 0;
   const std::string device = global.device.empty() ? o.config.device : global.device;
   parse_device(device, global.device.empty() ? "config key 'device'" : "--device");
@@ -143,6 +145,7 @@ void add_run_commands(CLI::App& app, const GlobalOptions& global, std::vector<Co
   run->add_flag("--resume", args->resume, "continue the run stored in --out, recomputing nothing finished");
   run->add_option("--shard", args->shard, "run every N-th cell starting at I (I/N), into its own database");
   run->add_option("--cache-dir", args->cache_dir, "prompt-head cache (default as roz eval)");
+  run->add_flag("--no-cache", args->no_cache, "compute the prompt heads without the cache");
   run->add_flag("--no-report", args->no_report, "store the results only");
   commands.push_back({run, [&global, args] { return run_command(global, *args); }});
 

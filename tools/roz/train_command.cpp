@@ -117,7 +117,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, std::vector<C
   b->add<std::vector<std::string>>(
       "templates", "caption template with {} (repeatable; default: the dataset's)",
       [](O& o, const std::vector<std::string>& v) { o.templates = v; }, "--template");
-  b->add<std::size_t>("limit", "training images (0: all)", [](O& o, const std::size_t& v) { o.limit = v; });
+  b->add<std::size_t>("limit", "training images: the first N in file order (0: all; --shots samples per class)",
+                      [](O& o, const std::size_t& v) { o.limit = v; });
   b->add<std::size_t>("shots", "few-shot: K training images per class, sampled with --seed (0: all)",
                       [](O& o, const std::size_t& v) { o.shots = v; });
   b->add<int>("epochs", "epochs", [](O& o, const int& v) { o.epochs = v; });

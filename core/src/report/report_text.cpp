@@ -61,7 +61,9 @@ std::string audit_text(const OverlapAudit& a, const OverlapCounts& c) {
       << percent(c.embedding, a.samples) << ").";
   if (a.decision.embedding)
     out << " Candidates (nearest " << a.decision.normalisation.score_name() << " >= " << fixed(*a.decision.embedding, 4)
-        << "): " << c.candidates << ", of which verification rejected " << c.rejected << ".";
+        << "): " << c.candidates
+        << (a.decision.verification ? ", of which verification rejected " + std::to_string(c.rejected) : std::string())
+        << ".";
   out << " Verification: "
       << (a.decision.verification
               ? "aligned grey correlation (copy_similarity) >= " + fixed(*a.decision.verification, 4)

@@ -48,8 +48,10 @@ class ShardedIndex {
 
   const IndexManifest& manifest() const { return manifest_; }
 
-  // The k nearest loaded vectors of each L2-normalised query (n x dim), merged over the shards.
-  Neighbours search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& params) const;
+  // The k nearest loaded vectors of each L2-normalised query (n x dim), merged over the shards. With
+  // `faiss_seconds`, adds the seconds its FAISS calls took (the rest is the merge and the id mapping).
+  Neighbours search(const float* queries, std::int64_t n, std::int64_t k, const SearchParams& params,
+                    double* faiss_seconds = nullptr) const;
 
   // Seconds the FAISS searches alone take on the loaded shards (same parameters, no merge, no id
   // mapping): `roz bench overlap` compares search() with it.
