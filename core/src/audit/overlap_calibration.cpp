@@ -206,9 +206,9 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
   for (std::size_t i = 0; i < wanted; ++i) sample.push_back(order[by_key[i]]);
   const datasets::Dataset& dataset = *queries.dataset;
 
-  // Embeddings of the queries (unreadable ones left out) and of their planted copies.
-  std::vector<float> rows;
-  std::vector<datasets::SampleInfo> embedded;
+  // Embeddings of the queries (unreadable ones left out) and of their planted copies. With a score
+  // normalisation every evaluation image is embedded once (its background, as in the audit) and the
+  // sample's rows are taken from those.
   std::int64_t dim = 0;
   auto collect = [&](std::vector<float>& into, std::vector<datasets::SampleInfo>& infos) {
     return [&](const std::vector<datasets::SampleInfo>& batch, const float* values, std::int64_t d) {
@@ -218,23 +218,31 @@ OverlapCalibration calibrate_overlap(PluginHost& host, const CalibrationSettings
     };
   };
   auto skip = [](const std::string& message) { spdlog::warn("overlap calibrate: skipping {}", message); };
-  embed_samples(host, *queries.model, dataset, sample, settings.batch_size, collect(rows, embedded), skip);
+  const bool whole_set = settings.normalisation.enabled();
+  std::vector<float> all_rows;
+  std::vector<datasets::SampleInfo> all;
+  embed_samples(host, *queries.model, dataset, whole_set ? queries.samples : sample, settings.batch_size,
+                collect(all_rows, all), skip);
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t i = 0; i < all.size(); ++i) row_of.emplace(all[i].id, i);
+  std::vector<float> rows;
+  std::vector<datasets::SampleInfo> embedded;
+  std::vector<std::size_t> embedded_row;  // each embedded sample's row in all_rows
+  for (const datasets::SampleInfo& s : sample)
+    if (auto it = row_of.find(s.id); it != row_of.end()) {
+      const auto from = all_rows.begin() + static_cast<std::ptrdiff_t>(it->second) * dim;
+      rows.insert(rows.end(), from, from + dim);
+      embedded.push_back(all[it->second]);
+      embedded_row.push_back(it->second);
+    }
   const std::size_t planted_count =
       std::min<std::size_t>(static_cast<std::size_t>(settings.copies), embedded.size() / 2);
   if (embedded.size() < 2)
     throw DataError("overlap calibrate: dataset '" + dataset.name() + "' has fewer than two readable images");
-  // The normalisation's background is every evaluation image, as in the audit, not just the sample.
-  std::vector<double> offsets(embedded.size(), 0.0);
-  if (settings.normalisation.enabled()) {
-    std::vector<float> all_rows;
-    std::vector<datasets::SampleInfo> all;
-    embed_samples(host, *queries.model, dataset, queries.samples, settings.batch_size, collect(all_rows, all), skip);
-    const std::vector<double> all_offsets =
-        background_offsets(all_rows.data(), static_cast<std::int64_t>(all.size()), dim, settings.normalisation);
-    std::map<std::string, double> by_id;
-    for (std::size_t i = 0; i < all.size(); ++i) by_id[all[i].id] = all_offsets[i];
-    for (std::size_t q = 0; q < embedded.size(); ++q) offsets[q] = by_id.at(embedded[q].id);
-  }
+  const std::vector<double> all_offsets =
+      background_offsets(all_rows.data(), static_cast<std::int64_t>(all.size()), dim, settings.normalisation);
+  std::vector<double> offsets(embedded.size());
+  for (std::size_t q = 0; q < embedded.size(); ++q) offsets[q] = all_offsets[embedded_row[q]];
 
   PlantedCopies copies;
   std::vector<std::string> edit_kind(planted_count);
